@@ -1,0 +1,3 @@
+from draftwheel.cli.main import main
+
+raise SystemExit(main())

