@@ -1,0 +1,111 @@
+"""SQLAlchemy 2.0 models: edits, adapters, training runs.
+
+Times are stored as naive UTC ``datetime``s (SQLite has no time zones);
+:func:`utcnow` is the one place they are made. The tables themselves are
+created by the Alembic revisions in ``migrations/``, never by
+``metadata.create_all``, so the schema has one history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+OUTCOMES = ("accepted", "edited", "rejected", "pending")
+# Outcomes whose final text is something the user wanted: few-shot examples and training data.
+KEPT_OUTCOMES = ("accepted", "edited")
+STAGES = ("zero", "few", "lora")
+ORIGINS = ("app", "cli", "import", "grounded")
+RUN_STATUSES = ("running", "done", "failed", "cancelled")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Edit(Base):
+    """One revision outcome: what went in, what the model said, what the user kept."""
+
+    __tablename__ = "edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    task: Mapped[str] = mapped_column(String(64), index=True)
+    instruction: Mapped[str] = mapped_column(Text, default="")
+    input_text: Mapped[str] = mapped_column(Text)
+    output_text: Mapped[str | None] = mapped_column(Text, nullable=True)  # model suggestion
+    final_text: Mapped[str] = mapped_column(Text)  # what the user kept
+    outcome: Mapped[str] = mapped_column(String(16))  # one of OUTCOMES
+    model: Mapped[str] = mapped_column(String(255), default="")
+    adapter: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    stage: Mapped[str] = mapped_column(String(8), default="zero")  # one of STAGES
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    origin: Mapped[str] = mapped_column(String(16), default="app")  # one of ORIGINS
+    include_in_training: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Provenance of grounded pairs: document, character offsets [start, end) of the passage.
+    source_doc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pair_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    theme: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"Edit(id={self.id}, task={self.task!r}, outcome={self.outcome!r}, stage={self.stage!r})"
+
+
+class Adapter(Base):
+    """A trained LoRA adapter; ``path`` is its folder (weights + self-describing JSON)."""
+
+    __tablename__ = "adapters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    task: Mapped[str] = mapped_column(String(64), index=True)
+    base_model_sha256: Mapped[str] = mapped_column(String(64))
+    base_model_name: Mapped[str] = mapped_column(String(255), default="")
+    path: Mapped[str] = mapped_column(Text)
+    rank: Mapped[int] = mapped_column(Integer, default=8)
+    alpha: Mapped[float] = mapped_column(Float, default=16.0)
+    n_train: Mapped[int] = mapped_column(Integer, default=0)
+    steps: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    promoted: Mapped[bool] = mapped_column(Boolean, default=False)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"Adapter(name={self.name!r}, task={self.task!r}, promoted={self.promoted})"
+
+
+class TrainingRun(Base):
+    """One training attempt for a task, with progress and held-out scores."""
+
+    __tablename__ = "training_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task: Mapped[str] = mapped_column(String(64), index=True)
+    adapter_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # one of RUN_STATUSES
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    steps_total: Mapped[int] = mapped_column(Integer, default=0)
+    n_train: Mapped[int] = mapped_column(Integer, default=0)
+    n_heldout: Mapped[int] = mapped_column(Integer, default=0)
+    final_loss: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # e.g. {"baseline": {"chrf": .., "gleu": .., "stage": "few"}, "adapter": {...}}
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+    # Accepted/edited edits of the task when the run started (the training trigger counts from here).
+    edits_at_start: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"TrainingRun(id={self.id}, task={self.task!r}, status={self.status!r})"
