@@ -1,0 +1,44 @@
+"""Start the desktop app: the window first, the model afterwards in the background.
+
+``run_app()`` shows the window before anything heavy happens (PySide6 import
+and widget construction only); the engine thread then loads the model while
+the status bar says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+log = logging.getLogger(__name__)
+
+
+def run_app(argv: list[str] | None = None) -> int:
+    from draftwheel.errors import DraftwheelError
+    from draftwheel.ui.qt import QApplication, QTimer
+
+    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv[:1]))
+    app.setApplicationName("Draftwheel")
+    app.setOrganizationName("Draftwheel")
+    app.setApplicationDisplayName("Draftwheel")
+
+    from draftwheel.ui.main_window import MainWindow
+    from draftwheel.ui.services import Services
+
+    try:
+        services = Services()
+    except DraftwheelError as exc:  # e.g. the data folder cannot be created
+        from draftwheel.ui.qt import QMessageBox
+
+        QMessageBox.critical(None, "Draftwheel cannot start", str(exc))
+        return 2
+    window = MainWindow(services)
+    window.show()
+    QTimer.singleShot(0, services.start)  # after the first paint
+    app.aboutToQuit.connect(services.shutdown)
+    return app.exec()
+
+
+def main() -> None:
+    """Entry point of the ``draftwheel-gui`` script."""
+    raise SystemExit(run_app())

@@ -1,0 +1,715 @@
+"""The main window: the editor, the review panel, toolbar, menus and status bar.
+
+The window never runs model, store or training work itself: it hands requests
+to the workers in :class:`~draftwheel.ui.services.Services` and reacts to
+their signals. Dialogs that report a problem are opened window-modal with
+``open()`` (not ``exec()``), so the event loop and the text stay live.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from draftwheel.config import Settings
+from draftwheel.engine.prompts import Task, custom_task, tasks
+from draftwheel.errors import DraftwheelError
+from draftwheel.ui.data_view import DataView
+from draftwheel.ui.documents import (
+    FILE_FILTER,
+    Autosave,
+    AutosaveRecord,
+    RecentFiles,
+    read_document,
+    release_autosave,
+    write_document,
+)
+from draftwheel.ui.qt import (
+    QAction,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QFont,
+    QFontDatabase,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QSplitter,
+    Qt,
+    QTextCursor,
+    QTimer,
+    QToolBar,
+)
+from draftwheel.ui.review import STAGE_NAMES, ReviewPanel
+from draftwheel.ui.review_session import CLOSED, STREAMING, ReviewSession
+from draftwheel.ui.services import Services
+from draftwheel.ui.training_view import TrainingView
+from draftwheel.workers.adapters import list_choices
+from draftwheel.workers.engine_worker import EngineStatus, Suggestion
+from draftwheel.workers.store_worker import TrainingProgress
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_DELAY_MS = 1500  # after the last keystroke
+APP_NAME = "Draftwheel"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Services, offer_restore: bool = True):
+        super().__init__()
+        self.services = services
+        self.paths = services.paths
+        self.path: str | None = None
+        self.session: ReviewSession | None = None
+        self.last_dialog: QMessageBox | None = None
+        self.restore_prompt: QMessageBox | None = None
+        self.last_task: Task = tasks()["grammar"]
+        self.logged_ids: list[int | None] = []
+        self._autotrain_started: set[str] = set()
+        self.autosave = Autosave(self.paths.autosave_dir)
+        self.recent = RecentFiles(self.paths.home / "recent.json")
+        self.destroyed.connect(lambda _=None, i=self.autosave.id: release_autosave(i))
+
+        self.setObjectName("mainWindow")
+        self.resize(1180, 720)
+        self.editor = QPlainTextEdit()
+        self.editor.setObjectName("editor")
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
+        font.setPointSizeF(max(font.pointSizeF(), 11.0))
+        self.editor.setFont(font)
+        self.editor.setPlaceholderText("Write or open a draft. Select text (or put the cursor in a paragraph), "
+                                       "then pick a task: Ctrl+1 … Ctrl+5.")
+        self.review = ReviewPanel()
+        self.review.hide()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.editor)
+        self.splitter.addWidget(self.review)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status()
+        self._build_docks()
+        self._wire()
+        self._update_title()
+
+        st = services.engine.status
+        if st is not None:
+            self._on_loaded(st)
+        else:
+            self.model_label.setText("Loading model…")
+            self.statusBar().showMessage("Loading the model in the background…")
+        self.refresh_adapters()
+        self.services.store.refresh_progress(self.last_task.name, self.services.settings.train_threshold)
+        if services.settings_error:
+            QTimer.singleShot(0, lambda: self.show_error("Settings could not be read",
+                                                         services.settings_error or ""))
+        if offer_restore:
+            QTimer.singleShot(0, self.offer_restore)
+
+    # -- construction ------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+        act.triggered.connect(slot)
+        return act
+
+    def _build_actions(self) -> None:
+        S = QKeySequence.StandardKey
+        self.new_act = self._action("&New", self.new_document, S.New)
+        self.open_act = self._action("&Open…", self.open_dialog, S.Open)
+        self.save_act = self._action("&Save", self.save, S.Save)
+        self.save_as_act = self._action("Save &As…", self.save_as, S.SaveAs)
+        self.quit_act = self._action("&Quit", self.close, S.Quit)
+        self.undo_act = self._action("&Undo", self.editor.undo, S.Undo)
+        self.redo_act = self._action("&Redo", self.editor.redo, S.Redo)
+        self.undo_act.setEnabled(False)
+        self.redo_act.setEnabled(False)
+        self.task_acts: dict[str, QAction] = {}
+        for task in tasks().values():
+            act = self._action(task.label, lambda _=False, t=task: self.revise(t), task.shortcut or None,
+                               task.instruction)
+            self.task_acts[task.name] = act
+        self.custom_act = self._action("Custom instruction…", self.focus_custom, "Ctrl+I",
+                                       "Type your own instruction")
+        self.accept_act = self._action("Accept all", self.accept_all, "Ctrl+Return")
+        self.reject_act = self._action("Reject", self.reject, "Ctrl+Shift+Backspace")
+        self.cancel_act = self._action("Stop generating", self.cancel_generation, Qt.Key.Key_Escape)
+        self.cancel_act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.settings_act = self._action("&Settings…", self.open_settings, S.Preferences)
+        self.pause_act = self._action("Pause logging", self.set_logging_paused)
+        self.pause_act.setCheckable(True)
+        self.pause_act.setChecked(self.services.settings.logging_paused)
+        self.train_now_act = self._action("Train now", self.train_now)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addActions([self.new_act, self.open_act])
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addSeparator()
+        m.addActions([self.save_act, self.save_as_act])
+        m.addSeparator()
+        m.addAction(self.quit_act)
+        m = mb.addMenu("&Edit")
+        m.addActions([self.undo_act, self.redo_act])
+        m.addSeparator()
+        for text, slot, key in (("Cu&t", self.editor.cut, QKeySequence.StandardKey.Cut),
+                                ("&Copy", self.editor.copy, QKeySequence.StandardKey.Copy),
+                                ("&Paste", self.editor.paste, QKeySequence.StandardKey.Paste),
+                                ("Select &All", self.editor.selectAll, QKeySequence.StandardKey.SelectAll)):
+            m.addAction(self._action(text, slot, key))
+        m = mb.addMenu("&Revise")
+        m.addActions(list(self.task_acts.values()))
+        m.addAction(self.custom_act)
+        m.addSeparator()
+        m.addActions([self.accept_act, self.reject_act, self.cancel_act])
+        self.view_menu = mb.addMenu("&View")
+        m = mb.addMenu("&Tools")
+        m.addActions([self.settings_act, self.pause_act, self.train_now_act])
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("Revise")
+        tb.setObjectName("reviseToolbar")
+        tb.setMovable(False)
+        self.addToolBar(tb)
+        for act in self.task_acts.values():
+            tb.addAction(act)
+        self.instruction = QLineEdit()
+        self.instruction.setObjectName("customInstruction")
+        self.instruction.setPlaceholderText("Custom instruction, then Enter")
+        self.instruction.setClearButtonEnabled(True)
+        self.instruction.setMinimumWidth(220)
+        self.instruction.returnPressed.connect(self.revise_custom)
+        tb.addWidget(self.instruction)
+        tb.addSeparator()
+        tb.addWidget(QLabel(" Adapter: "))
+        self.adapter_box = QComboBox()
+        self.adapter_box.setObjectName("adapterSwitcher")
+        self.adapter_box.setMinimumWidth(160)
+        self.adapter_box.setToolTip("Base model or one of your personal adapters")
+        self.adapter_box.addItem("Base model", None)
+        self.adapter_box.activated.connect(self._on_adapter_chosen)
+        tb.addWidget(self.adapter_box)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.model_label = QLabel()
+        self.adapter_label = QLabel("Adapter: none")
+        self.stage_label = QLabel("Stage: –")
+        self.speed_label = QLabel("– tokens/s")
+        self.train_label = QLabel()
+        for w in (self.model_label, self.adapter_label, self.stage_label, self.speed_label, self.train_label):
+            w.setContentsMargins(6, 0, 6, 0)
+            sb.addPermanentWidget(w)
+
+    def _build_docks(self) -> None:
+        self.training_view = TrainingView(self.services)
+        self.data_view = DataView(self.services)
+        self.training_dock = QDockWidget("Training", self)
+        self.training_dock.setObjectName("trainingDock")
+        self.training_dock.setWidget(self.training_view)
+        self.data_dock = QDockWidget("Examples", self)
+        self.data_dock.setObjectName("dataDock")
+        self.data_dock.setWidget(self.data_view)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.training_dock)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.data_dock)
+        self.tabifyDockWidget(self.training_dock, self.data_dock)
+        self.training_dock.hide()
+        self.data_dock.hide()
+        t = self.training_dock.toggleViewAction()
+        t.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        d = self.data_dock.toggleViewAction()
+        d.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.view_menu.addActions([t, d])
+        self.training_dock.visibilityChanged.connect(self.training_view.set_watching)
+        self.data_dock.visibilityChanged.connect(lambda on: on and self.data_view.reload())
+        self.data_view.pause_box.toggled.connect(self.set_logging_paused)
+
+    def _wire(self) -> None:
+        eng, store, training = self.services.engine, self.services.store, self.services.training
+        eng.loading.connect(self._on_loading)
+        eng.loaded.connect(self._on_loaded)
+        eng.load_failed.connect(self._on_load_failed)
+        eng.chunk.connect(self._on_chunk)
+        eng.revised.connect(self._on_revised)
+        eng.revise_failed.connect(self._on_revise_failed)
+        eng.adapter_changed.connect(self._on_adapter_changed)
+        eng.adapter_failed.connect(self._on_adapter_failed)
+        store.logged.connect(self._on_logged)
+        store.log_failed.connect(self._on_log_failed)
+        store.progress.connect(self._on_progress)
+        training.promoted.connect(self._on_promoted)
+        self.review.accept_all_requested.connect(self.accept_all)
+        self.review.apply_requested.connect(self.apply)
+        self.review.reject_requested.connect(self.reject)
+        self.review.cancel_requested.connect(self.cancel_generation)
+        doc = self.editor.document()
+        doc.modificationChanged.connect(self.setWindowModified)
+        doc.undoAvailable.connect(self.undo_act.setEnabled)
+        doc.redoAvailable.connect(self.redo_act.setEnabled)
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setSingleShot(True)
+        self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
+        self.autosave_timer.timeout.connect(self.autosave_now)
+        doc.contentsChanged.connect(self.autosave_timer.start)
+
+    # -- dialogs -------------------------------------------------------------
+    def show_error(self, title: str, message: str) -> QMessageBox:
+        """Say what happened and what to do, without blocking the event loop."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorDialog")
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.last_dialog = box
+        return box
+
+    # -- model -----------------------------------------------------------------
+    def _on_loading(self, message: str) -> None:
+        self.model_label.setText("Loading model…")
+        self.statusBar().showMessage(message)
+
+    def _on_loaded(self, st: EngineStatus) -> None:
+        self.model_label.setText(f"Model: {st.model}")
+        self.adapter_label.setText(f"Adapter: {st.adapter or 'none'}")
+        self._select_adapter(st.adapter)
+        self.statusBar().showMessage(f"Model {st.model} ready ({st.n_threads} threads).", 5000)
+
+    def _on_load_failed(self, message: str) -> None:
+        self.model_label.setText("Model: not loaded")
+        self.statusBar().showMessage("The model could not be loaded.")
+        self.show_error("The model could not be loaded",
+                        f"{message}\n\nYou can keep writing and saving. Open Settings (Ctrl+,) to choose "
+                        "another model or add a GGUF file.")
+
+    # -- adapters --------------------------------------------------------------
+    def refresh_adapters(self) -> None:
+        self.services.store.submit(list_choices, self.paths, on_done=self._fill_adapters)
+
+    def _fill_adapters(self, choices) -> None:
+        current = self.services.engine.status.adapter if self.services.engine.status else None
+        self.adapter_box.blockSignals(True)
+        self.adapter_box.clear()
+        self.adapter_box.addItem("Base model", None)
+        for c in choices:
+            label = f"{c.name} ★" if c.promoted else c.name
+            self.adapter_box.addItem(label, c)
+        self.adapter_box.blockSignals(False)
+        self._select_adapter(current)
+
+    def _select_adapter(self, name: str | None) -> None:
+        for i in range(self.adapter_box.count()):
+            c = self.adapter_box.itemData(i)
+            if (c is None and name is None) or (c is not None and c.name == name):
+                self.adapter_box.blockSignals(True)
+                self.adapter_box.setCurrentIndex(i)
+                self.adapter_box.blockSignals(False)
+                return
+
+    def _on_adapter_chosen(self, index: int) -> None:
+        choice = self.adapter_box.itemData(index)
+        self.use_adapter(choice.name if choice else None)
+
+    def use_adapter(self, name: str | None) -> None:
+        """Switch the engine to adapter ``name`` (None: the base model) on the engine thread."""
+        ref = None
+        for i in range(self.adapter_box.count()):
+            c = self.adapter_box.itemData(i)
+            if c is not None and c.name == name:
+                ref = c.ref()
+        if name is not None and ref is None:
+            self.show_error("Adapter not found", f"No personal adapter named {name!r}.")
+            return
+        self.adapter_label.setText(f"Adapter: switching to {name or 'none'}…")
+        self.services.engine.use_adapter(ref)
+
+    def _on_adapter_changed(self, st: EngineStatus) -> None:
+        self.adapter_label.setText(f"Adapter: {st.adapter or 'none'}")
+        self._select_adapter(st.adapter)
+        try:
+            self.services.save_settings(self.services.settings.updated(adapter=st.adapter or ""))
+        except (OSError, DraftwheelError) as exc:
+            log.warning("could not remember the adapter choice: %s", exc)
+
+    def _on_adapter_failed(self, message: str) -> None:
+        st = self.services.engine.status
+        self.adapter_label.setText(f"Adapter: {(st.adapter if st else None) or 'none'}")
+        self._select_adapter(st.adapter if st else None)
+        self.show_error("The adapter could not be used", message)
+
+    # -- revising ----------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.session is not None and self.session.state != CLOSED
+
+    def focus_custom(self) -> None:
+        self.instruction.setFocus()
+        self.instruction.selectAll()
+
+    def revise_custom(self) -> None:
+        text = self.instruction.text().strip()
+        if not text:
+            self.statusBar().showMessage("Type an instruction first, e.g. “Make it sound more confident”.", 5000)
+            return
+        self.revise(custom_task(text))
+
+    def _target_cursor(self) -> QTextCursor:
+        """The selection, or the paragraph (lines between blank lines) around the cursor."""
+        cursor = self.editor.textCursor()
+        if cursor.hasSelection():
+            return cursor
+        doc = self.editor.document()
+        block = cursor.block()
+        if not block.text().strip():
+            return cursor
+        first = last = block
+        while first.previous().isValid() and first.previous().text().strip():
+            first = first.previous()
+        while last.next().isValid() and last.next().text().strip():
+            last = last.next()
+        c = QTextCursor(doc)
+        c.setPosition(first.position())
+        c.setPosition(last.position() + len(last.text()), QTextCursor.MoveMode.KeepAnchor)
+        return c
+
+    def revise(self, task: Task) -> ReviewSession | None:
+        """Start a suggestion for the selection (or the paragraph at the cursor)."""
+        eng = self.services.engine
+        if self.busy:
+            self.statusBar().showMessage("Finish reviewing the current suggestion first (accept, reject or Esc).",
+                                         5000)
+            return None
+        if not eng.ready:
+            self.statusBar().showMessage("The model is not loaded yet; your suggestion can start when it is.", 5000)
+            return None
+        cursor = self._target_cursor()
+        text = cursor.selectedText().replace("\u2029", "\n").replace("\u2028", "\n")
+        if not text.strip():
+            self.statusBar().showMessage("Select some text, or put the cursor in a paragraph, then pick a task.",
+                                         5000)
+            return None
+        self.editor.setTextCursor(cursor)  # show what is being revised
+        self.last_task = task
+        session = ReviewSession(text, cursor.selectionStart(), cursor.selectionEnd(), task)
+        job = eng.revise(text, task)
+        session.job = job.id
+        self.session = session
+        self.editor.setReadOnly(True)  # positions must stay valid until the answer is applied
+        self.review.begin(session)
+        self.review.show()
+        self.stage_label.setText("Stage: …")
+        self.statusBar().showMessage(f"{task.label}: generating…")
+        return session
+
+    def _on_chunk(self, job_id: int, piece: str) -> None:
+        if self.session is None or self.session.job != job_id or self.session.state != STREAMING:
+            return
+        self.session.add(piece)
+        self.review.add_text()
+
+    def _on_revised(self, sug: Suggestion) -> None:
+        s = self.session
+        if s is None or s.job != sug.job:
+            return
+        self.stage_label.setText(f"Stage: {STAGE_NAMES.get(sug.stage, sug.stage)}")
+        self.speed_label.setText(f"{sug.tokens_per_s:.0f} tokens/s")
+        if sug.cancelled:
+            self._close_review()
+            self.statusBar().showMessage("Stopped. Your text is unchanged.", 5000)
+            return
+        s.finish(sug)
+        self.review.finished()
+        self.statusBar().showMessage("Review the suggestion: Accept all (Ctrl+Return), or pick changes.", 8000)
+
+    def _on_revise_failed(self, job_id: int, message: str) -> None:
+        if self.session is None or self.session.job != job_id:
+            return
+        self._close_review()
+        self.show_error("The suggestion failed", message)
+
+    def cancel_generation(self) -> None:
+        if self.session is not None and self.session.state == STREAMING:
+            self.services.engine.cancel()
+            self.statusBar().showMessage("Stopping…")
+
+    def accept_all(self) -> None:
+        if self._reviewable():
+            self._finish(self.session.final_text(accept_all=True))  # type: ignore[union-attr]
+
+    def apply(self) -> None:
+        if self._reviewable():
+            self._finish(self.session.final_text())  # type: ignore[union-attr]
+
+    def reject(self) -> None:
+        if self._reviewable():
+            self._finish(self.session.original)  # type: ignore[union-attr]
+
+    def _reviewable(self) -> bool:
+        return self.session is not None and self.session.suggestion is not None and self.session.state != CLOSED
+
+    def _finish(self, final: str) -> None:
+        s = self.session
+        assert s is not None
+        if final != s.original:
+            self.editor.setReadOnly(False)
+            cursor = QTextCursor(self.editor.document())
+            cursor.beginEditBlock()  # one undo step for the whole replacement
+            cursor.setPosition(s.start)
+            cursor.setPosition(s.end, QTextCursor.MoveMode.KeepAnchor)
+            cursor.insertText(final)
+            cursor.endEditBlock()
+            self.editor.setTextCursor(cursor)
+        record = s.record(final)
+        if final.strip():
+            self.services.store.log_outcome(record)
+        self.statusBar().showMessage(f"{record['outcome'].capitalize()}.", 4000)
+        self._close_review()
+
+    def _close_review(self) -> None:
+        if self.session is not None:
+            self.session.state = CLOSED
+        self.session = None
+        self.review.clear()
+        self.review.hide()
+        self.editor.setReadOnly(False)
+        self.editor.setFocus()
+
+    # -- logging and training progress -----------------------------------------------
+    def _on_logged(self, edit_id) -> None:
+        self.logged_ids.append(edit_id)
+        if edit_id is None:
+            self.statusBar().showMessage("Logging is paused: this outcome was not stored.", 4000)
+        self.services.store.refresh_progress(self.last_task.name, self.services.settings.train_threshold)
+        if self.data_dock.isVisible():
+            self.data_view.reload()
+
+    def _on_log_failed(self, message: str) -> None:
+        self.logged_ids.append(None)
+        self.show_error("The outcome could not be stored", f"{message}\n\nYour text is not affected.")
+
+    def _on_progress(self, p: TrainingProgress) -> None:
+        label = tasks().get(p.task).label if p.task in tasks() else p.task
+        self.train_label.setText(f"{p.done} / {p.threshold} edits until the next training")
+        self.train_label.setToolTip(f"Accepted or edited suggestions for “{label}” since its last training.")
+        st = self.services.settings
+        if p.remaining == 0 and st.auto_train and p.task not in self._autotrain_started and p.task != "custom":
+            self._autotrain_started.add(p.task)
+            self.services.training.start_training(p.task)
+            self.statusBar().showMessage(f"Training a personal adapter for “{label}” in the background…", 8000)
+
+    def train_now(self) -> None:
+        self.services.training.start_training(self.last_task.name)
+        self.training_dock.show()
+        self.training_dock.raise_()
+
+    def _on_promoted(self, name: str) -> None:
+        self.refresh_adapters()
+        box = QMessageBox(QMessageBox.Icon.Information, "New personal adapter",
+                          f"The adapter “{name}” beat the previous stage on your held-out edits and is now "
+                          "in use for its task. You can switch adapters in the toolbar.",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.last_dialog = box
+        self.statusBar().showMessage(f"New adapter promoted: {name}", 10000)
+
+    def set_logging_paused(self, paused: bool) -> None:
+        settings = self.services.settings
+        if settings.logging_paused != paused:
+            try:
+                self.services.save_settings(settings.updated(logging_paused=bool(paused)))
+            except (OSError, DraftwheelError) as exc:
+                self.show_error("The setting could not be saved", str(exc))
+                return
+        for w in (self.pause_act, self.data_view.pause_box):
+            w.blockSignals(True)
+            w.setChecked(bool(paused))
+            w.blockSignals(False)
+        self.statusBar().showMessage("Logging paused." if paused else "Logging resumed.", 4000)
+
+    # -- settings ------------------------------------------------------------------
+    def open_settings(self) -> None:
+        from draftwheel.ui.settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(self.services, self)
+        dlg.saved.connect(self.apply_settings)
+        dlg.open()
+        self.settings_dialog = dlg
+
+    def apply_settings(self, old: Settings, new: Settings) -> None:
+        reload = (old.model, old.n_threads, old.n_ctx, old.backend) != (new.model, new.n_threads, new.n_ctx,
+                                                                        new.backend)
+        if reload:
+            self.services.engine.load(new)
+        else:
+            self.services.engine.update_settings(new)
+        self.set_logging_paused(new.logging_paused)
+        self.services.store.refresh_progress(self.last_task.name, new.train_threshold)
+
+    # -- documents -------------------------------------------------------------------
+    def _update_title(self) -> None:
+        name = Path(self.path).name if self.path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def _confirm_discard(self) -> bool:
+        """True when the current text may be replaced (saved, discarded or unmodified)."""
+        if not self.editor.document().isModified():
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "Save the changes to the current document first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_document(self) -> None:
+        if self.busy or not self._confirm_discard():
+            return
+        self._set_document(None, "")
+
+    def _set_document(self, path: str | None, text: str, modified: bool = False) -> None:
+        self.editor.setPlainText(text)  # also clears the undo history
+        self.path = path
+        self.editor.document().setModified(modified)
+        self.setWindowModified(modified)
+        self._update_title()
+        if not modified:
+            self.services.store.submit(self.autosave.clear)
+
+    def open_dialog(self) -> None:
+        if self.busy or not self._confirm_discard():
+            return
+        start = str(Path(self.path).parent) if self.path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open a draft", start, FILE_FILTER)
+        if path:
+            self.open_path(path, confirm=False)
+
+    def open_path(self, path: str, confirm: bool = True) -> bool:
+        if self.busy:
+            return False
+        if confirm and not self._confirm_discard():
+            return False
+        try:
+            text = read_document(path)
+        except DraftwheelError as exc:
+            if not Path(path).exists():
+                self.recent.remove(str(Path(path).expanduser().resolve()))
+            self.show_error("The file could not be opened", str(exc))
+            return False
+        self._set_document(str(Path(path).expanduser().resolve()), text)
+        self.recent.add(path)
+        self.statusBar().showMessage(f"Opened {path}", 4000)
+        return True
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        items = self.recent.list()
+        if not items:
+            act = self.recent_menu.addAction("No recent files")
+            act.setEnabled(False)
+            return
+        for p in items:
+            self.recent_menu.addAction(p, lambda p=p: self.open_path(p))
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self.save_to(self.path)
+
+    def save_as(self) -> bool:
+        start = self.path or str(Path.home() / "Untitled.md")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the draft as", start, FILE_FILTER)
+        return self.save_to(path) if path else False
+
+    def save_to(self, path: str) -> bool:
+        try:
+            write_document(path, self.text())
+        except DraftwheelError as exc:
+            self.show_error("The file could not be saved", str(exc))
+            return False
+        self.path = str(Path(path).expanduser().resolve())
+        self.editor.document().setModified(False)
+        self._update_title()
+        self.recent.add(self.path)
+        self.services.store.submit(self.autosave.clear)
+        self.statusBar().showMessage(f"Saved {self.path}", 4000)
+        return True
+
+    # -- autosave and restore -------------------------------------------------------------
+    def autosave_now(self) -> None:
+        """Write unsaved text to the autosave folder (on the store thread: a slow disk never stalls typing)."""
+        self.autosave_timer.stop()
+        if self.editor.document().isModified():
+            self.services.store.submit(self.autosave.save, self.path, self.text(),
+                                       on_error=lambda m: self.statusBar().showMessage(f"Autosave failed: {m}"))
+
+    def offer_restore(self) -> None:
+        records = self.autosave.orphans()
+        if not records:
+            return
+        rec = records[0]
+        when = _ago(rec.saved_at)
+        box = QMessageBox(QMessageBox.Icon.Question, "Restore unsaved work?",
+                          f"Draftwheel found unsaved text of “{rec.title}” from {when}, kept when the app last "
+                          "closed without saving it.",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("restoreDialog")
+        box.setInformativeText("Restore it to keep working on it, or discard it.")
+        self.restore_button = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        self.discard_button = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(self.restore_button)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def answered(button, rec=rec) -> None:
+            if button is self.restore_button:
+                self.restore(rec)
+            else:
+                Autosave.discard(rec)
+            QTimer.singleShot(0, self.offer_restore)  # then the next one, if any
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.restore_prompt = box
+
+    def restore(self, rec: AutosaveRecord) -> None:
+        self._set_document(rec.path, rec.text, modified=True)
+        self.autosave.adopt(rec)
+        self.statusBar().showMessage(f"Restored unsaved text of {rec.title}. Save it to keep it.", 8000)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if self.busy and self.session is not None and self.session.state == STREAMING:
+            self.services.engine.cancel()
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        self.autosave_timer.stop()
+        self.services.store.submit(self.autosave.clear)
+        release_autosave(self.autosave.id)
+        self.training_view.set_watching(False)
+        event.accept()
+
+
+def _ago(ts: float) -> str:
+    import time
+
+    mins = max(0, int((time.time() - ts) // 60))
+    if mins < 1:
+        return "moments ago"
+    if mins < 120:
+        return f"{mins} minute{'s' * (mins != 1)} ago"
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))

@@ -1,0 +1,156 @@
+"""Settings: model (bundled or an added GGUF), threads, temperature, training threshold,
+remote endpoint and its API key (kept in the OS keyring, never in settings.json)."""
+
+from __future__ import annotations
+
+from draftwheel.config import Settings
+from draftwheel.config import secrets
+from draftwheel.errors import DraftwheelError
+from draftwheel.models import Catalogue
+from draftwheel.ui.qt import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    Signal,
+)
+
+
+class SettingsDialog(QDialog):
+    saved = Signal(object, object)  # old Settings, new Settings
+
+    def __init__(self, services, parent=None):
+        super().__init__(parent)
+        self.services = services
+        self.setWindowTitle("Settings")
+        self.setObjectName("settingsDialog")
+        s = services.settings
+        self.model_box = QComboBox()
+        self.model_box.setObjectName("modelBox")
+        self._fill_models(s.model)
+        add = QPushButton("Add GGUF file…")
+        add.clicked.connect(self.add_model)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_box, 1)
+        model_row.addWidget(add)
+        self.threads = QSpinBox()
+        self.threads.setRange(0, 256)
+        self.threads.setSpecialValueText("automatic")
+        self.threads.setValue(s.n_threads)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setDecimals(2)
+        self.temperature.setValue(s.temperature)
+        self.temperature.setToolTip("0 is greedy: the same text always gets the same suggestion.")
+        self.threshold = QSpinBox()
+        self.threshold.setRange(5, 100_000)
+        self.threshold.setValue(max(5, s.train_threshold))
+        self.threshold.setSuffix(" edits")
+        self.auto_train = QCheckBox("Train automatically when the threshold is reached")
+        self.auto_train.setChecked(s.auto_train)
+        self.endpoint = QLineEdit(s.remote_endpoint)
+        self.endpoint.setPlaceholderText("https://… (optional, OpenAI-compatible)")
+        self.remote_model = QLineEdit(s.remote_model)
+        self.api_key = QLineEdit()
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_note = QLabel()
+        self.key_note.setWordWrap(True)
+        self.secure = secrets.secure_backend_available()
+        if not self.secure:
+            self.api_key.setEnabled(False)
+            self.api_key.setPlaceholderText("no secure keyring available")
+            self.key_note.setText("No secure keyring (Secret Service, Keychain or Credential Manager) was found, "
+                                  "so an API key cannot be stored safely. Install and unlock one (e.g. GNOME "
+                                  "Keyring or KWallet) to use a remote endpoint with a key.")
+        else:
+            has = bool(s.remote_endpoint and secrets.get_api_key(s.remote_endpoint))
+            self.api_key.setPlaceholderText("stored in the keyring" if has else "not set")
+            self.key_note.setText("The key is stored in your system keyring, never in Draftwheel's files.")
+        form = QFormLayout()
+        form.addRow("Model", model_row)
+        form.addRow("CPU threads", self.threads)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Training threshold", self.threshold)
+        form.addRow("", self.auto_train)
+        form.addRow("Remote endpoint", self.endpoint)
+        form.addRow("Remote model", self.remote_model)
+        form.addRow("API key", self.api_key)
+        form.addRow("", self.key_note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.resize(560, 0)
+
+    def _fill_models(self, current: str) -> None:
+        self.model_box.clear()
+        try:
+            entries = Catalogue(self.services.paths).list()
+        except DraftwheelError as exc:
+            QMessageBox.warning(self, "Models", str(exc))
+            entries = []
+        for e in entries:
+            label = f"{e.name} (bundled)" if e.bundled else f"{e.name} — {e.path}"
+            self.model_box.addItem(label, e.name)
+        i = self.model_box.findData(current)
+        if i < 0:
+            self.model_box.addItem(current, current)
+            i = self.model_box.count() - 1
+        self.model_box.setCurrentIndex(i)
+
+    def add_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Add a GGUF model", "", "GGUF models (*.gguf);;All files (*)")
+        if not path:
+            return
+        self.model_box.setEnabled(False)
+        # Adding hashes the file (gigabytes for big models): do it on a worker thread.
+        self.services.store.submit(Catalogue(self.services.paths).add, path, on_done=self._added,
+                                   on_error=self._add_failed)
+
+    def _added(self, entry) -> None:
+        self.model_box.setEnabled(True)
+        self._fill_models(entry.name)
+
+    def _add_failed(self, message: str) -> None:
+        self.model_box.setEnabled(True)
+        QMessageBox.warning(self, "The model could not be added", message)
+
+    def values(self) -> Settings:
+        return self.services.settings.updated(
+            model=self.model_box.currentData() or self.services.settings.model,
+            n_threads=self.threads.value(),
+            temperature=float(self.temperature.value()),
+            train_threshold=self.threshold.value(),
+            auto_train=self.auto_train.isChecked(),
+            remote_endpoint=self.endpoint.text().strip(),
+            remote_model=self.remote_model.text().strip(),
+        )
+
+    def save(self) -> None:
+        old = self.services.settings
+        try:
+            new = self.values()
+            key = self.api_key.text()
+            if key:
+                if not new.remote_endpoint:
+                    raise DraftwheelError("An API key needs a remote endpoint.", "Fill in the endpoint too.")
+                secrets.set_api_key(new.remote_endpoint, key)
+            self.services.save_settings(new)
+        except (DraftwheelError, OSError) as exc:
+            QMessageBox.warning(self, "Settings not saved", str(exc))
+            return
+        self.saved.emit(old, new)
+        self.accept()

@@ -1,0 +1,250 @@
+"""The one thread that owns the inference engine.
+
+Every engine call (loading, generation, adapter switches) runs on this
+worker's thread, one after another, so llama.cpp is never entered from two
+threads and an adapter switch can never land in the middle of a suggestion.
+Generation streams text through the ``chunk`` signal; a
+:class:`~draftwheel.engine.base.CancelToken` set from the GUI thread stops it
+within one token.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from draftwheel.config import AppPaths, Settings
+from draftwheel.engine.base import AdapterRef, CancelToken, Engine
+from draftwheel.engine.prompts import Task
+from draftwheel.engine.revise import ReviseOptions, revise_text
+from draftwheel.errors import DraftwheelError, ModelFileError
+from draftwheel.ui.qt import Signal
+from draftwheel.workers.thread import ThreadWorker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    model: str
+    backend: str
+    adapter: str | None
+    n_threads: int
+    n_ctx: int
+    load_seconds: float = 0.0
+
+
+@dataclass
+class Suggestion:
+    """A finished (or cancelled) generation, with what the store needs to log it."""
+
+    job: int
+    original: str
+    text: str  # the suggestion, whole
+    task: str
+    instruction: str
+    stage: str  # zero | few | lora
+    model: str
+    adapter: str | None
+    latency_ms: float  # request to last token
+    prompt_tokens: int
+    output_tokens: int
+    tokens_per_s: float
+    finish_reason: str
+    n_examples: int = 0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.finish_reason == "cancelled"
+
+
+@dataclass
+class RevisionJob:
+    id: int
+    text: str
+    task: Task
+    cancel: CancelToken = field(default_factory=CancelToken)
+
+
+def _flywheel_revise():
+    """``draftwheel.flywheel.revise_with_flywheel`` when that layer is installed."""
+    try:
+        from draftwheel.flywheel import revise_with_flywheel
+    except ImportError:
+        return None
+    return revise_with_flywheel
+
+
+class EngineHost:
+    """Plain-Python state of the engine thread: the engine, its settings, a store handle."""
+
+    def __init__(self, paths: AppPaths):
+        self.paths = paths
+        self.settings = Settings()
+        self.engine: Engine | None = None
+        self.model_name = ""
+        self._store = None
+
+    # -- loading ---------------------------------------------------------
+    def load(self, settings: Settings) -> EngineStatus:
+        from draftwheel.engine import load_engine
+        from draftwheel.models import Catalogue
+
+        t0 = time.perf_counter()
+        self.close_engine()
+        self.settings = settings
+        entry = Catalogue(self.paths).get(settings.model)
+        try:
+            self.engine = load_engine(entry, settings)
+        except ImportError as exc:
+            raise DraftwheelError(f"The inference library could not be imported ({exc}).",
+                                  "Reinstall Draftwheel with its dependencies (llama-cpp-python).") from None
+        self.model_name = entry.name
+        if settings.adapter:
+            try:
+                self.use_adapter(self._find_adapter(settings.adapter))
+            except DraftwheelError as exc:
+                log.warning("adapter %s not applied: %s", settings.adapter, exc)
+        return self.status(time.perf_counter() - t0)
+
+    def status(self, load_seconds: float = 0.0) -> EngineStatus:
+        if self.engine is None:
+            raise ModelFileError("No model is loaded.", "Choose a model in Settings.")
+        info = self.engine.info
+        return EngineStatus(self.model_name, info.backend, info.adapter, info.n_threads, info.n_ctx, load_seconds)
+
+    def update_settings(self, settings: Settings) -> None:
+        """Settings that apply to the next request only (temperature, few-shot size...)."""
+        self.settings = settings
+
+    def _find_adapter(self, name: str) -> AdapterRef:
+        from draftwheel.workers.adapters import find_adapter
+
+        return find_adapter(self.paths, name)
+
+    # -- store (read by the flywheel for few-shot examples) ----------------
+    def store(self):
+        if self._store is None:
+            from draftwheel.store.db import open_store
+
+            self._store = open_store(self.paths)
+        return self._store
+
+    # -- work --------------------------------------------------------------
+    def use_adapter(self, adapter: AdapterRef | None) -> EngineStatus:
+        if self.engine is None:
+            raise ModelFileError("No model is loaded yet, so no adapter can be applied.",
+                                 "Wait for the model to finish loading.")
+        self.engine.use_adapter(adapter)
+        return self.status()
+
+    def revise(self, job: RevisionJob, on_text) -> Suggestion:
+        if self.engine is None:
+            raise ModelFileError("No model is loaded.", "Wait for it to load, or choose a model in Settings.")
+        engine = self.engine
+        t0 = time.perf_counter()
+        flywheel = _flywheel_revise()
+        if flywheel is not None:
+            result, stage = flywheel(engine, self.store(), self.settings, job.text, job.task, "auto",
+                                     job.cancel, on_text)
+        else:
+            options = ReviseOptions(temperature=self.settings.temperature, seed=self.settings.seed,
+                                    max_new_tokens=self.settings.max_new_tokens,
+                                    prompt_style=self.settings.prompt_style)
+            result = revise_text(engine, job.text, job.task, options, cancel=job.cancel, on_text=on_text)
+            stage = "lora" if engine.adapter is not None else "zero"
+        adapter = engine.adapter
+        return Suggestion(
+            job=job.id, original=job.text, text=result.text, task=job.task.name,
+            instruction=job.task.instruction, stage=stage, model=self.model_name,
+            adapter=adapter.name if adapter else None,
+            latency_ms=(time.perf_counter() - t0) * 1000.0, prompt_tokens=result.n_prompt_tokens,
+            output_tokens=result.n_generated, tokens_per_s=result.tokens_per_s,
+            finish_reason=result.finish_reason, n_examples=result.n_examples,
+        )
+
+    def close_engine(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+
+    def close(self) -> None:
+        self.close_engine()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+class EngineWorker(ThreadWorker):
+    """GUI-thread handle of the engine thread; everything it reports arrives as a signal."""
+
+    loading = Signal(str)  # what is happening, for the status bar
+    loaded = Signal(object)  # EngineStatus
+    load_failed = Signal(str)
+    chunk = Signal(int, str)  # job id, new text
+    revised = Signal(object)  # Suggestion
+    revise_failed = Signal(int, str)  # job id, message
+    adapter_changed = Signal(object)  # EngineStatus
+    adapter_failed = Signal(str)
+
+    def __init__(self, paths: AppPaths, parent=None):
+        super().__init__("draftwheel-engine", parent)
+        self.host = EngineHost(paths)  # touched only on the engine thread from now on
+        self._job_ids = 0
+        self.current: RevisionJob | None = None
+        self.status: EngineStatus | None = None
+        self.loaded.connect(self._remember)
+        self.adapter_changed.connect(self._remember)
+
+    def _remember(self, status: EngineStatus) -> None:
+        self.status = status
+
+    @property
+    def ready(self) -> bool:
+        return self.status is not None
+
+    def load(self, settings: Settings) -> None:
+        self.status = None
+        self.loading.emit(f"Loading the model {settings.model}…")
+        self.submit(self.host.load, settings, on_done=self.loaded.emit, on_error=self.load_failed.emit)
+
+    def update_settings(self, settings: Settings) -> None:
+        self.submit(self.host.update_settings, settings)
+
+    def use_adapter(self, adapter: AdapterRef | None) -> None:
+        self.submit(self.host.use_adapter, adapter, on_done=self.adapter_changed.emit,
+                    on_error=self.adapter_failed.emit)
+
+    def revise(self, text: str, task: Task) -> RevisionJob:
+        self._job_ids += 1
+        job = RevisionJob(self._job_ids, text, task)
+        self.current = job
+        emit_chunk = self.chunk.emit
+
+        def on_text(piece: str, _id=job.id) -> None:  # runs on the engine thread
+            if piece:
+                emit_chunk(_id, piece)
+
+        self.submit(self.host.revise, job, on_text, on_done=self._finished,
+                    on_error=lambda msg, _id=job.id: self._failed(_id, msg))
+        return job
+
+    def _finished(self, suggestion: Suggestion) -> None:
+        if self.current is not None and self.current.id == suggestion.job:
+            self.current = None
+        self.revised.emit(suggestion)
+
+    def _failed(self, job_id: int, message: str) -> None:
+        if self.current is not None and self.current.id == job_id:
+            self.current = None
+        self.revise_failed.emit(job_id, message)
+
+    def cancel(self) -> None:
+        if self.current is not None:
+            self.current.cancel.cancel()
+
+    def shutdown(self) -> None:
+        self.cancel()
+        self.submit(self.host.close)
+        self.stop()
