@@ -1,0 +1,177 @@
+"""The grounding check and near-duplicate removal for generated pairs.
+
+Grounding rule (measurable, no model involved): the *support* of a text by
+a passage is the share of the text's content-word tokens whose stem also
+occurs in the passage. Content words are lowercased alphabetic words (letters
+and inner apostrophes) that are not English stopwords (scikit-learn's list),
+reduced with a small suffix-stripping stemmer so "decisions"/"decision" and
+"planned"/"plan" match. An answer passes when support >= ``min_support``
+(default 0.6) and it has at least ``min_content_words`` content words.
+
+For the rewrite kind the target *is* the author's passage, so the check is on
+the generated paraphrase instead: it must be supported at a lower bar
+(``min_paraphrase_support``, default 0.4: a paraphrase uses other words by
+design) and must not simply copy the passage (similarity below
+``max_copy_similarity``).
+
+Near-duplicates: character 3–5-gram tf vectors (no idf, punctuation dropped) (scikit-learn) of
+"input + answer"; a pair whose cosine similarity to an earlier kept pair (or
+to a pair already in the store) is >= ``dup_threshold`` (default 0.85) is
+dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+# Longest first; a suffix is only stripped when a stem of >= 3 letters remains.
+_SUFFIXES = ("ational", "ization", "fulness", "ousness", "iveness", "ements", "ement", "ments",
+             "ment", "ities", "ity", "ness", "ions", "ion", "ings", "ing", "ies", "ied", "ers",
+             "er", "edly", "ed", "ly", "es", "s")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    # Contractions and pronoun forms the list lacks, which a model sprinkles everywhere.
+    return frozenset(ENGLISH_STOP_WORDS) | {"i'm", "don't", "it's", "that's", "can't", "won't", "i've",
+                                            "you're", "isn't", "doesn't", "didn't", "let's", "i'd", "i'll"}
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A deliberately small stemmer: strip one common suffix, undouble a final consonant."""
+    w = word.lower().replace("\u2019", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    for suf in _SUFFIXES:
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            w = w[: -len(suf)]
+            if suf in ("ies", "ied"):
+                w += "y"
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        w = w[:-1]  # planned -> plann -> plan
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]  # "choose"/"chose" aside, makes "decide"/"decided" meet at "decid"
+    return w
+
+
+def content_words(text: str) -> list[str]:
+    """Stems of the non-stopword words of ``text``, in order (duplicates kept)."""
+    stops = _stopwords()
+    out = []
+    for m in _WORD.finditer(text.replace("\u2019", "'")):
+        w = m.group(0).lower()
+        if w in stops or len(w) < 2:
+            continue
+        out.append(stem(w))
+    return out
+
+
+def support(text: str, passage: str) -> float:
+    """Share of ``text``'s content-word tokens whose stem occurs in ``passage`` (0..1; 0 for no words)."""
+    words = content_words(text)
+    if not words:
+        return 0.0
+    source = set(content_words(passage))
+    return sum(w in source for w in words) / len(words)
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    min_support: float = 0.6
+    min_content_words: int = 3
+    min_paraphrase_support: float = 0.4
+    max_copy_similarity: float = 0.9
+    dup_threshold: float = 0.85
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    support: float  # the measured share (of the answer, or of the paraphrase for rewrites)
+    reason: str = ""  # why it failed, for the report
+
+
+def _similarity(a: str, b: str) -> float:
+    return float(similarity_matrix([a, b])[0, 1])
+
+
+def check_pair(kind: str, prompt_text: str, answer: str, passage: str,
+               settings: CheckSettings = CheckSettings()) -> Verdict:
+    """Is this generated pair grounded in ``passage``?
+
+    ``prompt_text`` is the generated question/scenario/objection or, for
+    ``rewrite``, the generated plain paraphrase; ``answer`` is the target text.
+    """
+    if kind == "rewrite":
+        n = len(content_words(prompt_text))
+        s = support(prompt_text, passage)
+        if n < settings.min_content_words:
+            return Verdict(False, s, f"paraphrase too short ({n} content words)")
+        if s < settings.min_paraphrase_support:
+            return Verdict(False, s, f"paraphrase support {s:.2f} < {settings.min_paraphrase_support:.2f}")
+        sim = _similarity(prompt_text, answer)
+        if sim >= settings.max_copy_similarity:
+            return Verdict(False, s, f"paraphrase copies the passage (similarity {sim:.2f})")
+        return Verdict(True, s)
+    if len(content_words(prompt_text)) < 2:
+        return Verdict(False, 0.0, "empty or trivial prompt")
+    n = len(content_words(answer))
+    s = support(answer, passage)
+    if n < settings.min_content_words:
+        return Verdict(False, s, f"answer too short ({n} content words)")
+    if s < settings.min_support:
+        return Verdict(False, s, f"answer support {s:.2f} < {settings.min_support:.2f}")
+    if _norm(answer) == _norm(prompt_text):
+        return Verdict(False, s, "answer repeats the prompt")
+    return Verdict(True, s)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _shingle_text(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower())) or "\u2205"
+
+
+def similarity_matrix(texts: list[str]):
+    """Cosine similarities (n x n numpy array) of character 3-5-gram TF-IDF vectors."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    # No idf: with a handful of texts idf would make the rare n-grams dominate; punctuation is
+    # dropped so "log." and "log!" are the same word.
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), use_idf=False, sublinear_tf=True,
+                          preprocessor=_shingle_text)
+    try:
+        matrix = vec.fit_transform(texts)
+    except ValueError:  # empty vocabulary: all texts are tiny
+        import numpy as np
+
+        return np.eye(len(texts))
+    return cosine_similarity(matrix)
+
+
+def near_duplicates(texts: list[str], threshold: float = 0.85, existing: list[str] = ()) -> list[int]:
+    """Indices into ``texts`` to drop: each is too similar to an earlier kept text or to any of ``existing``."""
+    if not texts:
+        return []
+    existing = list(existing)
+    sims = similarity_matrix(existing + texts)
+    n0 = len(existing)
+    kept: list[int] = []
+    dropped: list[int] = []
+    for i in range(len(texts)):
+        row = sims[n0 + i]
+        if (n0 and row[:n0].max() >= threshold) or any(row[n0 + j] >= threshold for j in kept):
+            dropped.append(i)
+        else:
+            kept.append(i)
+    return dropped
