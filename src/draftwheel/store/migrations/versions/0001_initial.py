@@ -16,12 +16,16 @@ depends_on = None
 # The full-text index covers only rows retrieval may return (accepted / edited),
 # so BM25 never ranks rejected or pending rows. Columns are those of ``edits``
 # (external content: the text is not stored twice). ``task`` is indexed so a
-# query can be limited to one task inside FTS5; its BM25 weight is 0.
+# query can be limited to one task inside FTS5; its BM25 weight is 0. No
+# stemmer: index terms are plain lower-cased words, so the retriever can look
+# up a word's document frequency in ``edits_fts_vocab`` to leave out very
+# common words (which would make BM25 rank most of the table).
 _KEPT = "('accepted', 'edited')"
 _FTS = [
     "CREATE VIRTUAL TABLE edits_fts USING fts5(input_text, task, content='edits', content_rowid='id', "
-    "tokenize='porter unicode61 remove_diacritics 2')",
+    "tokenize='unicode61 remove_diacritics 2')",
     "INSERT INTO edits_fts(edits_fts, rank) VALUES('rank', 'bm25(1.0, 0.0)')",
+    "CREATE VIRTUAL TABLE edits_fts_vocab USING fts5vocab(edits_fts, 'col')",
     f"""CREATE TRIGGER edits_fts_ai AFTER INSERT ON edits WHEN new.outcome IN {_KEPT} BEGIN
         INSERT INTO edits_fts(rowid, input_text, task) VALUES (new.id, new.input_text, new.task);
     END""",
@@ -115,5 +119,6 @@ def downgrade() -> None:
     op.drop_table("adapters")
     for name in ("edits_fts_ai", "edits_fts_ad", "edits_fts_au_old", "edits_fts_au_new"):
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.execute("DROP TABLE IF EXISTS edits_fts_vocab")
     op.execute("DROP TABLE IF EXISTS edits_fts")
     op.drop_table("edits")

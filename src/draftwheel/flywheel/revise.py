@@ -1,0 +1,59 @@
+"""Revision through the flywheel: pick the stage, fetch examples, revise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from draftwheel.config import Settings
+from draftwheel.engine.base import CancelToken, Engine
+from draftwheel.engine.prompts import Example, Task, resolve_task
+from draftwheel.engine.revise import ReviseOptions, RevisionResult, revise_text
+from draftwheel.flywheel.policy import choose_stage
+from draftwheel.flywheel.retrieve import retrieve_examples
+from draftwheel.store import Store
+
+
+def options_from(settings: Settings) -> ReviseOptions:
+    return ReviseOptions(temperature=settings.temperature, seed=settings.seed,
+                         max_new_tokens=settings.max_new_tokens, prompt_style=settings.prompt_style)
+
+
+def examples_for_store(store: Store, engine: Engine, settings: Settings) -> Callable[[Task, str], list[Example]]:
+    """An ``examples_for`` callback for :func:`revise_text` backed by the store (one short session per call)."""
+
+    def examples_for(task: Task, body: str) -> list[Example]:
+        with store.session() as s:
+            return retrieve_examples(s, task, body, k=settings.fewshot_k,
+                                     token_budget=settings.fewshot_token_budget,
+                                     count_tokens=engine.count_tokens)
+
+    return examples_for
+
+
+def revise_with_flywheel(
+    engine: Engine,
+    store: Store,
+    settings: Settings,
+    text: str,
+    task: Task | str,
+    mode: str = "auto",
+    cancel: CancelToken | None = None,
+    on_text: Callable[[str], None] | None = None,
+    options: ReviseOptions | None = None,
+) -> tuple[RevisionResult, str]:
+    """Revise ``text`` at the stage the flywheel picks (or ``mode``); returns (result, stage).
+
+    ``zero``: no retrieved examples (the task's built-in demonstration only).
+    ``few``: the user's most similar kept edits, most similar last.
+    ``lora``: reported when a promoted adapter exists for the task; applying
+    it (``engine.use_adapter``) is the caller's / adapter code's job, and the
+    prompt is zero-shot, as the adapter was trained on zero-shot prompts.
+    Nothing is logged: the user has not kept anything yet.
+    """
+    task = resolve_task(task) if isinstance(task, str) else task
+    with store.session() as s:
+        stage = choose_stage(s, task.name, mode, getattr(engine.info.model, "sha256", None) or None)
+    examples_for = examples_for_store(store, engine, settings) if stage == "few" else None
+    result = revise_text(engine, text, task, options or options_from(settings),
+                         examples_for=examples_for, cancel=cancel, on_text=on_text)
+    return result, stage
