@@ -23,6 +23,10 @@ COMMAND_MODULES = [
     "draftwheel.cli.revise_cmd",
     "draftwheel.cli.models_cmd",
     "draftwheel.cli.bench_cmd",
+    "draftwheel.cli.log_cmd",
+    "draftwheel.cli.import_cmd",
+    "draftwheel.cli.examples_cmd",
+    "draftwheel.cli.privacy_cmd",
 ]
 
 

@@ -11,7 +11,9 @@ from draftwheel.cli.common import profile, read_input
 from draftwheel.engine import load_engine
 from draftwheel.engine.prompts import resolve_task, tasks
 from draftwheel.engine.revise import ReviseOptions, revise_text
+from draftwheel.flywheel import MODES, revise_with_flywheel
 from draftwheel.models import Catalogue
+from draftwheel.store import open_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--temperature", type=float, help="sampling temperature (default: from settings)")
     p.add_argument("--seed", type=int, help="random seed (default: from settings)")
     p.add_argument("--threads", type=int, help="CPU threads (default: from settings)")
+    p.add_argument("--mode", choices=MODES, default="auto",
+                   help="flywheel stage: auto (default: lora if a promoted adapter exists for the task, few-shot "
+                        "from your own accepted edits once there are some, else zero-shot), or force zero, few or "
+                        "lora. Revising stores nothing; outcomes are stored by the app or `draftwheel log`.")
     p.set_defaults(func=run)
 
 
@@ -43,12 +49,17 @@ def run(args: argparse.Namespace) -> int:
         prompt_style=settings.prompt_style,
     )
     t0 = time.perf_counter()
-    engine = load_engine(entry, settings)
+    store = open_store(paths)
     try:
-        on_text = None if args.json else _stdout_writer()
-        result = revise_text(engine, text, task, options, on_text=on_text)
+        engine = load_engine(entry, settings)
+        try:
+            on_text = None if args.json else _stdout_writer()
+            result, stage = revise_with_flywheel(engine, store, settings, text, task, mode=args.mode,
+                                                 on_text=on_text, options=options)
+        finally:
+            engine.close()
     finally:
-        engine.close()
+        store.close()
     if args.json:
         record = {
             "revision": result.text,
@@ -56,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
             "task": task.name,
             "instruction": task.instruction,
             "style": result.style,
+            "stage": stage,
+            "examples": result.n_examples,
             "prompt_tokens": result.n_prompt_tokens,
             "cached_prompt_tokens": result.n_cached_tokens,
             "output_tokens": result.n_generated,
