@@ -120,7 +120,7 @@ def check_pair(kind: str, prompt_text: str, answer: str, passage: str,
         if sim >= settings.max_copy_similarity:
             return Verdict(False, s, f"paraphrase copies the passage (similarity {sim:.2f})")
         return Verdict(True, s)
-    if len(content_words(prompt_text)) < 2:
+    if not content_words(prompt_text):
         return Verdict(False, 0.0, "empty or trivial prompt")
     n = len(content_words(answer))
     s = support(answer, passage)
