@@ -39,7 +39,6 @@ class StoreError(DraftwheelError):
 def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
     cur = dbapi_conn.cursor()
     try:
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys = ON")
         # WAL: readers never block the writer and vice versa; it persists in the file.
         cur.execute("PRAGMA journal_mode = WAL")
@@ -143,55 +142,79 @@ def _current_revision(conn) -> str | None:
     return row[0] if row else None
 
 
+def _check(conn, path: Path) -> str | None:
+    """The database's revision; refuses a newer schema and foreign SQLite files."""
+    current = _current_revision(conn)
+    if current is not None and current not in known_revisions():
+        raise StoreError(
+            f"{path}: this database was made by a newer version of Draftwheel "
+            f"(schema {current!r}; this version knows up to {head_revision()!r}).",
+            "Update Draftwheel, or point --home at another data folder.",
+        )
+    if current is None:
+        tables = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = 'table'").scalar_one()
+        if tables:
+            raise StoreError(f"{path}: this SQLite file has tables but is not a Draftwheel database.",
+                             "Move it aside or point --home at another data folder.")
+    return current
+
+
 def migrate(engine: Engine, path: Path) -> None:
     """Bring the schema to :func:`head_revision`; refuse a newer one."""
     with engine.connect() as conn:
-        current = _current_revision(conn)
-        if current is not None and current not in known_revisions():
-            raise StoreError(
-                f"{path}: this database was made by a newer version of Draftwheel "
-                f"(schema {current!r}; this version knows up to {head_revision()!r}).",
-                "Update Draftwheel, or point --home at another data folder.",
-            )
-        if current == head_revision():
-            return
-        if current is None:
-            tables = conn.exec_driver_sql(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table'").scalar_one()
-            if tables:
-                raise StoreError(f"{path}: this SQLite file has tables but is not a Draftwheel database.",
-                                 "Move it aside or point --home at another data folder.")
+        if _current_revision(conn) == head_revision():
+            return  # the usual case: no lock taken, Alembic's command machinery not loaded
     from alembic import command
 
-    log.info("migrating %s from %s to %s", path, current, head_revision())
-    # A migration holds the write lock for its whole transaction, so two
-    # processes starting at once apply it once; the second sees the new head.
     # pysqlite opens transactions only before INSERT/UPDATE/DELETE, so DDL would
     # autocommit statement by statement; an explicit BEGIN IMMEDIATE makes the
     # whole upgrade one transaction (all or nothing) and takes the write lock
-    # first, so two processes starting at once migrate once: the second waits,
-    # then sees the new head and does nothing.
+    # before looking, so two processes starting at once migrate once: the
+    # second waits, then sees the new head and does nothing.
     with engine.begin() as conn:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-        if _current_revision(conn) != head_revision():
+        current = _check(conn, path)
+        if current != head_revision():
+            log.info("migrating %s from %s to %s", path, current, head_revision())
             command.upgrade(alembic_config(conn), "head")
 
 
-def make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", _on_connect)
+def make_engine(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_timeout_ms / 1000})
+
+    def on_connect(dbapi_conn: sqlite3.Connection, record) -> None:
+        _on_connect(dbapi_conn, record)
+        dbapi_conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+
+    def on_error(ctx) -> StoreError | None:
+        # Later failures of the file itself (still locked after the busy timeout,
+        # corruption found mid-way) reach the user as one clear StoreError;
+        # programming errors (bad SQL, constraint violations) stay as they are.
+        orig = ctx.original_exception
+        if isinstance(orig, sqlite3.OperationalError) or (
+                isinstance(orig, sqlite3.DatabaseError) and "malformed" in str(orig)):
+            msg = str(orig).lower()
+            if any(k in msg for k in ("locked", "busy", "malformed", "not a database", "disk i/o", "readonly")):
+                return _explain(orig, path)
+        return None
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "handle_error", on_error)
     return engine
 
 
-def open_store(paths: AppPaths) -> Store:
-    """Open (creating and migrating as needed) the store at ``paths.database``."""
+def open_store(paths: AppPaths, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
+    """Open (creating and migrating as needed) the store at ``paths.database``.
+
+    ``busy_timeout_ms``: how long a write waits for another process's write.
+    """
     path = Path(paths.database)
     try:
         _ensure_file(path)
     except PermissionError as exc:
         raise StoreError(f"{path}: cannot create the database file ({exc.strerror}).",
                          "Check the permissions of the data folder.") from None
-    engine = make_engine(path)
+    engine = make_engine(path, busy_timeout_ms)
     try:
         with engine.connect() as conn:
             # Reading the schema is the first thing that touches the file's header:
@@ -203,7 +226,7 @@ def open_store(paths: AppPaths) -> Store:
     except StoreError:
         engine.dispose()
         raise
-    except (sa_exc.DBAPIError, sqlite3.Error) as exc:
+    except (sa_exc.DBAPIError, sqlite3.Error, OSError) as exc:
         engine.dispose()
         raise _explain(exc, path) from None
     _ensure_file(path)  # the -wal / -shm files now exist: make sure they are private too
