@@ -1,0 +1,331 @@
+"""Helpers for the fault-injection, fuzz, concurrency and privacy suites.
+
+Two halves:
+
+* in the test process: how many kills / fuzz examples to run (CI or soak
+  mode), starting a child writer and SIGKILLing it at a random moment,
+  reading back what it acknowledged, checking a database file with SQLite's
+  own ``PRAGMA integrity_check``, and a guard that fails any socket connect
+  outside loopback;
+* in a child process (``python tests/faultlib.py ROLE ...``): writers that
+  drive the real product code (``draftwheel.store``, the autosave of
+  ``draftwheel.ui.documents``, ``draftwheel.models.adapters``) in a loop and
+  print one line per acknowledged write, flushed only after the write
+  returned, so "printed" means "the product told its caller it is saved".
+
+Soak mode: ``DRAFTWHEEL_SOAK=1`` multiplies kills and examples (hundreds of
+kills); CI mode keeps every suite to well under a minute on 2 cores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+REPO = HERE.parents[1]
+SOAK = os.environ.get("DRAFTWHEEL_SOAK", "") not in ("", "0")
+# Results of each suite are appended here as JSON lines when set (docs/security.md figures).
+FIGURES_FILE = os.environ.get("DRAFTWHEEL_FAULT_FIGURES")
+
+
+def scale(ci: int, soak: int) -> int:
+    """``ci`` normally, ``soak`` with DRAFTWHEEL_SOAK=1 (or DRAFTWHEEL_SOAK=N: N times ``ci``)."""
+    if not SOAK:
+        return ci
+    try:
+        factor = int(os.environ["DRAFTWHEEL_SOAK"])
+    except ValueError:
+        factor = 1
+    return soak if factor <= 1 else ci * factor
+
+
+def record_figures(suite: str, **figures) -> None:
+    """Print the suite's figures (shown with -s / -rA) and append them to $DRAFTWHEEL_FAULT_FIGURES."""
+    line = json.dumps({"suite": suite, "soak": SOAK, **figures})
+    print(f"FIGURES {line}")
+    if FIGURES_FILE:
+        with open(FIGURES_FILE, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+
+def seed_rng(name: str) -> random.Random:
+    """A seeded RNG; DRAFTWHEEL_FAULT_SEED reproduces a failing run (the seed is in the test output)."""
+    seed = int(os.environ.get("DRAFTWHEEL_FAULT_SEED", "0")) or random.SystemRandom().randrange(1, 2**31)
+    print(f"{name}: DRAFTWHEEL_FAULT_SEED={seed}")
+    return random.Random(seed)
+
+
+# -- children ----------------------------------------------------------------------------------
+
+def child_env(home: Path | None = None, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONUNBUFFERED"] = "1"
+    if home is not None:
+        env["DRAFTWHEEL_HOME"] = str(home)
+    env.update(extra)
+    return env
+
+
+@dataclass
+class KillResult:
+    lines: list[str]  # every line the child printed before it died
+    killed: bool  # False: it exited by itself before the kill
+    returncode: int
+    stderr: str = ""
+
+    @property
+    def acked(self) -> list[str]:
+        return [ln.split(" ", 1)[1] for ln in self.lines if ln.startswith("ACK ")]
+
+
+@dataclass
+class Child:
+    """A child writer whose stdout is read line by line in a thread (so a full pipe never stalls it)."""
+
+    proc: subprocess.Popen
+    lines: list[str] = field(default_factory=list)
+    ready: threading.Event = field(default_factory=threading.Event)
+    reader: threading.Thread | None = None
+
+    @classmethod
+    def start(cls, role: str, *args: str, env: dict[str, str] | None = None) -> "Child":
+        proc = subprocess.Popen([sys.executable, str(HERE), role, *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env or child_env(), cwd=REPO)
+        child = cls(proc)
+        child.reader = threading.Thread(target=child._read, daemon=True)
+        child.reader.start()
+        return child
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            self.lines.append(line)
+            if line == "READY":
+                self.ready.set()
+        self.ready.set()
+
+    def n_acked(self) -> int:
+        return sum(1 for ln in list(self.lines) if ln.startswith("ACK "))
+
+    def wait_acks(self, n: int, timeout: float) -> None:
+        end = time.monotonic() + timeout
+        while self.n_acked() < n and self.proc.poll() is None and time.monotonic() < end:
+            time.sleep(0.005)
+
+    def _result(self, killed: bool, timeout: float) -> KillResult:
+        rc = self.proc.wait(timeout=timeout)
+        # The child is gone, so its end of the pipe is closed: the reader drains what it flushed, then stops.
+        self.reader.join(timeout)
+        stderr = self.proc.stderr.read() if self.proc.stderr else ""
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return KillResult(list(self.lines), killed, rc, stderr)
+
+    def kill(self, timeout: float = 30) -> KillResult:
+        killed = self.proc.poll() is None
+        if killed:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        return self._result(killed, timeout)
+
+    def finish(self, timeout: float = 120) -> KillResult:
+        return self._result(False, timeout)
+
+
+def kill_at_random(rng: random.Random, role: str, *args: str, env: dict[str, str],
+                   early: float = 0.15, window: float = 0.6, startup_timeout: float = 60) -> KillResult:
+    """Start a child; SIGKILL it at a random moment.
+
+    With probability ``early`` the kill lands during start-up (imports,
+    opening/migrating the store); otherwise after it printed READY, uniformly
+    within ``window`` seconds of steady writing.
+    """
+    child = Child.start(role, *args, env=env)
+    if rng.random() < early:
+        time.sleep(rng.uniform(0.0, 1.5))
+    else:
+        child.ready.wait(startup_timeout)
+        time.sleep(rng.uniform(0.0, window))
+    return child.kill()
+
+
+# -- checks ------------------------------------------------------------------------------------
+
+def integrity_check(db: Path) -> str:
+    """SQLite's own full check of the file ('ok' when sound); read-only, never repairs."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+        return "; ".join(r[0] for r in rows)
+    finally:
+        conn.close()
+
+
+def stored_texts(db: Path, column: str = "input_text") -> set[str]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        return {r[0] for r in conn.execute(f"SELECT {column} FROM edits")}
+    finally:
+        conn.close()
+
+
+# -- network guard -------------------------------------------------------------------------------
+
+class OutsideConnection(AssertionError):
+    """Raised (and recorded) when code tries to reach a host that is not this machine."""
+
+
+def _is_local(address) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@contextlib.contextmanager
+def no_outside_network():
+    """Fail every connect / sendto / name lookup that leaves this machine; yield the list of attempts.
+
+    Patches ``socket.socket.connect``, ``connect_ex``, ``sendto`` and
+    ``socket.getaddrinfo`` (which ``create_connection``, http.client, urllib,
+    requests and httpx all go through). Loopback and AF_UNIX stay allowed so
+    local IPC (and a loopback test server) keep working.
+    """
+    attempts: list[str] = []
+    real = (socket.socket.connect, socket.socket.connect_ex, socket.socket.sendto, socket.getaddrinfo)
+
+    def guard(what: str, address) -> None:
+        if not _is_local(address):
+            attempts.append(f"{what} {address!r}")
+            raise OutsideConnection(f"network access outside this machine: {what} {address!r}")
+
+    def connect(self, address):
+        guard("connect", address)
+        return real[0](self, address)
+
+    def connect_ex(self, address):
+        guard("connect_ex", address)
+        return real[1](self, address)
+
+    def sendto(self, data, *args):
+        guard("sendto", args[-1])
+        return real[2](self, data, *args)
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        h = host.decode() if isinstance(host, bytes) else host
+        if h is not None:
+            guard("getaddrinfo", (h, port))
+        return real[3](host, port, *args, **kwargs)
+
+    socket.socket.connect, socket.socket.connect_ex, socket.socket.sendto = connect, connect_ex, sendto
+    socket.getaddrinfo = getaddrinfo
+    try:
+        yield attempts
+    finally:
+        socket.socket.connect, socket.socket.connect_ex, socket.socket.sendto, socket.getaddrinfo = real
+
+
+# -- child roles -------------------------------------------------------------------------------
+
+def _ack(*items: object) -> None:
+    sys.stdout.write("".join(f"ACK {i}\n" for i in items))
+    sys.stdout.flush()
+
+
+def role_store_writer(tag: str, limit: str = "0") -> None:
+    """Log edits through the real store API, one transaction each (and some batches), forever.
+
+    Each edit's input text is ``<tag>-<n>``; it is acknowledged only after the
+    transaction committed. Every 7th write is an ``add_edits`` batch of 5 (an
+    import), acknowledged as a whole after its commit.
+    """
+    from draftwheel.config import Settings, app_paths
+    from draftwheel.store import add_edits, log_edit, open_store
+
+    settings = Settings()  # logging on, no redaction: the texts must come back as written
+    store = open_store(app_paths())
+    print("READY", flush=True)
+    n, stop = 0, int(limit)
+    while not stop or n < stop:
+        if n % 7 == 6:
+            texts = [f"{tag}-{n + i}" for i in range(5)]
+            with store.session() as s, s.begin():
+                add_edits(s, [dict(task="grammar", input_text=t, final_text=t.upper(), outcome="accepted",
+                                   origin="import") for t in texts], settings=settings)
+            _ack(*texts)
+            n += 5
+        else:
+            text = f"{tag}-{n}"
+            with store.session() as s, s.begin():
+                log_edit(s, task="grammar", input_text=text, output_text=text + "?", final_text=text.upper(),
+                         outcome="edited", stage="few", origin="app", settings=settings)
+            _ack(text)
+            n += 1
+    store.close()
+
+
+def role_autosave_writer(folder: str) -> None:
+    """Autosave growing versions of a document through ``ui.documents.Autosave`` forever.
+
+    Version ``v`` of the text is ``autosave_text(v)``; ``ACK v`` after save returned.
+    """
+    from draftwheel.ui.documents import Autosave
+
+    auto = Autosave(Path(folder))
+    print(f"FILE {auto.file}", flush=True)
+    print("READY", flush=True)
+    v = 0
+    while True:
+        auto.save(None, autosave_text(v))
+        _ack(v)
+        v += 1
+
+
+def autosave_text(v: int) -> str:
+    # Long enough (~60-120 kB) that a write takes several syscalls: a torn write would show.
+    return f"version {v}\n" + (f"paragraph {v} of the draft, unsaved. " * (1500 + (v % 7) * 200))
+
+
+def role_adapter_writer(peft_dir: str, model_name: str) -> None:
+    """Export a PEFT LoRA to a registered adapter (``create_adapter`` + the GGUF writer), forever."""
+    from draftwheel.config import app_paths
+    from draftwheel.models import Catalogue
+    from draftwheel.models.adapters import AdapterInfo, create_adapter
+    from draftwheel.train.gguf_adapter import export_gguf_adapter
+
+    paths = app_paths()
+    base = Catalogue(paths).get(model_name)
+    print("READY", flush=True)
+    n = 0
+    while True:
+        name = f"kill-{os.getpid()}-{n}"
+        info = AdapterInfo(name=name, task="grammar", base_model=base.name, base_sha256=base.sha256,
+                           architecture=base.architecture, rank=2, alpha=4.0)
+        create_adapter(paths, info, lambda p: export_gguf_adapter(peft_dir, base.file, p), peft_dir=peft_dir)
+        _ack(name)
+        n += 1
+
+
+ROLES = {"store-writer": role_store_writer, "autosave-writer": role_autosave_writer,
+         "adapter-writer": role_adapter_writer}
+
+if __name__ == "__main__":
+    ROLES[sys.argv[1]](*sys.argv[2:])
