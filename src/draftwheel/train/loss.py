@@ -1,0 +1,141 @@
+"""Causal-LM loss taken only where it counts, with the logits made in chunks.
+
+The bundled model has a 262,144-entry vocabulary: the full logits tensor of a
+batch of 8 x 100 tokens is 8 * 100 * 262144 * 4 bytes = 840 MB in float32, and
+``model(input_ids, labels=labels)`` builds it for every position, then a
+log-softmax copy, then gradients of both. Most positions are prompt tokens
+whose labels are masked anyway.
+
+Here the model body runs as usual, but the output layer only sees the hidden
+states at labelled (completion) positions, ``chunk_size`` positions at a time.
+:class:`ChunkedLinearCrossEntropy` computes each chunk's loss *and* its
+gradient in the forward pass (softmax minus one-hot, times the output weight)
+and keeps only that gradient, shape (N, hidden), for backward; no chunk's
+logits outlive its loop iteration. Peak extra memory is about two chunks of
+logits (chunk_size * vocab * 4 bytes each) instead of several full tensors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+IGNORE_INDEX = -100
+DEFAULT_CHUNK = 256  # positions per logits chunk: 256 * 262144 * 4 B = 268 MB
+
+
+class ChunkedLinearCrossEntropy(torch.autograd.Function):
+    """Summed cross-entropy of ``hidden @ weight.T`` against ``targets``, chunk by chunk.
+
+    hidden: (N, H), weight: (V, H), targets: (N,) int64 (no ignore index here:
+    pass only the positions that count). ``softcap``: Gemma-style final logit
+    soft-capping ``cap * tanh(logits / cap)`` or None. Returns a 0-d sum in float32 (float64 for float64 inputs).
+    """
+
+    @staticmethod
+    def forward(ctx, hidden, weight, targets, chunk_size: int, softcap: float | None):
+        n = hidden.shape[0]
+        need_h = hidden.requires_grad
+        # Softmax in at least float32, even for bfloat16 hidden states.
+        acc = torch.promote_types(hidden.dtype, torch.float32)
+        need_w = weight.requires_grad
+        grad_h = torch.empty_like(hidden) if need_h else None
+        grad_w = torch.zeros(weight.shape, dtype=acc, device=weight.device) if need_w else None
+        total = torch.zeros((), dtype=acc, device=hidden.device)
+        for start in range(0, n, chunk_size):
+            h = hidden[start:start + chunk_size]
+            t = targets[start:start + chunk_size]
+            logits = (h @ weight.t()).to(acc)  # (n_c, V)
+            tanh = None
+            if softcap:
+                tanh = torch.tanh(logits / softcap)
+                logits = tanh * softcap
+            lse = torch.logsumexp(logits, dim=-1)  # (n_c,)
+            picked = logits.gather(1, t[:, None]).squeeze(1)
+            total += (lse - picked).sum()
+            if need_h or need_w:
+                # d(sum CE)/d logits = softmax - one_hot, made in place over the logits.
+                g = logits.sub_(lse[:, None]).exp_()
+                g[torch.arange(t.shape[0], device=g.device), t] -= 1.0
+                if tanh is not None:
+                    g.mul_(1.0 - tanh * tanh)  # d(cap*tanh(x/cap))/dx
+                g = g.to(h.dtype)
+                if need_h:
+                    grad_h[start:start + chunk_size] = g @ weight
+                if need_w:
+                    grad_w += (g.t() @ h).to(acc)
+            del logits, lse, picked, tanh
+        ctx.save_for_backward(*(x for x in (grad_h, grad_w) if x is not None))
+        ctx.need = (need_h, need_w)
+        ctx.weight_dtype = weight.dtype
+        return total
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        saved = list(ctx.saved_tensors)
+        need_h, need_w = ctx.need
+        grad_h = grad_w = None
+        if need_h:
+            g = saved.pop(0)
+            grad_h = g * grad_out.to(g.dtype)
+        if need_w:
+            grad_w = (saved.pop(0) * grad_out).to(ctx.weight_dtype)
+        return grad_h, grad_w, None, None, None
+
+
+def chunked_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor,
+                          chunk_size: int = DEFAULT_CHUNK, softcap: float | None = None) -> torch.Tensor:
+    """Summed CE over rows of ``hidden`` (N, H) against ``targets`` (N,); see the class."""
+    if hidden.shape[0] == 0:
+        return hidden.sum() * 0.0
+    return ChunkedLinearCrossEntropy.apply(hidden, weight, targets, int(chunk_size), softcap)
+
+
+@dataclass
+class LossOut:
+    loss_sum: torch.Tensor  # 0-d float32, summed over completion tokens
+    n_tokens: int  # completion tokens that carried a label
+
+    @property
+    def mean(self) -> torch.Tensor:
+        return self.loss_sum / max(self.n_tokens, 1)
+
+
+def _parts(model):
+    """(decoder body, output layer, softcap) of a causal LM, PEFT-wrapped or not."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    decoder = base.get_decoder()
+    head = base.get_output_embeddings()
+    if head is None or getattr(head, "bias", None) is not None:
+        raise TypeError("the model's output layer must be a bias-free linear layer")
+    softcap = getattr(base.config, "final_logit_softcapping", None)
+    return decoder, head, softcap
+
+
+def completion_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor,
+                    chunk_size: int = DEFAULT_CHUNK) -> LossOut:
+    """Next-token loss at the labelled positions only.
+
+    input_ids, attention_mask, labels: (B, T); labels are IGNORE_INDEX on the
+    prompt and padding. Position t's hidden state predicts labels[:, t + 1].
+    """
+    decoder, head, softcap = _parts(model)
+    out = decoder(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+    hidden = out.last_hidden_state  # (B, T, H)
+    shifted = labels[:, 1:]  # (B, T-1)
+    keep = shifted != IGNORE_INDEX
+    h = hidden[:, :-1][keep]  # (N, H): only the states whose next token is a completion token
+    t = shifted[keep]
+    return LossOut(chunked_cross_entropy(h, head.weight, t, chunk_size, softcap), int(t.shape[0]))
+
+
+def full_logits_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                     labels: torch.Tensor) -> LossOut:
+    """The plain reference: full logits for every position, then masked cross-entropy."""
+    logits = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
+    shifted = labels[:, 1:]
+    loss = torch.nn.functional.cross_entropy(
+        logits[:, :-1].float().reshape(-1, logits.shape[-1]), shifted.reshape(-1),
+        ignore_index=IGNORE_INDEX, reduction="sum")
+    return LossOut(loss, int((shifted != IGNORE_INDEX).sum()))
