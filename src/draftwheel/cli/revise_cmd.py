@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--temperature", type=float, help="sampling temperature (default: from settings)")
     p.add_argument("--seed", type=int, help="random seed (default: from settings)")
     p.add_argument("--threads", type=int, help="CPU threads (default: from settings)")
+    p.add_argument("--backend", choices=("auto", "llama", "mlx"),
+                   help="inference backend (default: from settings; auto = MLX on Apple silicon if installed)")
     p.add_argument("--mode", choices=MODES, default="auto",
                    help="flywheel stage: auto (default: lora if a promoted adapter exists for the task, few-shot "
                         "from your own accepted edits once there are some, else zero-shot), or force zero, few or "
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     store = open_store(paths)
     try:
-        engine = load_engine(entry, settings)
+        engine = load_engine(entry, settings, backend=args.backend, paths=paths)
         try:
             on_text = None if args.json else _stdout_writer()
             result, stage = revise_with_flywheel(engine, store, settings, text, task, mode=args.mode,

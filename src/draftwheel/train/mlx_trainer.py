@@ -33,13 +33,14 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from draftwheel.config.atomic import atomic_write_text
 from draftwheel.errors import Cancelled, DraftwheelError
 from draftwheel.train import mlx_convert
+from draftwheel.train.progress import TrainCallback, TrainProgress
 
 # Projections adapted in every block (relative to a block). Embeddings and the
 # tied lm_head are left alone: llama.cpp cannot apply a LoRA to them.
@@ -75,17 +76,6 @@ class MlxLoraArgs:
 
 
 @dataclass
-class MlxProgress:
-    step: int
-    total: int
-    loss: float
-    tokens_per_s: float  # trained (completion) tokens per second over the last report
-    peak_memory_gb: float
-    eta_s: float
-    learning_rate: float
-
-
-@dataclass
 class MlxTrainResult:
     folder: Path  # the adapter folder
     mlx_dir: Path  # folder / "mlx"
@@ -100,9 +90,6 @@ class MlxTrainResult:
     @property
     def final_loss(self) -> float:
         return self.losses[-1] if self.losses else float("nan")
-
-
-ProgressFn = Callable[[MlxProgress], None]
 
 
 def tokenize_pairs(tokenizer, pairs: Sequence[tuple[str, str]], max_len: int) -> tuple[list[tuple[list[int], int]], int]:
@@ -190,23 +177,26 @@ def completion_loss(model, tokens, idx, weights):
     return ce.sum() / n, n
 
 
-def _callback(total: int, on_progress: ProgressFn | None, cancel, losses: list[float]):
+def _callback(total: int, callback: TrainCallback | None, cancel, losses: list[float]):
+    """mlx-lm's TrainingCallback, reporting every step to our :class:`TrainCallback`."""
     from mlx_lm.tuner.callbacks import TrainingCallback
 
     class _Report(TrainingCallback):
-        t0 = time.perf_counter()
+        def __init__(self):
+            self.t0 = time.perf_counter()
+            self.tokens = 0
 
         def on_train_loss_report(self, info: dict) -> None:
             step = int(info["iteration"])
             losses.append(float(info["train_loss"]))
+            self.tokens = int(info["trained_tokens"])
             elapsed = time.perf_counter() - self.t0
-            if on_progress is not None:
-                on_progress(MlxProgress(
+            if callback is not None:
+                callback.on_step(TrainProgress(
                     step=step, total=total, loss=float(info["train_loss"]),
-                    tokens_per_s=float(info["tokens_per_second"]),
-                    peak_memory_gb=float(info["peak_memory"]),
-                    eta_s=elapsed / step * (total - step),
-                    learning_rate=float(info["learning_rate"]),
+                    tokens_per_s=self.tokens / elapsed if elapsed > 0 else 0.0,  # completion tokens
+                    peak_memory_bytes=int(float(info["peak_memory"]) * 1e9),  # mlx-lm reports GB
+                    eta_s=elapsed / step * (total - step), lr=float(info["learning_rate"]),
                 ))
             if cancel is not None and cancel.cancelled:
                 raise Cancelled()
@@ -237,7 +227,7 @@ def load_for_training(weights_dir: str | Path, args: MlxLoraArgs):
 
 
 def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: str | Path,
-          args: MlxLoraArgs | None = None, on_progress: ProgressFn | None = None, cancel=None,
+          args: MlxLoraArgs | None = None, callback: TrainCallback | None = None, cancel=None,
           base_gguf: str | Path | None = None, name: str | None = None) -> MlxTrainResult:
     """Train a LoRA on ``pairs`` ((prompt, completion) texts) and write it to ``out_dir``.
 
@@ -245,6 +235,7 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
     (:func:`draftwheel.train.weights.trainable_weights`). ``base_gguf``: the
     GGUF that copy came from; when given, the adapter is also written as
     ``out_dir/peft/`` and ``out_dir/adapter.gguf`` for the llama.cpp engine.
+    ``callback``: gets ``on_start``, ``on_step`` (every step) and ``on_end``.
     ``cancel``: a :class:`~draftwheel.engine.base.CancelToken`, checked after
     every step; cancelling raises :class:`~draftwheel.errors.Cancelled` and
     leaves no ``mlx/`` folder behind.
@@ -269,6 +260,8 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
             "Collect more accepted edits, or raise max_seq_length.",
         )
     batch_size = min(args.batch_size, len(dataset))
+    if callback is not None:
+        callback.on_start(args.iters, 0, len(dataset), 0)
     out_dir.mkdir(parents=True, exist_ok=True)
     mlx_dir = out_dir / mlx_convert.MLX_SUBDIR
     work = out_dir / f".{mlx_convert.MLX_SUBDIR}.{os.getpid()}.tmp"
@@ -286,7 +279,7 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
         with contextlib.redirect_stdout(io.StringIO()):
             mlx_train(model, optim.Adam(learning_rate=args.learning_rate), dataset, None, targs,
                       loss=completion_loss, iterate_batches=_seeded(completion_batches, args.seed),
-                      training_callback=_callback(args.iters, on_progress, cancel, losses))
+                      training_callback=_callback(args.iters, callback, cancel, losses))
         config = {
             "fine_tune_type": "lora",
             "num_layers": num_layers,
@@ -309,6 +302,8 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
                                                 peft_dir=out_dir / mlx_convert.PEFT_SUBDIR, name=name)
         result.gguf, result.peft_dir = export.path, out_dir / mlx_convert.PEFT_SUBDIR
     result.seconds = time.perf_counter() - t0
+    if callback is not None:
+        callback.on_end()
     return result
 
 
@@ -318,3 +313,35 @@ def _seeded(fn, seed: int):
         return fn(dataset, batch_size, max_seq_length, loop=loop, seed=seed, comm_group=comm_group)
 
     return batches
+
+
+def register(paths, result: MlxTrainResult, name: str, task: str, model, args: MlxLoraArgs | None = None):
+    """Add a trained and exported MLX adapter to the adapter registry, ``mlx/`` included.
+
+    ``model``: the catalogue entry the trainable weights came from. The
+    registry builds the folder (``adapter.gguf``, ``adapter.json``, ``peft/``)
+    atomically; ``mlx/`` is then copied in under a temporary name and renamed,
+    so the folder is usable by both engines and never holds half an ``mlx/``.
+    """
+    from draftwheel.models import adapters
+
+    if result.gguf is None:
+        raise DraftwheelError("This MLX adapter has no GGUF export yet.", "Train it with base_gguf set.")
+    args = args or MlxLoraArgs()
+    info = adapters.AdapterInfo(
+        name=name, task=task, base_model=model.name, base_sha256=model.sha256,
+        architecture=model.architecture, rank=args.rank, alpha=args.alpha,
+        target_modules=sorted({k.rsplit(".", 1)[-1] for k in args.keys}),
+        n_train=result.n_examples, steps=result.steps,
+        training={"backend": "mlx", "loss": result.final_loss, "seconds": round(result.seconds, 1)},
+    )
+    created = adapters.create_adapter(paths, info, lambda path: shutil.copyfile(result.gguf, path),
+                                      peft_dir=result.peft_dir)
+    tmp = created.folder / f".{mlx_convert.MLX_SUBDIR}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        shutil.copytree(result.mlx_dir, tmp)
+        os.replace(tmp, created.folder / mlx_convert.MLX_SUBDIR)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return created
