@@ -8,4 +8,5 @@ compared quantities are measured side by side, interleaved, in one run.
 BENCHES = {
     "engine": "draftwheel.bench.engine",
     "store": "draftwheel.bench.store",
+    "train": "draftwheel.bench.train",
 }

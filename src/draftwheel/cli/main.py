@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "draftwheel.cli.examples_cmd",
     "draftwheel.cli.privacy_cmd",
     "draftwheel.cli.ground_cmd",
+    "draftwheel.cli.train_cmd",
 ]
 
 

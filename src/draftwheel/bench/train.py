@@ -1,0 +1,170 @@
+"""Training benchmark: our trainer's step vs plain PEFT with full logits.
+
+Same model (the trainable weights of the configured model), same LoRA
+settings (r 8, q/k/v/o/gate/up/down), same AdamW, same batch size, and the
+very same examples (JFLEG dev source -> reference 0, formatted with
+``training_pair``): each side trains on the same ``steps * batch`` examples.
+
+* plain: batches in the given (shuffled) order, right-padded,
+  ``model(input_ids, attention_mask, labels=labels).loss`` (full logits at every
+  position), ``.backward()``.
+* ours: the same examples batched by length, ``completion_loss`` (hidden
+  states -> chunked logits at completion positions only); ``ours_gc`` adds
+  gradient checkpointing.
+
+Each side runs in its own subprocess, so peak memory (the kernel's peak RSS of
+that process, reset after the model is loaded: weights + activations + loss)
+is measured separately; sides alternate when there are several rounds.
+Tokens/s counts processed, non-pad tokens of the measured steps (the first
+step of each side is a warm-up and not timed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+JFLEG = Path(__file__).resolve().parents[4] / "shared" / "data" / "jfleg"
+SIDES = ("plain", "ours", "ours_gc")
+
+
+def _jfleg_dir() -> Path:
+    import os
+
+    env = os.environ.get("DRAFTWHEEL_JFLEG")
+    for cand in ([Path(env)] if env else []) + [JFLEG, Path("/work/shared/data/jfleg")]:
+        if (cand / "dev.src").is_file():
+            return cand
+    from draftwheel.errors import DraftwheelError
+
+    raise DraftwheelError("JFLEG data not found.", "Set DRAFTWHEEL_JFLEG to the folder holding dev.src and dev.ref0.")
+
+
+def _examples(tokenizer, n: int, max_seq_len: int, seed: int):
+    from draftwheel.train.dataset import build_dataset, jfleg_pairs
+
+    ds = build_dataset(jfleg_pairs(_jfleg_dir()), tokenizer, max_seq_len, heldout_fraction=0.01)
+    pool = list(ds.train)
+    random.Random(seed).shuffle(pool)
+    return pool[:n], ds.pad_id
+
+
+def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: int, seed: int = 0) -> dict:
+    """One side, in this process: warm-up step + ``steps`` timed steps. Returns figures."""
+    import torch
+
+    from draftwheel.train.args import TrainingArgs
+    from draftwheel.train.dataset import collate
+    from draftwheel.train.loss import completion_loss
+    from draftwheel.train.progress import current_rss_bytes, peak_rss_bytes, reset_peak_rss
+    from draftwheel.train.trainer import build_lora_model
+
+    args = TrainingArgs(steps=steps, batch_size=batch_size, max_seq_len=max_seq_len,
+                        gradient_checkpointing=(side == "ours_gc"), seed=seed)
+    model, tokenizer = build_lora_model(Path(base_dir), args, "cpu")
+    examples, pad_id = _examples(tokenizer, (steps + 1) * batch_size, max_seq_len, seed)
+    if side == "plain":
+        batches = [examples[i:i + batch_size] for i in range(0, len(examples), batch_size)]
+    else:  # the same examples, sorted by length into batches, batch order shuffled
+        by_len = sorted(examples, key=len)
+        batches = [by_len[i:i + batch_size] for i in range(0, len(by_len), batch_size)]
+        random.Random(seed).shuffle(batches)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr)
+    rss_loaded = current_rss_bytes()
+    reset_peak_rss()
+    timed_tokens, timed_s, padded = 0, 0.0, 0
+    losses = []
+    for i, ex in enumerate(batches):
+        b = collate(ex, pad_id)
+        t0 = time.perf_counter()
+        if side == "plain":
+            loss = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"], labels=b["labels"]).loss
+        else:
+            out = completion_loss(model, b["input_ids"], b["attention_mask"], b["labels"], args.chunk_size)
+            loss = out.loss_sum / max(out.n_tokens, 1)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        dt = time.perf_counter() - t0
+        losses.append(float(loss.detach()))
+        if i > 0:  # step 0 is a warm-up
+            timed_tokens += int(b["attention_mask"].sum())
+            padded += int(b["input_ids"].numel())
+            timed_s += dt
+    return {
+        "side": side, "tokens_per_s": timed_tokens / timed_s if timed_s else 0.0,
+        "peak_rss_bytes": peak_rss_bytes(), "rss_after_load_bytes": rss_loaded,
+        "timed_steps": len(batches) - 1, "timed_tokens": timed_tokens, "padded_positions": padded,
+        "seconds": timed_s, "first_loss": losses[0], "torch_threads": torch.get_num_threads(),
+    }
+
+
+def _run_side(side: str, base_dir: Path, steps: int, batch_size: int, max_seq_len: int) -> dict:
+    cmd = [sys.executable, "-m", "draftwheel.bench.train", "--side", side, "--base", str(base_dir),
+           "--steps", str(steps), "--batch-size", str(batch_size), "--max-seq-len", str(max_seq_len)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench side {side} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run(quick: bool = False) -> dict:
+    from draftwheel.config import app_paths, load_settings
+    from draftwheel.models import Catalogue
+    from draftwheel.train.weights import trainable_weights
+
+    paths = app_paths()
+    entry = Catalogue(paths).get(load_settings(paths).model)
+    base_dir = trainable_weights(paths, entry, progress=lambda m: print(m, file=sys.stderr))
+    batch_size, max_seq_len = 8, 128
+    steps, rounds = (3, 1) if quick else (8, 2)
+    sides = SIDES
+    res: dict[str, list[dict]] = {s: [] for s in sides}
+    for r in range(rounds):
+        for side in (sides if r % 2 == 0 else tuple(reversed(sides))):
+            res[side].append(_run_side(side, base_dir, steps, batch_size, max_seq_len))
+
+    def med(side: str, key: str) -> float:
+        return statistics.median(x[key] for x in res[side])
+
+    metrics: dict[str, float] = {}
+    for side in sides:
+        metrics[f"{side}_tokens_per_s"] = round(med(side, "tokens_per_s"), 2)
+        metrics[f"{side}_peak_gib"] = round(med(side, "peak_rss_bytes") / 2**30, 3)
+    metrics["rss_after_load_gib"] = round(med("plain", "rss_after_load_bytes") / 2**30, 3)
+    for side in ("ours", "ours_gc"):
+        metrics[f"{side}_speedup"] = round(metrics[f"{side}_tokens_per_s"] / metrics["plain_tokens_per_s"], 2)
+        metrics[f"{side}_memory_ratio"] = round(metrics[f"{side}_peak_gib"] / metrics["plain_peak_gib"], 3)
+    metrics["plain_padded_share"] = round(1 - res["plain"][0]["timed_tokens"] / res["plain"][0]["padded_positions"], 3)
+    metrics["ours_padded_share"] = round(1 - res["ours"][0]["timed_tokens"] / res["ours"][0]["padded_positions"], 3)
+    return {
+        "name": "train",
+        "metrics": metrics,
+        "targets": {"ours_speedup": ">= 4", "ours_memory_ratio": "<= 0.333",
+                    "ours_gc_speedup": ">= 4", "ours_gc_memory_ratio": "<= 0.333"},
+        "notes": (f"batch {batch_size}, max {max_seq_len} tokens, JFLEG dev pairs, {steps} timed steps after 1 "
+                  f"warm-up, {rounds} round(s), each side in its own process, CPU float32, "
+                  f"{res['plain'][0]['torch_threads']} torch threads; peak = process peak RSS after model load"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="one side of the training benchmark (internal)")
+    p.add_argument("--side", choices=SIDES, required=True)
+    p.add_argument("--base", required=True)
+    p.add_argument("--steps", type=int, default=3)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--max-seq-len", type=int, default=128)
+    a = p.parse_args(argv)
+    print(json.dumps(worker(a.side, a.base, a.steps, a.batch_size, a.max_seq_len)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

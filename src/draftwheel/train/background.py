@@ -1,0 +1,196 @@
+"""Training in a separate, low-priority process, one at a time.
+
+The app and the automatic trigger call :func:`start_background`; it runs
+``python -m draftwheel train ...`` detached (its own session, niceness 10 on
+POSIX, below-normal priority on Windows), with its output in
+``runs/background.log``. The training command holds an exclusive lock on
+``runs/train.lock`` for its whole life (``flock``, released by the kernel if
+the process dies), so two trainings never run at once and a crashed one never
+leaves a stale lock. The lock file also says which process holds it, so
+:func:`cancel_background` can ask it to stop (SIGTERM: the trainer writes a
+checkpoint and exits; ``--resume`` continues later).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from draftwheel.config.paths import AppPaths, private_dir
+from draftwheel.errors import DraftwheelError
+
+LOCK_NAME = "train.lock"
+LOG_NAME = "background.log"
+NICENESS = 10
+
+
+class TrainingLock:
+    """An exclusive, crash-safe lock on ``runs/train.lock`` holding a small JSON about its owner."""
+
+    def __init__(self, paths: AppPaths):
+        self.path = private_dir(paths.runs_dir) / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self, info: dict | None = None) -> "TrainingLock":
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if not _try_lock(fd):
+            os.close(fd)
+            owner = read_lock_info(self.path)
+            who = f" (process {owner['pid']}, task {owner.get('task', '?')})" if owner.get("pid") else ""
+            raise DraftwheelError(f"Another training is already running{who}.",
+                                  "Wait for it to finish, or cancel it with 'draftwheel train --cancel'.")
+        self._fd = fd
+        self.update(info or {})
+        return self
+
+    def update(self, info: dict) -> None:
+        if self._fd is None:
+            return
+        data = json.dumps({"pid": os.getpid(), "since": time.time(), **info}).encode("utf-8")
+        os.ftruncate(self._fd, 0)
+        os.lseek(self._fd, 0, os.SEEK_SET)
+        os.write(self._fd, data)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            try:
+                os.ftruncate(self._fd, 0)
+            finally:
+                _unlock(self._fd)
+                os.close(self._fd)
+                self._fd = None
+
+    def __enter__(self) -> "TrainingLock":
+        return self if self._fd is not None else self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _try_lock(fd: int) -> bool:
+    if os.name == "nt":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _unlock(fd: int) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def read_lock_info(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+
+
+def running(paths: AppPaths) -> dict | None:
+    """The lock owner's info ({"pid", "task", "run_dir", ...}) while a training runs, else None."""
+    path = private_dir(paths.runs_dir) / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if _try_lock(fd):
+            _unlock(fd)
+            return None
+    finally:
+        os.close(fd)
+    return read_lock_info(path) or {"pid": None}
+
+
+def progress(paths: AppPaths) -> dict | None:
+    """The running training's latest progress (``progress.json`` of its run folder), if any."""
+    info = running(paths)
+    if not info or not info.get("run_dir"):
+        return None
+    try:
+        return json.loads((Path(info["run_dir"]) / "progress.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def train_command(paths: AppPaths, task: str, name: str | None = None, resume: bool = False,
+                  extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+    cmd = [sys.executable, "-m", "draftwheel", "--home", str(paths.home), "train", "--task", task,
+           "--nice", str(NICENESS)]
+    if name:
+        cmd += ["--name", name]
+    if resume:
+        cmd.append("--resume")
+    return cmd + list(extra)
+
+
+def start_background(paths: AppPaths, task: str, name: str | None = None, resume: bool = False,
+                     extra: list[str] | tuple[str, ...] = ()) -> int:
+    """Start ``draftwheel train`` detached at low priority; returns its pid."""
+    owner = running(paths)
+    if owner:
+        raise DraftwheelError(f"Another training is already running (process {owner.get('pid')}).")
+    log_path = private_dir(paths.runs_dir) / LOG_NAME
+    kwargs: dict = {"stdin": subprocess.DEVNULL, "close_fds": True}
+    if os.name == "nt":
+        kwargs["creationflags"] = (subprocess.BELOW_NORMAL_PRIORITY_CLASS | subprocess.CREATE_NEW_PROCESS_GROUP
+                                   | subprocess.DETACHED_PROCESS)
+    else:
+        kwargs["start_new_session"] = True  # not killed with the app's terminal or process group
+    env = dict(os.environ)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(train_command(paths, task, name, resume, extra), stdout=log,
+                                stderr=subprocess.STDOUT, env=env, **kwargs)
+    return proc.pid
+
+
+def cancel_background(paths: AppPaths, timeout_s: float = 60.0) -> bool:
+    """Ask the running training to stop (it saves a checkpoint first); True once it has stopped."""
+    owner = running(paths)
+    if not owner:
+        return True
+    pid = owner.get("pid")
+    if not pid:
+        raise DraftwheelError("A training holds the lock, but its process id is unknown.")
+    try:
+        os.kill(int(pid), signal.SIGTERM)
+    except ProcessLookupError:
+        return True
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not running(paths):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def lower_priority(niceness: int = NICENESS) -> None:
+    """Called by the training process itself: be polite to the app and the rest of the machine."""
+    if niceness <= 0:
+        return
+    try:
+        if hasattr(os, "nice"):
+            os.nice(niceness)
+    except OSError:
+        pass
