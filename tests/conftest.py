@@ -72,3 +72,21 @@ def fresh_engine(engine):
     engine.use_adapter(None)
     yield engine
     engine.use_adapter(None)
+
+
+@pytest.fixture(scope="session")
+def trainable_dir(bundled_gguf, tmp_path_factory) -> Path:
+    """The bundled model's trainable safetensors copy (train.weights), converted once per session.
+
+    Shared by the PEFT parity tests, the trainer and the MLX backend. With
+    DRAFTWHEEL_TEST_CACHE set it is kept across sessions.
+    """
+    from draftwheel.config import app_paths
+    from draftwheel.models import Catalogue
+    from draftwheel.train.weights import trainable_weights
+
+    cache = os.environ.get("DRAFTWHEEL_TEST_CACHE")
+    home = Path(cache) / "trainable-home" if cache else tmp_path_factory.mktemp("trainable-home")
+    _link_or_copy(bundled_gguf, home / "models" / bundled_gguf.name)
+    paths = app_paths(home)
+    return trainable_weights(paths, Catalogue(paths).ensure_bundled())
