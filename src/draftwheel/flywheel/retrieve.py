@@ -29,8 +29,11 @@ from draftwheel.engine.prompts import END_MARKER, Example, Task
 MAX_POSTINGS = 2_000
 # At most this many words of the input go into a query.
 MAX_QUERY_TERMS = 16
-# Document frequencies change slowly; one cached value is trusted this long (s).
+# Document frequencies of common words change slowly (relative to their size);
+# one cached value is trusted this long (s). Rarer words are looked up every
+# time: that is cheap (short doclists) and a new example counts at once.
 DF_TTL_S = 600.0
+DF_CACHE_MIN = 64
 # Same tokenization as the index (unicode61 with remove_diacritics 2 folds
 # accents too; words with accents just miss the frequency cache's exact match).
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -55,7 +58,7 @@ class Similar:
 
 
 class _DocFreqCache:
-    """word -> (documents containing it, time read), per database file and process."""
+    """word -> (documents containing it, time read), per database file and process (common words only)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -77,7 +80,8 @@ class _DocFreqCache:
             with self._lock:
                 for w in missing:
                     out[w] = found.get(w, 0)
-                    cache[w] = (out[w], now)
+                    if out[w] >= DF_CACHE_MIN:
+                        cache[w] = (out[w], now)
         return out
 
     def clear(self) -> None:
