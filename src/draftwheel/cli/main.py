@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "draftwheel.cli.privacy_cmd",
     "draftwheel.cli.ground_cmd",
     "draftwheel.cli.train_cmd",
+    "draftwheel.cli.adapters_cmd",
 ]
 
 
