@@ -13,6 +13,7 @@ from draftwheel.engine.prompts import resolve_task, tasks
 from draftwheel.engine.revise import ReviseOptions, revise_text
 from draftwheel.flywheel import MODES, revise_with_flywheel
 from draftwheel.models import Catalogue
+from draftwheel.models import adapters
 from draftwheel.store import open_store
 
 
@@ -34,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="flywheel stage: auto (default: lora if a promoted adapter exists for the task, few-shot "
                         "from your own accepted edits once there are some, else zero-shot), or force zero, few or "
                         "lora. Revising stores nothing; outcomes are stored by the app or `draftwheel log`.")
+    p.add_argument("--adapter", metavar="NAME",
+                   help="personal adapter to apply ('base' for none; default: the one chosen with "
+                        "`draftwheel adapters use`, else the task's promoted adapter)")
     p.set_defaults(func=run)
 
 
@@ -53,11 +57,17 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     store = open_store(paths)
     try:
+        adapter = adapters.choose_adapter(paths, entry, task.name, args.adapter, settings.adapter, args.mode)
         engine = load_engine(entry, settings, backend=args.backend, paths=paths)
         try:
+            mode = args.mode
+            if adapter is not None:
+                engine.use_adapter(adapters.adapter_ref(adapter))
+                mode = "zero" if mode in ("auto", "lora") else mode  # adapters learn from zero-shot prompts
             on_text = None if args.json else _stdout_writer()
-            result, stage = revise_with_flywheel(engine, store, settings, text, task, mode=args.mode,
+            result, stage = revise_with_flywheel(engine, store, settings, text, task, mode=mode,
                                                  on_text=on_text, options=options)
+            stage = "lora" if adapter is not None and stage == "zero" else stage
         finally:
             engine.close()
     finally:
@@ -70,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             "instruction": task.instruction,
             "style": result.style,
             "stage": stage,
+            "adapter": adapter.name if adapter is not None else None,
             "examples": result.n_examples,
             "prompt_tokens": result.n_prompt_tokens,
             "cached_prompt_tokens": result.n_cached_tokens,

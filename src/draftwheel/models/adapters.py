@@ -180,7 +180,7 @@ def base_models(paths: AppPaths) -> list[ModelEntry]:
         return []
 
 
-def check_base(adapter: AdapterInfo, model: ModelEntry) -> None:
+def check_base(adapter: AdapterInfo, model: ModelEntry, paths: AppPaths | None = None) -> None:
     """Refuse ``adapter`` on ``model`` unless it was made for that very base."""
     if adapter.architecture != model.architecture or (adapter.base_sha256 and model.sha256
                                                       and adapter.base_sha256 != model.sha256):
@@ -188,7 +188,7 @@ def check_base(adapter: AdapterInfo, model: ModelEntry) -> None:
             f"Adapter {adapter.name!r} needs the base model {adapter.base_model or 'unknown'} "
             f"({adapter.architecture}, sha256 {adapter.base_sha256[:12]}), "
             f"but the model in use is {model.name} ({model.architecture}, sha256 {model.sha256[:12]}).",
-            _base_hint(adapter, None),
+            _base_hint(adapter, paths),
         )
 
 
@@ -620,3 +620,23 @@ def _rank_of(gguf_path: Path) -> int:
         if t.name.endswith(".lora_a"):
             return int(t.shape[1])  # ne = [in, r]
     return 0
+
+
+def choose_adapter(paths: AppPaths, model: ModelEntry, task: str, explicit: str | None = None,
+                   setting: str = "", mode: str = "auto") -> AdapterInfo | None:
+    """The adapter a revision should run with, checked against ``model``.
+
+    ``explicit`` (``--adapter NAME``; ``base`` = none) wins, then the adapter
+    chosen with ``draftwheel adapters use`` (``setting``), then, in ``auto`` or
+    ``lora`` mode, the task's promoted adapter for this base model.
+    """
+    name = explicit if explicit is not None else (setting or None)
+    if name is not None:
+        if name.strip().lower() == BASE_NAME or not name.strip():
+            return None
+        info = get_adapter(paths, name)
+        check_base(info, model, paths)
+        return info
+    if mode in ("auto", "lora"):
+        return promoted_for(paths, task, model.sha256)
+    return None
