@@ -53,3 +53,15 @@ def test_near_duplicates_are_removed_including_against_existing():
     assert near_duplicates(texts) == [1, 3]
     assert near_duplicates(texts[2:3], existing=["Something else entirely about baking bread slowly"]) == [0]
     assert near_duplicates([]) == []
+
+
+def test_parroting_the_demonstration_or_copying_the_passage_is_rejected():
+    from draftwheel.ground.generate import SPECS, demo_texts
+
+    spec = SPECS["question"]
+    parrot = check_pair("question", spec.demo_input, spec.demo_answer, PASSAGE + " " + spec.demo_answer,
+                        avoid=demo_texts("question"))
+    assert not parrot.ok and parrot.reason == "repeats the prompt's demonstration"
+    # Half the passage, verbatim, is not a paraphrase.
+    half = "A team that talks everything through on calls loses the reasoning the moment the call ends."
+    assert "copies the passage" in check_pair("rewrite", half, PASSAGE, PASSAGE).reason

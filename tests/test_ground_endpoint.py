@@ -79,8 +79,9 @@ class ChatHandler(BaseHTTPRequestHandler):
         elif "sceptical objection" in content:
             text = "Surely that is an exaggeration?"
         elif "Paraphrase this passage" in content:
-            words = _first_sentences(passage, 1).rstrip(".").split()
-            text = "Put simply, " + " ".join(words[:12]).lower() + "."
+            # A plain paraphrase: the first sentence's longer words, in reverse order (no copied trigrams).
+            words = [w.strip(",.;:").lower() for w in _first_sentences(passage, 1).split() if len(w) > 4]
+            text = "Plainly put: " + ", ".join(reversed(words)) + "."
         elif server.mode == "fabricate":
             text = FABRICATED
         else:

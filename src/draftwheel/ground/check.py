@@ -11,8 +11,9 @@ reduced with a small suffix-stripping stemmer so "decisions"/"decision" and
 For the rewrite kind the target *is* the author's passage, so the check is on
 the generated paraphrase instead: it must be supported at a lower bar
 (``min_paraphrase_support``, default 0.4: a paraphrase uses other words by
-design) and must not simply copy the passage (similarity below
-``max_copy_similarity``).
+design) and must not simply copy the passage: under ``max_copied_share``
+(default 0.5) of its word trigrams may occur verbatim in the passage.
+A pair that repeats the prompt's demonstration is rejected too.
 
 Near-duplicates: character 3–5-gram tf vectors (no idf, punctuation dropped) (scikit-learn) of
 "input + answer"; a pair whose cosine similarity to an earlier kept pair (or
@@ -87,7 +88,7 @@ class CheckSettings:
     min_support: float = 0.6
     min_content_words: int = 3
     min_paraphrase_support: float = 0.4
-    max_copy_similarity: float = 0.9
+    max_copied_share: float = 0.5  # of the paraphrase's word trigrams found verbatim in the passage
     dup_threshold: float = 0.85
 
 
@@ -98,17 +99,31 @@ class Verdict:
     reason: str = ""  # why it failed, for the report
 
 
-def _similarity(a: str, b: str) -> float:
-    return float(similarity_matrix([a, b])[0, 1])
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = [w.lower() for w in _WORD.findall(text.replace("\u2019", "'"))]
+    return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+
+
+def copied_share(text: str, source: str) -> float:
+    """Share of ``text``'s word trigrams that occur verbatim in ``source`` (0..1)."""
+    grams = _trigrams(text)
+    return len(grams & _trigrams(source)) / len(grams) if grams else 0.0
 
 
 def check_pair(kind: str, prompt_text: str, answer: str, passage: str,
-               settings: CheckSettings = CheckSettings()) -> Verdict:
+               settings: CheckSettings = CheckSettings(), avoid: tuple[str, ...] = ()) -> Verdict:
     """Is this generated pair grounded in ``passage``?
 
     ``prompt_text`` is the generated question/scenario/objection or, for
     ``rewrite``, the generated plain paraphrase; ``answer`` is the target text.
+    ``avoid``: texts the pair must not repeat (the prompt's demonstration, which
+    a small model likes to parrot); similarity >= ``dup_threshold`` rejects.
     """
+    if avoid:
+        generated = [prompt_text] if kind == "rewrite" else [prompt_text, answer]
+        sims = similarity_matrix(list(avoid) + generated)[len(avoid):, : len(avoid)]
+        if sims.size and sims.max() >= settings.dup_threshold:
+            return Verdict(False, 0.0, "repeats the prompt's demonstration")
     if kind == "rewrite":
         n = len(content_words(prompt_text))
         s = support(prompt_text, passage)
@@ -116,9 +131,9 @@ def check_pair(kind: str, prompt_text: str, answer: str, passage: str,
             return Verdict(False, s, f"paraphrase too short ({n} content words)")
         if s < settings.min_paraphrase_support:
             return Verdict(False, s, f"paraphrase support {s:.2f} < {settings.min_paraphrase_support:.2f}")
-        sim = _similarity(prompt_text, answer)
-        if sim >= settings.max_copy_similarity:
-            return Verdict(False, s, f"paraphrase copies the passage (similarity {sim:.2f})")
+        copied = copied_share(prompt_text, answer)
+        if copied >= settings.max_copied_share:
+            return Verdict(False, s, f"paraphrase copies the passage ({copied:.0%} of its word trigrams)")
         return Verdict(True, s)
     if not content_words(prompt_text):
         return Verdict(False, 0.0, "empty or trivial prompt")

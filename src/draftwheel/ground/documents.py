@@ -15,6 +15,7 @@ in Markdown; for PDF it is the pages' text joined by blank lines.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -136,10 +137,27 @@ def _docx_heading_level(style: str) -> int:
     return min(int(m.group(1)), 6) if m else 0
 
 
+@contextlib.contextmanager
+def _quiet_pypdf():
+    """pypdf logs warnings about damaged files; we report each file once ourselves."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def read_pdf(path: Path) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    with _quiet_pypdf():
+        return _read_pdf(path, PdfReader, PdfReadError)
+
+
+def _read_pdf(path: Path, PdfReader, PdfReadError) -> str:
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:

@@ -57,9 +57,11 @@ class KindSpec:
     demo_answer: str
 
 
-# One demonstration passage for every kind: a base model copies a pattern far better than it follows an order.
-DEMO_PASSAGE = ("Good bread needs time more than skill. A slow overnight rise in the fridge gives the dough "
-                "a flavour that no recipe trick can match, so I plan my baking a day ahead.")
+# One demonstration passage for every kind: a base model copies a pattern far better than it follows an
+# order. Its topic is deliberately unlike most people's writing, and a pair that parrots it is rejected.
+DEMO_PASSAGE = ("Cities that want more people on bicycles should stop painting lines and start building kerbs. "
+                "A painted lane protects nobody from a turning lorry, so parents keep driving their children to "
+                "school, and the empty lanes are then used as proof that nobody cycles.")
 
 SPECS = {
     "question": KindSpec(
@@ -69,9 +71,9 @@ SPECS = {
         "A question a curious reader genuinely asked, which the passage answers:",
         "Write one genuine question a curious reader might ask that this passage answers. "
         "Reply with the question only.",
-        "Why do you plan your baking a day ahead?",
-        "Because good bread needs time more than skill: a slow overnight rise in the fridge gives the dough "
-        "a flavour that no recipe trick can match."),
+        "Why do painted bike lanes not get more people cycling?",
+        "Because a painted lane protects nobody from a turning lorry, so parents keep driving their children "
+        "to school, and the empty lanes are then used as proof that nobody cycles."),
     "scenario": KindSpec(
         "scenario", "answer",
         "Give the author's advice for this situation, using only what the author has written.",
@@ -79,9 +81,9 @@ SPECS = {
         "A real situation, told by someone who needs the advice in the passage:",
         "Describe, in one or two sentences and in the first person, a realistic situation of someone who "
         "needs the advice this passage gives. Reply with the situation only.",
-        "I follow recipes exactly, but my loaves still taste flat. What am I doing wrong?",
-        "Give the dough time: good bread needs time more than skill, and a slow overnight rise in the fridge "
-        "gives it a flavour no recipe trick can match. Plan your baking a day ahead."),
+        "Our town painted new bike lanes last year, but hardly anyone uses them. What should we ask the council for?",
+        "Ask for kerbs, not paint. A painted lane protects nobody from a turning lorry, so parents keep "
+        "driving their children to school."),
     "pushback": KindSpec(
         "pushback", "answer",
         "Reply to the objection as the author would, using only what the author has written.",
@@ -89,9 +91,9 @@ SPECS = {
         "A sceptical reader's objection to what the passage says:",
         "Write one short, sceptical objection a reader might raise against what this passage says. "
         "Reply with the objection only.",
-        "Surely a good recipe matters more than waiting around for dough?",
-        "No: good bread needs time more than skill. A slow overnight rise in the fridge gives the dough "
-        "a flavour that no recipe trick can match."),
+        "Surely a painted lane is better than nothing?",
+        "Not much: a painted lane protects nobody from a turning lorry, and the empty lanes are then used as "
+        "proof that nobody cycles. Cities should stop painting lines and start building kerbs."),
     "rewrite": KindSpec(
         "rewrite", "voice",
         "Rewrite this plain paraphrase in the author's voice.",
@@ -99,10 +101,17 @@ SPECS = {
         "The same passage, paraphrased plainly in simple, flat words:",
         "Paraphrase this passage plainly, in simple and flat words, keeping every point and adding nothing. "
         "Reply with the paraphrase only.",
-        "Bread tastes better when the dough rises slowly in the fridge overnight, so baking should be "
-        "planned one day early.",
+        "Painted bike lanes do not make cycling safe, so few people use them; cities need physical "
+        "barriers instead.",
         DEMO_PASSAGE),
 }
+
+
+def demo_texts(kind: str) -> tuple[str, ...]:
+    """The demonstration's texts for ``kind``: a generated pair must not parrot them."""
+    spec = SPECS[kind]
+    return (spec.demo_input, spec.demo_answer)
+
 
 CHAT_SYSTEM = ("You turn an author's own writing into training examples. Use only what the given passage says: "
                "never add facts, opinions, names, numbers or examples that are not in it. Reply with the "
@@ -376,15 +385,17 @@ def generate_pairs(themes: list[Theme], generator: Generator, profile: AuthorPro
                 break
             report.generated += 1
             report._count(kind, "generated")
-            verdict = check_pair(kind, pair.input_text, pair.answer, passage.text, check)
+            verdict = check_pair(kind, pair.input_text, pair.answer, passage.text, check, avoid=demo_texts(kind))
             pair.support = round(verdict.support, 4)
             if verdict.ok:
                 report.grounded += 1
                 report._count(kind, "grounded")
                 batch.append(pair)
             else:
-                report.rejections.append(ItemNote(passage.label, kind, verdict.reason))
-                message = f"{passage.label} [{kind}]: rejected, {verdict.reason}"
+                shown = pair.input_text if kind == "rewrite" else pair.answer
+                note = f"{verdict.reason}: {_preview(shown)}"
+                report.rejections.append(ItemNote(passage.label, kind, note))
+                message = f"{passage.label} [{kind}]: rejected, {note}"
         if len(batch) >= batch_size or len(kept) + len(batch) >= n_pairs:
             flush()
         if on_progress is not None:
@@ -392,3 +403,7 @@ def generate_pairs(themes: list[Theme], generator: Generator, profile: AuthorPro
     flush()
     return kept, report
 
+
+def _preview(text: str, width: int = 80) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
