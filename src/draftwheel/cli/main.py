@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "draftwheel.cli.import_cmd",
     "draftwheel.cli.examples_cmd",
     "draftwheel.cli.privacy_cmd",
+    "draftwheel.cli.eval_cmd",
     "draftwheel.cli.ground_cmd",
     "draftwheel.cli.train_cmd",
     "draftwheel.cli.adapters_cmd",

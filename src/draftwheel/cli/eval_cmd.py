@@ -1,0 +1,117 @@
+"""``draftwheel eval``: score the flywheel's stages on a held-out set.
+
+    draftwheel eval --src test.src --refs test.ref0 test.ref1 test.ref2 test.ref3 \\
+        --modes zero,few --fewshot-src dev.src --fewshot-ref dev.ref0 --limit 100 --out results.json
+
+Writes the scores and every output to ``--out`` (JSON) and a TSV beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+
+from draftwheel.cli.common import profile
+from draftwheel.engine.prompts import resolve_task, tasks
+from draftwheel.errors import InputError
+from draftwheel.evaluate.tokenize import TOKENIZERS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval", help="score zero-shot, few-shot and LoRA revisions on a held-out set (GLEU, chrF)",
+        description="Revise every line of --src in each mode and score the outputs against --refs: "
+                    "corpus GLEU and chrF (0-100), share left unchanged, mean seconds per sentence.")
+    p.add_argument("--src", required=True, help="source sentences, one per line")
+    p.add_argument("--refs", required=True, nargs="+", metavar="F", help="reference file(s), line-aligned with --src")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--task", help=f"task preset: {', '.join(tasks())} (default: grammar)")
+    g.add_argument("--instruction", help="your own instruction instead of a preset")
+    p.add_argument("--modes", default="zero,few", help="comma-separated stages: zero, few, lora (default: zero,few)")
+    p.add_argument("--adapter", help="adapter name from `draftwheel adapters list` (lora mode)")
+    p.add_argument("--limit", type=int, help="score only the first N sentences (quick runs)")
+    p.add_argument("--k", type=int, help="few-shot examples per prompt (default: the fewshot_k setting)")
+    p.add_argument("--fewshot-src", metavar="F", help="few-shot inputs (with --fewshot-ref) instead of your store")
+    p.add_argument("--fewshot-ref", metavar="F", help="few-shot finals, line-aligned with --fewshot-src")
+    p.add_argument("--model", help="catalogue name of the model (default: from settings)")
+    p.add_argument("--threads", type=int, help="CPU threads (default: from settings)")
+    p.add_argument("--tokenize", choices=TOKENIZERS, default="none",
+                   help="tokenize outputs before scoring: ptb for Treebank-tokenized sets such as JFLEG "
+                        "(default: none, score outputs as written)")
+    p.add_argument("--out", required=True, help="results JSON (a .tsv with every output is written beside it)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=run)
+
+
+def _check_args(args: argparse.Namespace, modes: list[str]) -> None:
+    if bool(args.fewshot_src) != bool(args.fewshot_ref):
+        raise InputError("--fewshot-src and --fewshot-ref go together.", "Give both files, or neither.")
+    if "lora" in modes and not args.adapter:
+        raise InputError("lora mode needs an adapter.", "Pass --adapter NAME (see `draftwheel adapters list`).")
+    if args.adapter and "lora" not in modes:
+        raise InputError("--adapter is only used in lora mode.", "Add lora to --modes.")
+    if args.k is not None and args.k < 1:
+        raise InputError(f"--k must be at least 1; got {args.k}.")
+    if args.fewshot_src and "few" not in modes:
+        raise InputError("--fewshot-src/--fewshot-ref are only used in few mode.", "Add few to --modes.")
+
+
+def run(args: argparse.Namespace) -> int:
+    from draftwheel.engine import load_engine
+    from draftwheel.engine.revise import ReviseOptions
+    from draftwheel.evaluate import evaluate_modes
+    from draftwheel.evaluate.data import load_eval_set, load_pairs
+    from draftwheel.evaluate.fewshot import pair_examples, profile_examples
+    from draftwheel.evaluate.harness import check_out, parse_modes, results_record, table, write_results
+    from draftwheel.evaluate.lora import find_adapter
+    from draftwheel.evaluate.tokenize import get_tokenizer
+    from draftwheel.models import Catalogue
+
+    modes = parse_modes(args.modes)
+    _check_args(args, modes)
+    check_out(args.out)
+    normalize = get_tokenizer(args.tokenize)
+    paths, settings = profile()
+    if args.threads is not None:
+        settings = settings.updated(n_threads=args.threads)
+    task = resolve_task(args.task, args.instruction)
+    data = load_eval_set(args.src, args.refs, args.limit)
+    pairs = load_pairs(args.fewshot_src, args.fewshot_ref) if args.fewshot_src else None
+    k = args.k or settings.fewshot_k
+    entry = Catalogue(paths).get(args.model or settings.model)
+    adapter = find_adapter(paths, args.adapter, entry) if "lora" in modes else None
+    options = ReviseOptions(temperature=0.0, seed=0, max_new_tokens=settings.max_new_tokens,
+                            prompt_style=settings.prompt_style)
+
+    engine = load_engine(entry, settings)
+    t0 = time.perf_counter()
+    try:
+        with contextlib.ExitStack() as stack:
+            examples_for = None
+            if "few" in modes:
+                source = (pair_examples(pairs, task.name, settings, k, engine) if pairs is not None
+                          else profile_examples(paths, settings, k, engine))
+                examples_for = stack.enter_context(source)
+            runs = evaluate_modes(engine, data, task, modes, options, examples_for=examples_for,
+                                  adapter=adapter, k=k, progress=not args.quiet)
+    finally:
+        engine.close()
+    meta = {
+        "model": {"name": entry.name, "sha256": entry.sha256},
+        "task": task.name,
+        "instruction": task.instruction,
+        "limit": args.limit,
+        "k": k if "few" in modes else 0,
+        "fewshot_source": (f"{args.fewshot_src} -> {args.fewshot_ref}" if pairs is not None
+                           else ("profile store" if "few" in modes else None)),
+        "settings": {"temperature": 0.0, "seed": 0, "max_new_tokens": settings.max_new_tokens,
+                     "n_threads": engine.info.n_threads, "n_ctx": engine.info.n_ctx},
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    record = results_record(data, runs, meta, normalize, args.tokenize)
+    out, tsv = write_results(record, args.out)
+    print(table(record))
+    print(f"wrote {out} and {tsv}", file=sys.stderr)
+    return 0

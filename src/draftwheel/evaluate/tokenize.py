@@ -1,0 +1,56 @@
+"""Tokenizing model outputs the way a tokenized corpus (JFLEG) is written.
+
+JFLEG's sources and references are Penn-Treebank tokenized ("do n't",
+"society ."), while a model writes ordinary text ("don't", "society.").
+Scoring raw outputs against tokenized references would count every
+punctuation mark as an error, so for such corpora the outputs are tokenized
+with NLTK's Treebank tokenizer (pure rules, no data download) before scoring.
+Sources and references are left exactly as published.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Callable
+
+from draftwheel.errors import DraftwheelError
+
+TOKENIZERS = ("none", "ptb")
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use stand-ins for `` and '' (never in real text)
+
+
+@lru_cache(maxsize=1)
+def _treebank():
+    try:
+        from nltk.tokenize import TreebankWordTokenizer
+    except ImportError:
+        raise DraftwheelError("Treebank tokenization needs NLTK, which is not installed.",
+                              "pip install 'draftwheel[dev]' (or nltk), or use --tokenize none.") from None
+
+    class Tokenizer(TreebankWordTokenizer):
+        # JFLEG keeps "cannot" (and "gonna" etc.) as one token; split only the n't / 's family.
+        CONTRACTIONS2 = []
+        CONTRACTIONS3 = []
+
+    return Tokenizer()
+
+
+def ptb(text: str) -> str:
+    """``"I don't know."`` -> ``"I do n't know ."``; already tokenized text stays as it is.
+
+    Quotes that are already Treebank tokens (`````` / ``''``) are set aside and
+    put back, since the tokenizer would read a spaced ``''`` as an opening quote.
+    """
+    text = text.replace("``", f" {_OPEN} ").replace("''", f" {_CLOSE} ")
+    out = " ".join(_treebank().tokenize(text))
+    return out.replace(_OPEN, "``").replace(_CLOSE, "''")
+
+
+def get_tokenizer(name: str) -> Callable[[str], str] | None:
+    """The output normalizer called ``name``; None for ``none``."""
+    if name == "none":
+        return None
+    if name == "ptb":
+        _treebank()  # fail now, not after the run
+        return ptb
+    raise DraftwheelError(f"Unknown tokenizer {name!r}.", f"Use one of {', '.join(TOKENIZERS)}.")
