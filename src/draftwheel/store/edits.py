@@ -7,6 +7,7 @@ transaction (``with store.session() as s, s.begin(): ...``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ EDIT_FIELDS = (
     "source_doc", "source_start", "source_end", "pair_kind", "theme",
 )
 _REDACTED_FIELDS = ("instruction", "input_text", "output_text", "final_text")
+log = logging.getLogger(__name__)
 
 
 def settings_for(session: Session) -> Settings:
@@ -206,9 +208,14 @@ def delete_all(session: Session, task: str | None = None) -> int:
     bind = session.get_bind()
 
     def _vacuum(_session: Session) -> None:
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM")
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM")
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as exc:  # noqa: BLE001 - the rows are deleted (and zeroed) already
+            # Another process reading right now can make VACUUM fail; the deleted
+            # text is already overwritten (secure_delete), only not compacted.
+            log.warning("deleted rows, but could not VACUUM %s now: %s", bind.url.database, exc)
 
     event.listen(session, "after_commit", _vacuum, once=True)
     return n
