@@ -146,20 +146,83 @@ class Child:
 
 
 def kill_at_random(rng: random.Random, role: str, *args: str, env: dict[str, str],
-                   early: float = 0.15, window: float = 0.6, startup_timeout: float = 60) -> KillResult:
+                   early: float = 0.15, window: float = 0.6, max_acks: int = 0,
+                   startup_timeout: float = 60) -> KillResult:
     """Start a child; SIGKILL it at a random moment.
 
     With probability ``early`` the kill lands during start-up (imports,
-    opening/migrating the store); otherwise after it printed READY, uniformly
-    within ``window`` seconds of steady writing.
+    opening/migrating the store); otherwise after it printed READY and
+    acknowledged a random number (0..``max_acks``) of writes, uniformly within
+    ``window`` seconds after that. Counting acks first keeps slow writers (a
+    loaded machine) from being killed before they wrote anything.
     """
     child = Child.start(role, *args, env=env)
     if rng.random() < early:
         time.sleep(rng.uniform(0.0, 1.5))
     else:
         child.ready.wait(startup_timeout)
+        if max_acks:
+            child.wait_acks(rng.randint(0, max_acks), startup_timeout)
         time.sleep(rng.uniform(0.0, window))
     return child.kill()
+
+
+def make_tiny_model_gguf(path: Path, arch: str = "gemma3", n_blocks: int = 6, dim: int = 64,
+                         name: str = "tiny test model", general_type: str | None = None) -> Path:
+    """A small, valid model GGUF (f32 attention/MLP weights, no tokenizer) written with the ``gguf`` package.
+
+    Reading the bundled 253 MB model's header takes tens of seconds on a loaded
+    2-core machine (262k vocabulary entries); this one reads in milliseconds,
+    so fuzz and kill loops can afford thousands of reads. Tensor names and
+    layout are those of a real ``arch`` model.
+    """
+    import gguf
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w = gguf.GGUFWriter(str(path), arch)
+    w.add_name(name)
+    if general_type:
+        w.add_type(general_type)
+    w.add_block_count(n_blocks)
+    w.add_context_length(512)
+    w.add_embedding_length(dim)
+    w.add_file_type(gguf.LlamaFileType.ALL_F32)
+    rng = np.random.default_rng(1)
+    for i in range(n_blocks):
+        for t in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_up", "ffn_down"):
+            w.add_tensor(f"blk.{i}.{t}.weight", rng.normal(0, 0.02, (dim, dim)).astype(np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path
+
+
+def make_tiny_peft(folder: Path, base_gguf: Path, layers: range | tuple = range(6), r: int = 2) -> Path:
+    """A PEFT LoRA folder (random rank-``r`` weights on q and v projections) shaped for ``base_gguf``.
+
+    Real input for the project's own GGUF adapter export; small enough to write in well under a second.
+    """
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    from draftwheel.train.gguf_adapter import base_tensors
+
+    _arch, _n, shapes = base_tensors(base_gguf)
+    rng = np.random.default_rng(0)
+    weights = {}
+    for layer in layers:
+        for proj, gguf_name in (("q_proj", "attn_q"), ("v_proj", "attn_v")):
+            n_in, n_out = shapes[f"blk.{layer}.{gguf_name}.weight"][:2]
+            key = f"base_model.model.model.layers.{layer}.self_attn.{proj}"
+            weights[f"{key}.lora_A.weight"] = rng.normal(0, 0.02, (r, n_in)).astype(np.float32)
+            weights[f"{key}.lora_B.weight"] = rng.normal(0, 0.02, (n_out, r)).astype(np.float32)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "adapter_config.json").write_text(json.dumps(
+        {"peft_type": "LORA", "r": r, "lora_alpha": 2 * r, "target_modules": ["q_proj", "v_proj"]}))
+    save_file(weights, str(folder / "adapter_model.safetensors"))
+    return folder
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -304,22 +367,22 @@ def autosave_text(v: int) -> str:
     return f"version {v}\n" + (f"paragraph {v} of the draft, unsaved. " * (1500 + (v % 7) * 200))
 
 
-def role_adapter_writer(peft_dir: str, model_name: str) -> None:
+def role_adapter_writer(peft_dir: str, base_gguf: str) -> None:
     """Export a PEFT LoRA to a registered adapter (``create_adapter`` + the GGUF writer), forever."""
     from draftwheel.config import app_paths
-    from draftwheel.models import Catalogue
     from draftwheel.models.adapters import AdapterInfo, create_adapter
+    from draftwheel.models.gguf_info import read_gguf, sha256_file
     from draftwheel.train.gguf_adapter import export_gguf_adapter
 
     paths = app_paths()
-    base = Catalogue(paths).get(model_name)
+    arch, sha = read_gguf(base_gguf).architecture, sha256_file(Path(base_gguf))
     print("READY", flush=True)
     n = 0
     while True:
         name = f"kill-{os.getpid()}-{n}"
-        info = AdapterInfo(name=name, task="grammar", base_model=base.name, base_sha256=base.sha256,
-                           architecture=base.architecture, rank=2, alpha=4.0)
-        create_adapter(paths, info, lambda p: export_gguf_adapter(peft_dir, base.file, p), peft_dir=peft_dir)
+        info = AdapterInfo(name=name, task="grammar", base_model="tiny", base_sha256=sha, architecture=arch,
+                           rank=2, alpha=4.0)
+        create_adapter(paths, info, lambda p: export_gguf_adapter(peft_dir, base_gguf, p), peft_dir=peft_dir)
         _ack(name)
         n += 1
 
