@@ -264,3 +264,16 @@ def test_two_processes_writing_at_once_lose_nothing(paths, home):
         assert count_edits(s, origin="app") == n
         assert count_edits(s, origin="cli") == n
         assert len({e.input_text for e in list_edits(s)}) == 2 * n
+
+
+def test_bench_fill_writes_searchable_rows(store):
+    from draftwheel.bench.store import _Sentences, fill
+    from draftwheel.flywheel import similar_edits
+
+    fill(store, 300, _Sentences(seed=1), batch=128)
+    with store.session() as s:
+        assert count_edits(s, outcomes=None) == 300
+        # 90% grammar; outcomes cycle accepted, accepted, edited, rejected
+        assert count_edits(s, "grammar") == sum(1 for i in range(300) if i % 10 and i % 4 != 3)
+        probe = list_edits(s, task="grammar", outcomes=["accepted"], limit=1)[0]
+        assert similar_edits(s, "grammar", probe.input_text, limit=1)[0].id == probe.id
