@@ -392,3 +392,68 @@ ROLES = {"store-writer": role_store_writer, "autosave-writer": role_autosave_wri
 
 if __name__ == "__main__":
     ROLES[sys.argv[1]](*sys.argv[2:])
+
+
+# -- fuzzing -----------------------------------------------------------------------------------
+
+class Hang(AssertionError):
+    """A fuzz case ran past its time limit (a hang or a pathological slowdown)."""
+
+
+@contextlib.contextmanager
+def within(seconds: float):
+    """Fail with :class:`Hang` if the block runs longer than ``seconds`` (SIGALRM: main thread, POSIX)."""
+    if os.name != "posix" or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(_sig, _frame):
+        raise Hang(f"still running after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def fuzz_settings(ci: int, soak: int, **kw):
+    """Hypothesis settings: ``ci`` examples (``soak`` with DRAFTWHEEL_SOAK=1), no deadline (the
+    machine is shared and slow; hangs are caught by :func:`within`), no example database in the repo."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(max_examples=scale(ci, soak), deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                                           HealthCheck.data_too_large, HealthCheck.filter_too_much],
+                    **kw)
+
+
+CASES: dict[str, int] = {}
+
+
+def user_facing(fn, *args, seconds: float = 20, allowed: tuple = (), **kwargs):
+    """Call ``fn``; return ``(result, None)`` or ``(None, error)`` for a DraftwheelError (or ``allowed``).
+
+    Any other exception fails the test naming its type, and so does running
+    past ``seconds``. Counts the case under the calling test's name.
+    """
+    from draftwheel.errors import DraftwheelError
+
+    name = os.environ.get("PYTEST_CURRENT_TEST", "fuzz").split(" ")[0]
+    CASES[name] = CASES.get(name, 0) + 1
+    try:
+        with within(seconds):
+            return fn(*args, **kwargs), None
+    except (DraftwheelError, *allowed) as exc:
+        msg = str(exc)
+        assert msg.strip() and "Traceback" not in msg and "\n" not in msg, f"unclear error message: {msg!r}"
+        return None, exc
+
+
+def report_cases(suite: str, module_file: str) -> None:
+    """Record how many fuzz cases the tests of ``module_file`` ran (per test and in all)."""
+    stem = Path(module_file).name
+    per_test = {k.split("::", 1)[1]: v for k, v in CASES.items() if k.split("::")[0].endswith(stem)}
+    record_figures(suite, cases=sum(per_test.values()), per_test=per_test)

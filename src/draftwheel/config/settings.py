@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,8 @@ def _validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
             raise DraftwheelError(
                 f"{source}: setting {key!r} must be one of {sorted(_CHOICES[key])}, got {value!r}."
             )
+        if want is float and not math.isfinite(value):
+            raise DraftwheelError(f"{source}: setting {key!r} must be a finite number, got {value!r}.")
         if want in (int, float) and value < 0:
             raise DraftwheelError(f"{source}: setting {key!r} must not be negative, got {value!r}.")
         out[key] = value

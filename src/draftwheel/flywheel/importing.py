@@ -68,6 +68,14 @@ def pair_row(input_text: str, final: str, *, task: str, instruction: str, output
                 model="")
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_jsonl(text: str, default_task: str = "grammar") -> ParsedPairs:
     """Check every line of a JSONL pairs file; good lines become rows, bad ones problems."""
     if default_task not in preset_tasks():
@@ -81,6 +89,9 @@ def parse_jsonl(text: str, default_task: str = "grammar") -> ParsedPairs:
         except json.JSONDecodeError as exc:
             out.problems.append((n, f"not valid JSON ({exc.msg} at column {exc.colno})"))
             continue
+        except RecursionError:
+            out.problems.append((n, "JSON nested too deeply"))
+            continue
         try:
             if not isinstance(obj, dict):
                 raise ValueError("expected a JSON object")
@@ -90,6 +101,10 @@ def parse_jsonl(text: str, default_task: str = "grammar") -> ParsedPairs:
             output = obj.get("output")
             if output is not None and not isinstance(output, str):
                 raise ValueError("'output' must be a string")
+            for key in ("input", "final", "output", "instruction", "task"):
+                if isinstance(obj.get(key), str) and not _encodable(obj[key]):
+                    # "\ud800" escapes decode to lone surrogates, which no UTF-8 file or database can hold.
+                    raise ValueError(f"{key!r} holds an invalid Unicode escape (a lone surrogate)")
             task, instruction = _task_and_instruction(obj.get("task"), obj.get("instruction"), default_task)
             out.rows.append(pair_row(obj["input"].strip(), obj["final"].strip(), task=task,
                                      instruction=instruction, output=output, outcome=obj.get("outcome")))

@@ -81,6 +81,8 @@ class Catalogue:
             return {}
         try:
             raw = json.loads(file.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise ValueError("expected a JSON object with a 'models' list")
             return {e["name"]: ModelEntry(**e) for e in raw.get("models", [])}
         except (ValueError, TypeError, KeyError) as exc:
             raise DraftwheelError(
