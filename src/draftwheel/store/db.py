@@ -211,9 +211,9 @@ def open_store(paths: AppPaths, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store
     path = Path(paths.database)
     try:
         _ensure_file(path)
-    except PermissionError as exc:
-        raise StoreError(f"{path}: cannot create the database file ({exc.strerror}).",
-                         "Check the permissions of the data folder.") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot open or create the database file ({exc.strerror}).",
+                         "Check that it is a file and the permissions of the data folder.") from None
     engine = make_engine(path, busy_timeout_ms)
     try:
         with engine.connect() as conn:
