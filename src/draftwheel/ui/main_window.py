@@ -47,7 +47,7 @@ from draftwheel.ui.review import STAGE_NAMES, ReviewPanel
 from draftwheel.ui.review_session import CLOSED, STREAMING, ReviewSession
 from draftwheel.ui.services import Services
 from draftwheel.ui.training_view import TrainingView
-from draftwheel.workers.adapters import list_choices
+from draftwheel.workers.adapters import BASE, list_choices
 from draftwheel.workers.engine_worker import EngineStatus, Suggestion
 from draftwheel.workers.store_worker import TrainingProgress
 
@@ -199,14 +199,15 @@ class MainWindow(QMainWindow):
         self.adapter_box.setObjectName("adapterSwitcher")
         self.adapter_box.setMinimumWidth(160)
         self.adapter_box.setToolTip("Base model or one of your personal adapters")
-        self.adapter_box.addItem("Base model", None)
+        self.adapter_box.addItem("Automatic", "")
+        self.adapter_box.addItem("Base model", BASE)
         self.adapter_box.activated.connect(self._on_adapter_chosen)
         tb.addWidget(self.adapter_box)
 
     def _build_status(self) -> None:
         sb = self.statusBar()
         self.model_label = QLabel()
-        self.adapter_label = QLabel("Adapter: none")
+        self.adapter_label = QLabel("Adapter: –")
         self.stage_label = QLabel("Stage: –")
         self.speed_label = QLabel("– tokens/s")
         self.train_label = QLabel()
@@ -283,8 +284,8 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, st: EngineStatus) -> None:
         self.model_label.setText(f"Model: {st.model}")
-        self.adapter_label.setText(f"Adapter: {st.adapter or 'none'}")
-        self._select_adapter(st.adapter)
+        self.adapter_label.setText(self._adapter_text(st.choice, st.adapter))
+        self._select_adapter(st.choice)
         self.statusBar().showMessage(f"Model {st.model} ready ({st.n_threads} threads).", 5000)
 
     def _on_load_failed(self, message: str) -> None:
@@ -299,54 +300,58 @@ class MainWindow(QMainWindow):
         self.services.store.submit(list_choices, self.paths, on_done=self._fill_adapters)
 
     def _fill_adapters(self, choices) -> None:
-        current = self.services.engine.status.adapter if self.services.engine.status else None
         self.adapter_box.blockSignals(True)
         self.adapter_box.clear()
-        self.adapter_box.addItem("Base model", None)
+        self.adapter_box.addItem("Automatic", "")
+        self.adapter_box.setItemData(0, "The task's promoted personal adapter, if it has one; else the base model",
+                                     Qt.ItemDataRole.ToolTipRole)
+        self.adapter_box.addItem("Base model", BASE)
         for c in choices:
-            label = f"{c.name} ★" if c.promoted else c.name
-            self.adapter_box.addItem(label, c)
+            self.adapter_box.addItem(f"{c.name} ★" if c.promoted else c.name, c.name)
+            i = self.adapter_box.count() - 1
+            self.adapter_box.setItemData(i, f"Task: {c.task}" + (" · promoted" if c.promoted else ""),
+                                         Qt.ItemDataRole.ToolTipRole)
         self.adapter_box.blockSignals(False)
-        self._select_adapter(current)
+        st = self.services.engine.status
+        self._select_adapter(st.choice if st else self.services.settings.adapter)
 
-    def _select_adapter(self, name: str | None) -> None:
-        for i in range(self.adapter_box.count()):
-            c = self.adapter_box.itemData(i)
-            if (c is None and name is None) or (c is not None and c.name == name):
-                self.adapter_box.blockSignals(True)
-                self.adapter_box.setCurrentIndex(i)
-                self.adapter_box.blockSignals(False)
-                return
+    def _select_adapter(self, choice: str) -> None:
+        i = self.adapter_box.findData(choice)
+        if i >= 0:
+            self.adapter_box.blockSignals(True)
+            self.adapter_box.setCurrentIndex(i)
+            self.adapter_box.blockSignals(False)
 
     def _on_adapter_chosen(self, index: int) -> None:
-        choice = self.adapter_box.itemData(index)
-        self.use_adapter(choice.name if choice else None)
+        self.use_adapter(self.adapter_box.itemData(index) or "")
 
-    def use_adapter(self, name: str | None) -> None:
-        """Switch the engine to adapter ``name`` (None: the base model) on the engine thread."""
-        ref = None
-        for i in range(self.adapter_box.count()):
-            c = self.adapter_box.itemData(i)
-            if c is not None and c.name == name:
-                ref = c.ref()
-        if name is not None and ref is None:
-            self.show_error("Adapter not found", f"No personal adapter named {name!r}.")
+    def use_adapter(self, choice: str) -> None:
+        """Switch adapters on the engine thread: "" automatic, "base", or an adapter's name."""
+        if not self.services.engine.ready:
+            self.statusBar().showMessage("The model is still loading; choose the adapter again when it is ready.",
+                                         5000)
             return
-        self.adapter_label.setText(f"Adapter: switching to {name or 'none'}…")
-        self.services.engine.use_adapter(ref)
+        self.adapter_label.setText(f"Adapter: switching to {choice or 'automatic'}…")
+        self.services.engine.choose_adapter(choice)
+
+    def _adapter_text(self, choice: str, active: str | None) -> str:
+        if choice == "":
+            return f"Adapter: automatic ({active or 'base model'})"
+        return f"Adapter: {active or 'base model'}"
 
     def _on_adapter_changed(self, st: EngineStatus) -> None:
-        self.adapter_label.setText(f"Adapter: {st.adapter or 'none'}")
-        self._select_adapter(st.adapter)
+        self.adapter_label.setText(self._adapter_text(st.choice, st.adapter))
+        self._select_adapter(st.choice)
         try:
-            self.services.save_settings(self.services.settings.updated(adapter=st.adapter or ""))
+            self.services.save_settings(self.services.settings.updated(adapter=st.choice))
         except (OSError, DraftwheelError) as exc:
             log.warning("could not remember the adapter choice: %s", exc)
 
     def _on_adapter_failed(self, message: str) -> None:
         st = self.services.engine.status
-        self.adapter_label.setText(f"Adapter: {(st.adapter if st else None) or 'none'}")
-        self._select_adapter(st.adapter if st else None)
+        if st is not None:
+            self.adapter_label.setText(self._adapter_text(st.choice, st.adapter))
+            self._select_adapter(st.choice)
         self.show_error("The adapter could not be used", message)
 
     # -- revising ----------------------------------------------------------------
@@ -425,6 +430,8 @@ class MainWindow(QMainWindow):
             return
         self.stage_label.setText(f"Stage: {STAGE_NAMES.get(sug.stage, sug.stage)}")
         self.speed_label.setText(f"{sug.tokens_per_s:.0f} tokens/s")
+        st = self.services.engine.status
+        self.adapter_label.setText(self._adapter_text(st.choice if st else "", sug.adapter))
         if sug.cancelled:
             self._close_review()
             self.statusBar().showMessage("Stopped. Your text is unchanged.", 5000)

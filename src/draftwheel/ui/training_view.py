@@ -86,6 +86,7 @@ class TrainingView(QWidget):
         super().__init__(parent)
         self.services = services
         self.runs: list[dict[str, Any]] = []
+        self.live: dict[str, Any] | None = None
         self.runs_table = QTableWidget(0, len(RUN_HEADERS))
         self.runs_table.setObjectName("runsTable")
         self.runs_table.setHorizontalHeaderLabels(RUN_HEADERS)
@@ -131,14 +132,10 @@ class TrainingView(QWidget):
     def set_watching(self, on: bool) -> None:
         self.services.training.watch(bool(on))
 
-    def running(self) -> dict[str, Any] | None:
-        return next((r for r in self.runs if r["status"] == "running"), None)
-
     def cancel_running(self) -> None:
-        run = self.running()
-        if run is not None:
-            self.services.training.cancel(run["id"])
-            self.message.setText(f"Cancelling run {run['id']}…")
+        if self.live is not None:
+            self.services.training.cancel()
+            self.message.setText("Cancelling the training (it saves a checkpoint first)…")
 
     def show_snapshot(self, snap: dict[str, Any]) -> None:
         self.runs = snap.get("runs", [])
@@ -161,17 +158,25 @@ class TrainingView(QWidget):
                 t.setCellWidget(row, 3, bar)
             else:
                 t.removeCellWidget(row, 3)
-        run = self.running()
-        if run is not None:
-            total = run.get("steps_total") or 0
+        live = self.live = snap.get("live")
+        if live is not None:
+            total = int(live.get("total") or 0)
             self.current.setRange(0, max(1, total))
-            self.current.setValue(run.get("steps_done") or 0)
-            self.current.setFormat(f"Training “{run['task']}”: step %v / %m")
+            self.current.setValue(int(live.get("step") or 0))
+            extra = ""
+            if isinstance(live.get("loss"), (int, float)):
+                extra += f" · loss {live['loss']:.3f}"
+            if isinstance(live.get("tokens_per_s"), (int, float)):
+                extra += f" · {live['tokens_per_s']:.0f} tokens/s"
+            if isinstance(live.get("eta_s"), (int, float)) and live.get("eta_s"):
+                extra += f" · {int(live['eta_s'] // 60)} min {int(live['eta_s'] % 60)} s left"
+            self.current.setFormat(f"Training “{live.get('task', '')}”: step %v / %m{extra}")
+            self.message.setText(str(live.get("message", "")))
         else:
             self.current.setRange(0, 1)
             self.current.setValue(0)
             self.current.setFormat("No training running")
-        self.cancel_btn.setEnabled(run is not None)
+        self.cancel_btn.setEnabled(live is not None)
         self.chart.set_points(snap.get("curve", []))
         adapters = snap.get("adapters", [])
         a = self.adapters_table

@@ -1,8 +1,8 @@
-"""Personal adapters the switcher offers, from the adapter registry.
+"""Personal adapters for the switcher, from the adapter registry (:mod:`draftwheel.models.adapters`).
 
-Uses :mod:`draftwheel.models.adapters` (the registry) when it is installed;
-otherwise the ``*.gguf`` files in the adapters folder, so the switcher still
-works with adapters a user copied in by hand.
+The switcher's choice is "" (automatic: the task's promoted adapter for the
+loaded model, else the base model), ``"base"`` (never an adapter) or an
+adapter's name. Runs on worker threads (it reads adapter folders).
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from pathlib import Path
 
 from draftwheel.config import AppPaths
 from draftwheel.engine.base import AdapterRef
-from draftwheel.errors import NotFoundError
+
+BASE = "base"
 
 
 @dataclass(frozen=True)
 class AdapterChoice:
     name: str
-    path: Path
+    path: Path  # the adapter GGUF
     task: str = ""
     promoted: bool = False
 
@@ -27,25 +28,21 @@ class AdapterChoice:
 
 
 def list_choices(paths: AppPaths) -> list[AdapterChoice]:
-    try:
-        from draftwheel.models import adapters as registry
-    except ImportError:
-        registry = None
-    if registry is not None and hasattr(registry, "list_adapters"):
-        out = []
-        for a in registry.list_adapters(paths):
-            ref = registry.adapter_ref(a) if hasattr(registry, "adapter_ref") else None
-            path = Path(ref.path) if ref is not None else Path(getattr(a, "path"))
-            out.append(AdapterChoice(getattr(a, "name"), path, getattr(a, "task", "") or "",
-                                     bool(getattr(a, "promoted", False))))
-        return out
-    folder = Path(paths.adapters_dir)
-    files = sorted(folder.glob("*.gguf")) + sorted(folder.glob("*/*.gguf"))
-    return [AdapterChoice(f.stem if f.parent == folder else f.parent.name, f) for f in files]
+    from draftwheel.models import adapters as registry
+
+    return [AdapterChoice(a.name, Path(registry.adapter_ref(a).path), a.task, a.promoted)
+            for a in registry.list_adapters(paths)]
 
 
-def find_adapter(paths: AppPaths, name: str) -> AdapterRef:
-    for choice in list_choices(paths):
-        if choice.name == name:
-            return choice.ref()
-    raise NotFoundError(f"No personal adapter named {name!r}.", "Choose another one in the toolbar.")
+def resolve_choice(paths: AppPaths, model, choice: str, task: str) -> AdapterRef | None:
+    """The adapter ``choice`` means for ``task`` on ``model`` (a catalogue entry); None: the base model."""
+    from draftwheel.models import adapters as registry
+
+    if choice == BASE:
+        return None
+    if not choice:
+        info = registry.promoted_for(paths, task, model.sha256) if task else None
+    else:
+        info = registry.get_adapter(paths, choice)
+        registry.check_base(info, model, paths)
+    return registry.adapter_ref(info) if info is not None else None

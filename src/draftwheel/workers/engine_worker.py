@@ -22,6 +22,7 @@ from draftwheel.errors import DraftwheelError, ModelFileError
 from draftwheel.ui.qt import Signal
 from draftwheel.workers.thread import ThreadWorker
 
+BASE = "base"  # the switcher's "Base model": no adapter, whatever is promoted
 log = logging.getLogger(__name__)
 
 
@@ -33,6 +34,7 @@ class EngineStatus:
     n_threads: int
     n_ctx: int
     load_seconds: float = 0.0
+    choice: str = ""  # the switcher: "" automatic (the task's promoted adapter), "base", or an adapter name
 
 
 @dataclass
@@ -83,7 +85,9 @@ class EngineHost:
         self.paths = paths
         self.settings = Settings()
         self.engine: Engine | None = None
+        self.entry = None  # the loaded model's catalogue entry
         self.model_name = ""
+        self.choice = ""  # see EngineStatus.choice
         self._store = None
 
     # -- loading ---------------------------------------------------------
@@ -101,27 +105,32 @@ class EngineHost:
             raise DraftwheelError(f"The inference library could not be imported ({exc}).",
                                   "Reinstall Draftwheel with its dependencies (llama-cpp-python).") from None
         self.model_name = entry.name
-        if settings.adapter:
+        self.entry = entry
+        self.choice = settings.adapter
+        if self.choice not in ("", BASE):
             try:
-                self.use_adapter(self._find_adapter(settings.adapter))
+                self.engine.use_adapter(self._resolve(""))
             except DraftwheelError as exc:
                 log.warning("adapter %s not applied: %s", settings.adapter, exc)
+                self.choice = ""
         return self.status(time.perf_counter() - t0)
 
     def status(self, load_seconds: float = 0.0) -> EngineStatus:
         if self.engine is None:
             raise ModelFileError("No model is loaded.", "Choose a model in Settings.")
         info = self.engine.info
-        return EngineStatus(self.model_name, info.backend, info.adapter, info.n_threads, info.n_ctx, load_seconds)
+        return EngineStatus(self.model_name, info.backend, info.adapter, info.n_threads, info.n_ctx, load_seconds,
+                            self.choice)
 
     def update_settings(self, settings: Settings) -> None:
         """Settings that apply to the next request only (temperature, few-shot size...)."""
         self.settings = settings
 
-    def _find_adapter(self, name: str) -> AdapterRef:
-        from draftwheel.workers.adapters import find_adapter
+    def _resolve(self, task: str) -> AdapterRef | None:
+        """The adapter the switcher's choice means for ``task`` (None: the base model)."""
+        from draftwheel.workers.adapters import resolve_choice
 
-        return find_adapter(self.paths, name)
+        return resolve_choice(self.paths, self.entry, self.choice, task)
 
     # -- store (read by the flywheel for few-shot examples) ----------------
     def store(self):
@@ -132,22 +141,55 @@ class EngineHost:
         return self._store
 
     # -- work --------------------------------------------------------------
-    def use_adapter(self, adapter: AdapterRef | None) -> EngineStatus:
+    def choose_adapter(self, choice: str) -> EngineStatus:
+        """Switch now: ``choice`` is "" (automatic), "base" or an adapter name."""
         if self.engine is None:
             raise ModelFileError("No model is loaded yet, so no adapter can be applied.",
                                  "Wait for the model to finish loading.")
-        self.engine.use_adapter(adapter)
+        old = self.choice
+        self.choice = choice
+        try:
+            # Automatic resolves per task at the next suggestion; until then the base model.
+            self._apply(self._resolve("") if choice not in ("", BASE) else None)
+        except DraftwheelError:
+            self.choice = old
+            raise
         return self.status()
+
+    def _apply(self, want: AdapterRef | None) -> None:
+        engine = self.engine
+        assert engine is not None
+        current = engine.adapter
+        have = (str(current.path), current.scale) if current else None
+        if have != ((str(want.path), want.scale) if want else None):
+            engine.use_adapter(want)
+
+    def _stage_without_adapter(self, task: Task) -> str:
+        """zero or few, as the flywheel's policy says, for a request that runs without an adapter."""
+        try:
+            from draftwheel.flywheel import choose_stage
+        except ImportError:
+            return "zero"
+        with self.store().session() as s:
+            stage = choose_stage(s, task.name, "auto")
+        # "lora" here means a promoted adapter exists but the user chose the base model:
+        # the task has kept edits, so it runs few-shot.
+        return "few" if stage == "lora" else stage
 
     def revise(self, job: RevisionJob, on_text) -> Suggestion:
         if self.engine is None:
             raise ModelFileError("No model is loaded.", "Wait for it to load, or choose a model in Settings.")
         engine = self.engine
         t0 = time.perf_counter()
+        want = self._resolve(job.task.name)
+        self._apply(want)
         flywheel = _flywheel_revise()
         if flywheel is not None:
-            result, stage = flywheel(engine, self.store(), self.settings, job.text, job.task, "auto",
-                                     job.cancel, on_text)
+            # An adapter was trained on zero-shot prompts, so it gets one; without one the policy picks.
+            mode = "zero" if want is not None else self._stage_without_adapter(job.task)
+            result, _ = flywheel(engine, self.store(), self.settings, job.text, job.task, mode,
+                                 job.cancel, on_text)
+            stage = "lora" if want is not None else mode
         else:
             options = ReviseOptions(temperature=self.settings.temperature, seed=self.settings.seed,
                                     max_new_tokens=self.settings.max_new_tokens,
@@ -212,8 +254,9 @@ class EngineWorker(ThreadWorker):
     def update_settings(self, settings: Settings) -> None:
         self.submit(self.host.update_settings, settings)
 
-    def use_adapter(self, adapter: AdapterRef | None) -> None:
-        self.submit(self.host.use_adapter, adapter, on_done=self.adapter_changed.emit,
+    def choose_adapter(self, choice: str) -> None:
+        """"" automatic (the task's promoted adapter), "base", or an adapter name; applied on the engine thread."""
+        self.submit(self.host.choose_adapter, choice, on_done=self.adapter_changed.emit,
                     on_error=self.adapter_failed.emit)
 
     def revise(self, text: str, task: Task) -> RevisionJob:

@@ -2,9 +2,9 @@
 
 Training itself runs in a separate low-priority process
 (:mod:`draftwheel.train.background`); this worker polls its progress on its
-own thread and turns it into signals: ``runs`` (the table), ``progress`` (one
-point of the live loss curve), ``promoted`` (a new adapter beat the stage
-before it).
+own thread and turns it into signals: ``snapshot_ready`` (runs, adapters, the
+running training's progress and the loss curve seen so far) and ``promoted``
+(a new adapter beat the stage before it).
 """
 
 from __future__ import annotations
@@ -37,37 +37,51 @@ class TrainingOps:
         self.paths = paths
         self.store = StoreOps(paths)
         self._promoted_seen: set[str] | None = None
+        self._curve_owner: object = None  # the run the loss curve belongs to (its pid)
+        self.curve: list[tuple[int, float]] = []  # (step, loss) seen while polling the running training
+
+    def _adapters(self) -> list[dict[str, Any]]:
+        from draftwheel.models.adapters import list_adapters
+
+        return [{"name": a.name, "task": a.task, "n_train": a.n_train, "steps": a.steps, "scores": a.scores,
+                 "promoted": a.promoted, "created_at": a.created_at} for a in list_adapters(self.paths)]
 
     def snapshot(self) -> dict[str, Any]:
-        """Runs, adapters, the loss curve of the newest run, and adapters promoted since last time."""
+        """Runs, adapters, the running training's progress and loss curve, adapters newly promoted."""
         runs = self.store.runs()
-        adapters = self.store.adapters()
+        adapters = self._adapters()
         promoted = {a["name"] for a in adapters if a["promoted"]}
         new = [] if self._promoted_seen is None else sorted(promoted - self._promoted_seen)
         self._promoted_seen = promoted
-        curve: list[tuple[int, float]] = []
+        live = None
         bg = _background()
-        if runs and bg is not None and hasattr(bg, "loss_curve"):
-            try:
-                curve = list(bg.loss_curve(self.paths, runs[0]["id"]))
-            except Exception as exc:  # a half-written progress file is normal while a run writes it
-                log.debug("no loss curve yet: %s", exc)
-        return {"runs": runs, "adapters": adapters, "curve": curve, "new_promoted": new}
+        if bg is not None:
+            owner = bg.running(self.paths)
+            live = bg.progress(self.paths) if owner else None
+            if owner is not None:
+                live = {**(live or {}), "task": owner.get("task", (live or {}).get("task", "")),
+                        "pid": owner.get("pid")}
+                if owner.get("pid") != self._curve_owner:
+                    self._curve_owner, self.curve = owner.get("pid"), []
+                step, loss = live.get("step"), live.get("loss")
+                if isinstance(step, int) and isinstance(loss, (int, float)) and (
+                        not self.curve or step > self.curve[-1][0]):
+                    self.curve.append((step, float(loss)))
+        return {"runs": runs, "adapters": adapters, "live": live, "curve": list(self.curve),
+                "new_promoted": new}
 
-    def start(self, task: str) -> Any:
+    def start(self, task: str) -> int:
         bg = _background()
         if bg is None:
             from draftwheel.errors import DraftwheelError
 
             raise DraftwheelError("Training is not available in this install.",
                                   "Install Draftwheel with its 'train' extra.")
-        return bg.start_training(self.paths, task)
+        return bg.start_background(self.paths, task)
 
-    def cancel(self, run_id: int) -> Any:
+    def cancel(self) -> bool:
         bg = _background()
-        if bg is None:
-            return None
-        return bg.cancel_training(self.paths, run_id)
+        return True if bg is None else bg.cancel_background(self.paths, timeout_s=30.0)
 
     def close(self) -> None:
         self.store.close()
@@ -112,8 +126,8 @@ class TrainingWorker(ThreadWorker):
     def start_training(self, task: str) -> None:
         self.submit(self.ops.start, task, on_done=lambda _r: self.refresh(), on_error=self.failed.emit)
 
-    def cancel(self, run_id: int) -> None:
-        self.submit(self.ops.cancel, run_id, on_done=lambda _r: self.refresh(), on_error=self.failed.emit)
+    def cancel(self) -> None:
+        self.submit(self.ops.cancel, on_done=lambda _r: self.refresh(), on_error=self.failed.emit)
 
     def shutdown(self) -> None:
         self.timer.stop()

@@ -1,0 +1,126 @@
+"""Data view, training view, settings dialog and logging pause, on a real store (no model needed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.gui
+
+
+def _record(text: str, final: str, outcome: str = "accepted") -> dict:
+    return {"task": "grammar", "instruction": "Fix", "input_text": text, "output_text": final, "final_text": final,
+            "outcome": outcome, "model": "gemma3-270m", "adapter": None, "stage": "zero", "latency_ms": 5.0,
+            "prompt_tokens": 10, "output_tokens": 4, "origin": "app"}
+
+
+@pytest.fixture
+def services(qapp, paths):
+    from draftwheel.config import Settings
+    from draftwheel.ui.services import Services
+
+    svc = Services(paths, Settings(auto_train=False))  # the model is not loaded: these views do not need it
+    yield svc
+    svc.shutdown()
+
+
+@pytest.fixture
+def window(qtbot, services):
+    from draftwheel.ui.main_window import MainWindow
+
+    w = MainWindow(services, offer_restore=False)
+    w.show()
+    yield w
+    w.editor.document().setModified(False)
+    w.close()
+    w.deleteLater()
+
+
+def test_data_view_browses_searches_edits_and_deletes(qtbot, window, services):
+    for text, final in (("teh cat", "the cat"), ("a dog barkd", "a dog barked")):
+        services.store.ops.log_outcome(_record(text, final))
+    view = window.data_view
+    window.data_dock.show()
+    qtbot.waitUntil(lambda: view.table.rowCount() == 2, timeout=10_000)
+    assert view.count.text() == "2 examples"
+    view.search.setText("dog")
+    qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=10_000)
+    assert view.table.item(0, 6).text() == "a dog barked"
+    edit_id = view.rows[0]["id"]
+    services.store.submit(services.store.ops.update_final, edit_id, "a dog barks", on_done=lambda _r: view.reload())
+    qtbot.waitUntil(lambda: view.table.rowCount() == 1 and view.table.item(0, 6).text() == "a dog barks",
+                    timeout=10_000)
+    assert view.rows[0]["outcome"] == "edited"  # the kept text no longer equals the suggestion
+    view.delete_id(edit_id)
+    qtbot.waitUntil(lambda: view.table.rowCount() == 0, timeout=10_000)
+    assert [r["input_text"] for r in services.store.ops.edits()] == ["teh cat"]
+
+
+def test_pause_logging_stops_storing_outcomes(qtbot, window, services):
+    window.set_logging_paused(True)
+    assert json.loads(services.paths.settings_file.read_text())["logging_paused"] is True
+    assert window.pause_act.isChecked() and window.data_view.pause_box.isChecked()
+    with qtbot.waitSignal(services.store.logged, timeout=10_000) as logged:
+        services.store.log_outcome(_record("x y", "x z"))
+    assert logged.args[0] is None
+    window.data_view.pause_box.setChecked(False)  # the check box in the data view resumes it
+    assert not window.pause_act.isChecked()
+    with qtbot.waitSignal(services.store.logged, timeout=10_000) as logged:
+        services.store.log_outcome(_record("x y", "x z"))
+    assert isinstance(logged.args[0], int)
+
+
+def test_training_progress_label_counts_kept_edits(qtbot, window, services):
+    for i in range(3):
+        services.store.ops.log_outcome(_record(f"t{i} a", f"t{i} b"))
+    services.store.ops.log_outcome(_record("r a", "r a", outcome="rejected"))
+    services.store.refresh_progress("grammar", 100)
+    qtbot.waitUntil(lambda: window.train_label.text() == "3 / 100 edits until the next training", timeout=10_000)
+
+
+def test_training_view_shows_runs_adapters_and_loss_curve(qtbot, window, services):
+    from draftwheel.store import finish_run, start_run
+
+    with services.store.ops.store.session() as s, s.begin():
+        run = start_run(s, "grammar", steps_total=40, n_train=90, n_heldout=10, adapter_name="grammar-1")
+        finish_run(s, run.id, "done", final_loss=1.234,
+                   scores={"adapter": {"chrf": 61.0}, "baseline": {"chrf": 55.5, "stage": "few"}})
+    view = window.training_view
+    window.training_dock.show()
+    qtbot.waitUntil(lambda: view.runs_table.rowCount() == 1, timeout=10_000)
+    assert view.runs_table.item(0, 2).text() == "done"
+    assert view.runs_table.item(0, 4).text() == "1.234"
+    assert "chrf 61.0" in view.runs_table.item(0, 6).text() and "chrf 55.5" in view.runs_table.item(0, 6).text()
+    assert view.current.format() == "No training running" and not view.cancel_btn.isEnabled()
+    view.chart.set_points([(1, 3.2), (2, 2.9), (3, 2.5)])
+    assert view.chart.series.count() == 3
+    window.training_dock.hide()
+    assert not services.training.timer.isActive()  # polling stops with the view
+
+
+def test_settings_dialog_saves_and_says_when_no_keyring(qtbot, window, services):
+    import keyring
+    from keyring.backends import fail
+
+    from draftwheel.ui.settings_dialog import SettingsDialog
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        dlg = SettingsDialog(services, window)
+        qtbot.addWidget(dlg)
+        assert not dlg.api_key.isEnabled()
+        assert "No secure keyring" in dlg.key_note.text()
+        dlg.threads.setValue(3)
+        dlg.temperature.setValue(0.7)
+        dlg.threshold.setValue(40)
+        saved = []
+        dlg.saved.connect(lambda old, new: saved.append((old, new)))
+        dlg.save()
+    finally:
+        keyring.set_keyring(previous)
+    assert saved and saved[0][1].n_threads == 3 and saved[0][1].train_threshold == 40
+    on_disk = json.loads(services.paths.settings_file.read_text())
+    assert (on_disk["n_threads"], on_disk["temperature"], on_disk["train_threshold"]) == (3, 0.7, 40)
+    assert services.settings.temperature == 0.7
