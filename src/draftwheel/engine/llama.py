@@ -67,7 +67,7 @@ class LlamaEngine(Engine):
         self._model = model
         self._n_threads = n_threads or default_threads()
         self._adapter: AdapterRef | None = None
-        self._loaded_adapters: dict[str, object] = {}  # path -> llama_adapter_lora_p
+        self._loaded_adapters: dict[str, object] = {}  # "path|inode|mtime|size" -> llama_adapter_lora_p
         quiet = contextlib.nullcontext() if verbose else _quiet_stderr()
         try:
             with quiet:
@@ -178,7 +178,13 @@ class LlamaEngine(Engine):
 
     def load_adapter(self, adapter: AdapterRef):
         """Load (once) and return the llama.cpp handle of an adapter file."""
-        key = str(adapter.path)
+        path = str(adapter.path)
+        try:
+            st = os.stat(path)
+            # A file replaced under the same name (adapter deleted and re-created) is a new adapter.
+            key = f"{path}|{st.st_ino}|{st.st_mtime_ns}|{st.st_size}"
+        except OSError:
+            key = path  # read_gguf below says what is wrong with it
         if key not in self._loaded_adapters:
             info = read_gguf(adapter.path, what="adapter")
             if info.file_type != "adapter":
@@ -190,7 +196,7 @@ class LlamaEngine(Engine):
                     "Switch to the model it was trained for, or train a new adapter.",
                 )
             with _quiet_stderr():
-                handle = self._lib.llama_adapter_lora_init(self._llm._model.model, key.encode("utf-8"))
+                handle = self._lib.llama_adapter_lora_init(self._llm._model.model, path.encode("utf-8"))
             if not handle:
                 raise ModelFileError(
                     f"{adapter.path}: llama.cpp refused this adapter (wrong tensor shapes or base model).",

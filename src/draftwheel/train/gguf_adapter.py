@@ -101,18 +101,18 @@ def _module_scale(cfg: dict, module: str, rank: int) -> float:
 
 
 def base_tensors(base_gguf: Path) -> tuple[str, int, dict[str, tuple[int, ...]]]:
-    """(architecture, block count, {tensor name: ggml shape ne}) of a model GGUF."""
-    from gguf import GGUFReader
+    """(architecture, block count, {tensor name: ggml shape ne}) of a model GGUF, from its header."""
+    from draftwheel.models.adapters import gguf_header
 
-    from draftwheel.models.gguf_info import read_gguf
-
-    info = read_gguf(base_gguf)
-    if info.file_type == "adapter":
+    if not Path(base_gguf).is_file():
+        raise ModelFileError(f"{base_gguf}: the base model file is missing.")
+    meta, shapes = gguf_header(base_gguf)
+    arch = meta.get("general.architecture")
+    if not isinstance(arch, str) or not arch:
+        raise ModelFileError(f"{base_gguf}: the GGUF header has no general.architecture.")
+    if meta.get("general.type") == "adapter":
         raise ModelFileError(f"{base_gguf}: this GGUF is an adapter, not a base model.")
-    reader = GGUFReader(base_gguf, "r")
-    n_blocks = int(info.metadata.get(f"{info.architecture}.block_count", 0) or 0)
-    shapes = {t.name: tuple(int(d) for d in t.shape) for t in reader.tensors}
-    return info.architecture, n_blocks, shapes
+    return arch, int(meta.get(f"{arch}.block_count", 0) or 0), shapes
 
 
 def _name_map(arch: str, n_blocks: int):
