@@ -90,3 +90,14 @@ def trainable_dir(bundled_gguf, tmp_path_factory) -> Path:
     _link_or_copy(bundled_gguf, home / "models" / bundled_gguf.name)
     paths = app_paths(home)
     return trainable_weights(paths, Catalogue(paths).ensure_bundled())
+
+
+@pytest.fixture(scope="session")
+def mlx_engine(engine, trainable_dir):
+    """The MLX backend on the bundled model's safetensors copy (mlx CPU wheels on Linux), shared by the session."""
+    pytest.importorskip("mlx_lm")
+    from draftwheel.engine.mlx import MlxEngine
+
+    eng = MlxEngine(engine.info.model, weights_dir=trainable_dir, n_ctx=2048, seed=0)
+    yield eng
+    eng.close()
