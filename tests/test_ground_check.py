@@ -61,7 +61,7 @@ def test_parroting_the_demonstration_or_copying_the_passage_is_rejected():
     spec = SPECS["question"]
     parrot = check_pair("question", spec.demo_input, spec.demo_answer, PASSAGE + " " + spec.demo_answer,
                         avoid=demo_texts("question"))
-    assert not parrot.ok and parrot.reason == "repeats the prompt's demonstration"
+    assert not parrot.ok and parrot.reason == "input repeats the prompt's demonstration"
     # Half the passage, verbatim, is not a paraphrase.
     half = "A team that talks everything through on calls loses the reasoning the moment the call ends."
     assert "copies the passage" in check_pair("rewrite", half, PASSAGE, PASSAGE).reason

@@ -80,11 +80,11 @@ def make_pdf(path: Path, paragraphs: list[str]) -> Path:
     return path
 
 
-def make_encrypted_pdf(source: Path, path: Path, password: str = "secret") -> Path:
+def make_encrypted_pdf(source: Path, path: Path, password: str = "secret", algorithm: str | None = None) -> Path:
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(str(source)))
-    writer.encrypt(user_password=password, owner_password=password)
+    writer.encrypt(user_password=password, owner_password=password or "owner", algorithm=algorithm)
     with open(path, "wb") as f:
         writer.write(f)
     return path
@@ -142,6 +142,19 @@ def test_every_type_is_imported_and_every_bad_file_reported(tmp_path):
     bread = [p for p in result.passages if p.doc == "bread.docx"]
     assert bread and all(p.heading == "Baking" for p in bread) and not any("Baking" == p.text for p in bread)
     assert "locked.pdf: unreadable: encrypted" in result.summary()
+
+
+def test_pdf_protected_only_against_editing_opens(tmp_path):
+    plain = make_pdf(tmp_path / "plain.pdf", [REMOTE[0]])
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    make_encrypted_pdf(plain, folder / "aes.pdf", password="", algorithm="AES-256")
+    make_encrypted_pdf(plain, folder / "rc4.pdf", password="")
+    make_encrypted_pdf(plain, folder / "locked.pdf", password="secret", algorithm="AES-256")
+    result = import_folder(folder)
+    assert sorted(d.rel for d in result.documents) == ["aes.pdf", "rc4.pdf"]
+    assert all("decision" in p.text for p in result.passages)
+    assert [(i.path, i.status) for i in result.issues] == [("locked.pdf", "unreadable")]
 
 
 def test_huge_files_are_skipped_with_a_message(tmp_path):

@@ -120,10 +120,11 @@ def check_pair(kind: str, prompt_text: str, answer: str, passage: str,
     a small model likes to parrot); similarity >= ``dup_threshold`` rejects.
     """
     if avoid:
-        generated = [prompt_text] if kind == "rewrite" else [prompt_text, answer]
-        sims = similarity_matrix(list(avoid) + generated)[len(avoid):, : len(avoid)]
-        if sims.size and sims.max() >= settings.dup_threshold:
-            return Verdict(False, 0.0, "repeats the prompt's demonstration")
+        generated = [("input", prompt_text)] if kind == "rewrite" else [("input", prompt_text), ("answer", answer)]
+        sims = similarity_matrix(list(avoid) + [t for _, t in generated])[len(avoid):, : len(avoid)]
+        for (which, _), row in zip(generated, sims):
+            if row.max() >= settings.dup_threshold:
+                return Verdict(False, 0.0, f"{which} repeats the prompt's demonstration")
     if kind == "rewrite":
         n = len(content_words(prompt_text))
         s = support(prompt_text, passage)
@@ -175,16 +176,26 @@ def similarity_matrix(texts: list[str]):
 
 
 def near_duplicates(texts: list[str], threshold: float = 0.85, existing: list[str] = ()) -> list[int]:
-    """Indices into ``texts`` to drop: each is too similar to an earlier kept text or to any of ``existing``."""
+    """Indices into ``texts`` to drop: each is too similar to an earlier kept text or to any of ``existing``.
+
+    Only the rows of ``texts`` are compared (a len(texts) x (len(existing) + len(texts)) matrix), so
+    thousands of stored pairs cost little memory.
+    """
     if not texts:
         return []
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
     existing = list(existing)
-    sims = similarity_matrix(existing + texts)
     n0 = len(existing)
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), use_idf=False, sublinear_tf=True,
+                          preprocessor=_shingle_text)
+    matrix = vec.fit_transform(existing + list(texts))
+    sims = cosine_similarity(matrix[n0:], matrix)
     kept: list[int] = []
     dropped: list[int] = []
     for i in range(len(texts)):
-        row = sims[n0 + i]
+        row = sims[i]
         if (n0 and row[:n0].max() >= threshold) or any(row[n0 + j] >= threshold for j in kept):
             dropped.append(i)
         else:

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".docx", ".pdf"}
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # files above this are skipped (a 20 MB .txt is ~3M words)
-DEFAULT_TARGET_CHARS = 900  # paragraphs of one section are merged up to about this many characters
+DEFAULT_TARGET_CHARS = 600  # paragraphs of one section are merged up to this many characters (~130 tokens)
 MIN_PASSAGE_CHARS = 80  # shorter passages (stray lines, captions) give nothing to ground an answer in
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)

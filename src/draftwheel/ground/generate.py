@@ -392,7 +392,7 @@ def generate_pairs(themes: list[Theme], generator: Generator, profile: AuthorPro
                 report._count(kind, "grounded")
                 batch.append(pair)
             else:
-                shown = pair.input_text if kind == "rewrite" else pair.answer
+                shown = pair.input_text if kind == "rewrite" or verdict.reason.startswith("input") else pair.answer
                 note = f"{verdict.reason}: {_preview(shown)}"
                 report.rejections.append(ItemNote(passage.label, kind, note))
                 message = f"{passage.label} [{kind}]: rejected, {note}"

@@ -15,7 +15,7 @@ from typing import Callable
 
 from draftwheel.config import AppPaths
 from draftwheel.engine.base import CancelToken
-from draftwheel.errors import Cancelled, InputError
+from draftwheel.errors import Cancelled, DraftwheelError, InputError
 from draftwheel.ground.check import CheckSettings
 from draftwheel.ground.documents import DEFAULT_MAX_BYTES, ImportResult, import_folder
 from draftwheel.ground.generate import KINDS, GenerationReport, Pair, Progress, generate_pairs
@@ -90,8 +90,10 @@ def run_ground(folder: Path | str, paths: AppPaths, generator: Generator, *, sto
     Cancelling during import raises :class:`Cancelled`; during generation it
     stops after the current request and keeps the pairs finished so far.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from draftwheel.ground.storage import existing_pair_texts, store_pairs
-    from draftwheel.store import open_store
+    from draftwheel.store import StoreError, open_store
 
     options = options or GroundOptions()
     if options.n_pairs < 1:
@@ -121,12 +123,25 @@ def run_ground(folder: Path | str, paths: AppPaths, generator: Generator, *, sto
     own_store = store is None
     store = store or open_store(paths)
     stored: list[int] = []
+
+    def store_batch(batch: list[Pair]) -> None:
+        try:
+            stored.extend(store_pairs(store, batch))
+        except DraftwheelError:
+            raise
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"Storing a batch of {len(batch)} pair(s) failed ({getattr(exc, 'orig', exc)}); none of that batch "
+                f"was stored; {len(stored)} pair(s) from earlier batches are stored.",
+                "Check the data folder (disk space, permissions) and run again: stored pairs are not repeated.",
+            ) from None
+
     try:
         existing = existing_pair_texts(store)
         pairs, report = generate_pairs(
             themes, generator, profile, n_pairs=options.n_pairs, kinds=options.kinds, check=options.check,
             batch_size=options.batch_size, existing=existing,
-            on_batch=lambda batch: stored.extend(store_pairs(store, batch)),
+            on_batch=store_batch,
             on_progress=on_progress, cancel=cancel, max_attempts=options.max_attempts)
     finally:
         if own_store:
