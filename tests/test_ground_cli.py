@@ -99,11 +99,18 @@ def test_generate_then_review_on_the_command_line(tmp_path, home, paths, chat_se
     assert [r["id"] for r in _review_json(capsys, "--state", "edited")] == [d]
     rc, _, err = _run(capsys, "ground", "review", "--include", str(b))
     assert rc == 0 and rows[b]["id"] in [r["id"] for r in _review_json(capsys, "--all") if r["include_in_training"]]
+    # Changing one's mind about a rejected pair puts it back into training.
+    rc, _, err = _run(capsys, "ground", "review", "--accept", str(c))
+    after = {r["id"]: r for r in _review_json(capsys, "--all")}[c]
+    assert rc == 0 and after["outcome"] == "accepted" and after["include_in_training"]
 
     # An unknown id changes nothing at all (one transaction for the whole review).
     rc, _, err = _run(capsys, "ground", "review", "--reject", str(a), "--accept", "9999")
     assert rc == 2 and "9999" in err and "Traceback" not in err
     assert {r["id"]: r["outcome"] for r in _review_json(capsys, "--all")}[a] == "accepted"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ground", "--help"])
+    assert exit_info.value.code == 0 and "DIR|review" in capsys.readouterr().out
 
 
 def test_cli_bad_input_is_one_clear_line(tmp_path, home, chat_server, capsys):
@@ -122,6 +129,8 @@ def test_cli_bad_input_is_one_clear_line(tmp_path, home, chat_server, capsys):
         (["ground", str(empty), "--endpoint", url], "needs a model name"),
         (["ground", str(empty), "--kinds", "question,poems", "--endpoint", url, "--model", "m"], "poems"),
         (["ground", str(empty), "--pairs", "0", "--endpoint", url, "--model", "m"], "--pairs must be at least 1"),
+        (["ground", str(empty), "--min-support", "1.5", "--endpoint", url, "--model", "m"], "between 0 and 1"),
+        (["ground", "review", "--min-support", "0.5"], "--min-support cannot be used for review"),
     ]
     for argv, message in cases:
         rc, out, err = _run(capsys, *argv)

@@ -12,6 +12,7 @@ argument is the folder, or the word ``review`` (a folder really named
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import textwrap
@@ -19,8 +20,8 @@ import textwrap
 from draftwheel.errors import DraftwheelError, InputError
 
 _REVIEW_FLAGS = ("accept", "reject", "edit", "final", "include", "exclude", "all", "state", "limit", "full")
-_GENERATE_FLAGS = ("profile", "pairs", "endpoint", "kinds", "draft_profile", "themes", "max_mb", "threads",
-                   "batch")
+_GENERATE_FLAGS = ("profile", "pairs", "endpoint", "kinds", "draft_profile", "themes", "min_support", "max_mb",
+                   "threads", "batch")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--draft-profile", action="store_true",
                    help="let the model draft notes on your voice for a newly computed profile")
     g.add_argument("--themes", type=int, metavar="K", help="number of themes (default: about sqrt(passages/2))")
+    g.add_argument("--min-support", type=float, metavar="F",
+                   help="grounding rule: share of an answer's content words found in its passage (default: 0.6)")
     g.add_argument("--max-mb", type=float, default=20.0, metavar="MB", help="skip files larger than this (default: 20)")
     g.add_argument("--batch", type=int, default=8, metavar="N", help="pairs stored per transaction (default: 8)")
     g.add_argument("--threads", type=int, help="CPU threads for the local model (default: from settings)")
@@ -115,6 +118,7 @@ def run_generate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from draftwheel.cli.common import profile as load_profile_and_settings
+    from draftwheel.ground.check import CheckSettings
     from draftwheel.ground.generate import KINDS
     from draftwheel.ground.pipeline import GroundOptions, run_ground
 
@@ -131,8 +135,14 @@ def run_generate(args: argparse.Namespace) -> int:
         raise InputError(f"--max-mb must be positive, got {args.max_mb}.")
     if args.themes is not None and args.themes < 1:
         raise InputError(f"--themes must be at least 1, got {args.themes}.")
+    check = CheckSettings()
+    if args.min_support is not None:
+        if not 0.0 <= args.min_support <= 1.0:
+            raise InputError(f"--min-support must be between 0 and 1, got {args.min_support}.")
+        check = dataclasses.replace(check, min_support=args.min_support)
     options = GroundOptions(n_pairs=args.pairs, kinds=kinds, n_themes=args.themes, batch_size=args.batch,
-                            max_bytes=int(args.max_mb * 1024 * 1024), draft_profile=args.draft_profile)
+                            max_bytes=int(args.max_mb * 1024 * 1024), draft_profile=args.draft_profile,
+                            check=check)
     generator, engine = _generator(args, paths, settings)
     bar = None
 
@@ -151,6 +161,8 @@ def run_generate(args: argparse.Namespace) -> int:
                             profile_file=args.profile, on_progress=on_progress)
     finally:
         if bar is not None:
+            bar.total = bar.n  # the plan is an upper bound: generation stops once enough pairs are kept
+            bar.refresh()
             bar.close()
         if engine is not None:
             engine.close()

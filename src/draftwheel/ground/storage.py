@@ -66,11 +66,17 @@ def _grounded(session: Session, edit_id: int) -> Edit:
     return edit
 
 
+def _reinclude(edit: Edit) -> dict:
+    # A rejected pair was taken out of training; accepting or editing it later puts it back.
+    return {"include_in_training": True} if edit.outcome == "rejected" else {}
+
+
 def accept(session: Session, ids: Iterable[int]) -> None:
     """Accept pairs as generated: final text = the generated answer."""
     for i in ids:
         edit = _grounded(session, i)
-        update_edit(session, i, outcome="accepted", final_text=edit.output_text or edit.final_text)
+        update_edit(session, i, outcome="accepted", final_text=edit.output_text or edit.final_text,
+                    **_reinclude(edit))
 
 
 def reject(session: Session, ids: Iterable[int]) -> None:
@@ -84,8 +90,8 @@ def edit(session: Session, edit_id: int, final_text: str) -> None:
     """The user's corrected answer becomes the final text (outcome ``edited``)."""
     if not final_text or not final_text.strip():
         raise InputError("The edited text is empty.", "Pass the corrected answer with --final TEXT, or reject the pair.")
-    _grounded(session, edit_id)
-    update_edit(session, edit_id, outcome="edited", final_text=final_text.strip())
+    pair = _grounded(session, edit_id)
+    update_edit(session, edit_id, outcome="edited", final_text=final_text.strip(), **_reinclude(pair))
 
 
 def set_included(session: Session, ids: Iterable[int], include: bool) -> None:
