@@ -12,9 +12,11 @@ Stages, each run through the public ``draftwheel`` commands in a subprocess
 * ``few``   — ``draftwheel eval --modes few --k K`` with the 754 dev pairs as
   the example pool (imported into a temporary store, retrieved by the
   flywheel's BM25 retrieval);
-* ``lora``  — for each size N in --sizes: a fresh data folder, the first N
-  dev pairs imported with ``draftwheel import-pairs``, ``draftwheel train
-  --steps S``, then ``draftwheel eval --modes lora --adapter jfleg-N``.
+* ``lora``  — for each size N in --sizes: ``draftwheel train --pairs`` on the
+  first N dev pairs (the trainer holds out ~10% of them for its loss check,
+  so about 0.9 N are trained on; the adapter JSON records the exact count),
+  then ``draftwheel eval --modes lora --adapter jfleg-N``. Training runs in a
+  scratch data folder (--work-dir) shared by all sizes.
 
 Each result is kept as JSON in --out-dir and reused on the next run (unless
 --force or the settings differ), so an interrupted sweep continues where it
@@ -144,59 +146,39 @@ def run_few(args: argparse.Namespace) -> None:
                               "--fewshot-src", str(d / "dev.src"), "--fewshot-ref", str(d / "dev.ref0")))
 
 
-def _link_models(home: Path, shared: Path) -> None:
-    """Share the bundled GGUF and the trainable-weights cache between scratch folders (hard links / symlink)."""
-    for sub in ("models", "weights"):
-        src, dst = shared / sub, home / sub
-        if src.is_dir() and not dst.exists():
-            if sub == "models":
-                dst.mkdir(parents=True)
-                for f in src.glob("*.gguf"):
-                    try:
-                        os.link(f, dst / f.name)
-                    except OSError:
-                        shutil.copyfile(f, dst / f.name)
-            else:
-                dst.symlink_to(src, target_is_directory=True)
-
-
 def run_lora(args: argparse.Namespace, n: int) -> None:
     out = args.out_dir / f"lora-{n}.json"
     meta_file = args.out_dir / f"lora-{n}.train.json"
-    if _fresh(out, args) and meta_file.exists() and \
-            json.loads(meta_file.read_text()).get("steps_arg") == args.steps:
+    meta = _load(meta_file) or {}
+    if _fresh(out, args) and meta.get("steps_arg") == args.steps and meta.get("train_args") == args.train_args:
         return
     name = f"jfleg-{n}"
-    home = args.work_dir / f"lora-{n}"
-    if home.exists():
-        shutil.rmtree(home)
-    home.mkdir(parents=True)
-    shared = args.work_dir / "shared-home"
-    shared.mkdir(parents=True, exist_ok=True)
-    _link_models(home, shared)
+    # One scratch data folder for every size: the trainable-weights cache is converted once.
+    home = args.work_dir / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    stale = home / "adapters" / name
+    if stale.exists():
+        shutil.rmtree(stale)
     # The first N dev pairs (src -> ref0) stand for N accepted edits.
-    src_lines = (args.data / "dev.src").read_text(encoding="utf-8").split("\n")[:n]
-    ref_lines = (args.data / "dev.ref0").read_text(encoding="utf-8").split("\n")[:n]
-    (home / "pairs.src").write_text("\n".join(src_lines) + "\n", encoding="utf-8")
-    (home / "pairs.ref").write_text("\n".join(ref_lines) + "\n", encoding="utf-8")
+    src = (args.data / "dev.src").read_text(encoding="utf-8").split("\n")[:n]
+    ref = (args.data / "dev.ref0").read_text(encoding="utf-8").split("\n")[:n]
+    pairs = args.work_dir / f"pairs-{n}.jsonl"
+    pairs.write_text("".join(json.dumps({"input": a.strip(), "final": b.strip(), "task": "grammar"}) + "\n"
+                             for a, b in zip(src, ref)), encoding="utf-8")
     log = args.out_dir / f"lora-{n}.log"
     log.write_text("", encoding="utf-8")
-    draftwheel("import-pairs", "--src", str(home / "pairs.src"), "--ref", str(home / "pairs.ref"),
-               "--task", "grammar", home=home, log=log)
-    train = ["train", "--task", "grammar", "--name", name] + (["--steps", str(args.steps)] if args.steps else [])
-    train += args.train_args.split()
+    # --no-eval: the trainer's own held-out scoring is skipped; the test set below is the evaluation.
+    train = ["train", "--task", "grammar", "--name", name, "--pairs", str(pairs), "--no-eval", "--json"]
+    train += (["--steps", str(args.steps)] if args.steps else []) + args.train_args.split()
     t0 = time.perf_counter()
     draftwheel(*train, home=home, log=log)
     train_s = time.perf_counter() - t0
-    # Keep the converted weights for the next size.
-    if not (shared / "weights").exists() and (home / "weights").is_dir() and not (home / "weights").is_symlink():
-        shutil.move(str(home / "weights"), shared / "weights")
-        (home / "weights").symlink_to(shared / "weights", target_is_directory=True)
-    if not (shared / "models").exists():
-        shutil.copytree(home / "models", shared / "models", copy_function=os.link)
     draftwheel(*eval_argv(args, out, "--modes", "lora", "--adapter", name), home=home, log=log)
-    meta = {"n_pairs": n, "steps_arg": args.steps, "train_args": args.train_args, "train_seconds": round(train_s, 1),
-            "adapter": name}
+    info = _load(home / "adapters" / name / "adapter.json") or {}
+    meta = {"n_pairs": n, "n_train": info.get("n_train"), "n_heldout": info.get("n_heldout"),
+            "steps": info.get("steps"), "steps_arg": args.steps, "train_args": args.train_args,
+            "rank": info.get("rank"), "alpha": info.get("alpha"), "training": info.get("training"),
+            "train_wall_seconds": round(train_s, 1), "adapter": name}
     meta_file.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
 
@@ -227,7 +209,8 @@ def collect(args: argparse.Namespace) -> list[dict]:
             if mode == "lora":
                 meta = _load(path.with_name(path.stem + ".train.json")) or {}
                 row["n_train"] = meta.get("n_pairs")
-                row["steps"] = meta.get("steps_arg") or "default"
+                row["n_trained_on"] = meta.get("n_train")
+                row["steps"] = meta.get("steps") or meta.get("steps_arg") or "default"
             rows.append(row)
     order = {"zero": 0, "few": 1, "lora": 2}
     rows.sort(key=lambda r: (order[r["stage"]], r["n_train"] or 0, r["k"] or 0))
@@ -243,7 +226,8 @@ def table(rows: list[dict]) -> str:
         elif r["stage"] == "few":
             label, used = f"few-shot, k={r['k']}", f"{N_DEV} (pool; {r['k']} per prompt)"
         else:
-            label, used = f"LoRA ({r['steps']} steps)", str(r["n_train"])
+            label = f"LoRA ({r['steps']} steps)"
+            used = f"{r['n_train']} ({r.get('n_trained_on') or '?'} trained, rest held out)"
         lines.append(f"| {label} | {used} | {r['gleu']:.2f} | {r['chrf']:.2f} | {r['unchanged']:.0%} | "
                      f"{r['latency_s']:.2f} | {r['n_test']} |")
     if rows:
@@ -262,7 +246,7 @@ def plot(rows: list[dict], png: Path) -> bool:
     except ImportError:
         print("matplotlib is not installed: no plot (pip install 'draftwheel[dev]')", file=sys.stderr)
         return False
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
+    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=120)
     lora = sorted((r for r in rows if r["stage"] == "lora" and r["n_train"]), key=lambda r: r["n_train"])
     x_max = N_DEV * 1.15
     for r, style in ((next((r for r in rows if r["stage"] == "zero"), None), ("tab:gray", "zero-shot")),
@@ -287,7 +271,7 @@ def plot(rows: list[dict], png: Path) -> bool:
     n_test = rows[0]["n_test"] if rows else 0
     ax.set_title(f"Flywheel curve, Gemma 3 270M (bundled), {n_test} test sentences"
                  + ("" if n_test == 747 else "; green lines: published, full test set"), fontsize=9)
-    ax.legend(loc="lower left", fontsize=7)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=7, frameon=False)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
