@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def test_local_model_generates_checked_pairs_with_provenance(tmp_path, paths, fr
                                      + "\n\n".join(BREAD) + "\n", encoding="utf-8")
     generator = LocalGenerator(fresh_engine)
     progress = []
-    options = GroundOptions(n_pairs=2, kinds=("rewrite", "question"), max_attempts=3)
+    options = GroundOptions(n_pairs=2, kinds=("rewrite", "question"), max_attempts=3, draft_profile=True)
     result = run_ground(folder, paths, generator, options=options, on_progress=progress.append)
     report = result.report
     assert report.generator.startswith("local:")
@@ -33,6 +34,9 @@ def test_local_model_generates_checked_pairs_with_provenance(tmp_path, paths, fr
     assert report.generated == report.attempted
     assert report.grounded + len(report.rejections) == report.generated
     assert [p.done for p in progress if p.stage == "generate"] == list(range(1, report.attempted + 1))
+    # The model drafted a note on the author's voice into the saved, editable profile.
+    saved = json.loads(result.profile_path.read_text(encoding="utf-8"))
+    assert saved["notes"] == result.profile.notes and result.profile.notes.strip()
     # Greedy decoding of this model paraphrases the first passage well enough to pass the check.
     assert report.kept >= 1 and len(result.stored_ids) == report.kept
 
