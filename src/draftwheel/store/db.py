@@ -76,17 +76,36 @@ def alembic_config(connection):
 
 
 def _ensure_file(path: Path) -> None:
-    """Create the database file readable by the user only; tighten an existing one."""
+    """Create the database file readable by the user only, if it does not exist yet.
+
+    An existing file is never opened here (see :func:`_tighten` for why).
+    """
     private_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
-    if os.name == "posix":
-        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            try:
-                if stat.S_IMODE(p.stat().st_mode) != 0o600:
-                    p.chmod(0o600)
-            except FileNotFoundError:
-                pass
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:  # another process created it a moment ago
+            pass
+    _tighten(path)
+
+
+def _tighten(path: Path) -> None:
+    """chmod 0600 the database and its -wal/-shm files, WITHOUT opening them.
+
+    Never open and close the database file in a process that has a connection
+    to it: POSIX drops all of a process's fcntl locks on a file when any of its
+    descriptors for that file is closed, so another process closing its last
+    connection would think it was alone and checkpoint and delete the WAL under
+    us (lost writes). chmod does not touch locks.
+    """
+    if os.name != "posix":
+        return
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if stat.S_IMODE(p.stat().st_mode) != 0o600:
+                p.chmod(0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _explain(exc: BaseException, path: Path) -> StoreError:
@@ -229,5 +248,5 @@ def open_store(paths: AppPaths, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store
     except (sa_exc.DBAPIError, sqlite3.Error, OSError) as exc:
         engine.dispose()
         raise _explain(exc, path) from None
-    _ensure_file(path)  # the -wal / -shm files now exist: make sure they are private too
+    _tighten(path)  # the -wal / -shm files now exist: make sure they are private too
     return Store(path, engine)
