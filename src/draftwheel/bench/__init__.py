@@ -9,4 +9,5 @@ BENCHES = {
     "engine": "draftwheel.bench.engine",
     "store": "draftwheel.bench.store",
     "train": "draftwheel.bench.train",
+    "adapters": "draftwheel.bench.adapters",
 }
