@@ -47,9 +47,11 @@ def run(args: argparse.Namespace) -> int:
     text, _source = read_input(args.file)
     if args.threads is not None:
         settings = settings.updated(n_threads=args.threads)
+    if args.temperature is not None:  # checked like the setting: finite, not negative
+        settings = settings.updated(temperature=args.temperature)
     entry = Catalogue(paths).get(args.model or settings.model)
     options = ReviseOptions(
-        temperature=settings.temperature if args.temperature is None else args.temperature,
+        temperature=settings.temperature,
         seed=settings.seed if args.seed is None else args.seed,
         max_new_tokens=settings.max_new_tokens,
         prompt_style=settings.prompt_style,
