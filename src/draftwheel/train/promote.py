@@ -5,8 +5,8 @@ engine through :func:`draftwheel.engine.revise.revise_text` (greedy): once at
 the task's *current stage* and once with the new adapter applied
 (``engine.use_adapter``). The current stage is the task's promoted adapter
 for this base model if there is one, else few-shot prompting with the user's
-kept edits (the flywheel's retrieval, held-out inputs excluded so no answer
-leaks into its own prompt), else zero-shot.
+kept edits (the flywheel's retrieval; a held-out edit is never shown as an
+example for its own input), else zero-shot.
 
 Scores are corpus GLEU and chrF (0-100, :mod:`draftwheel.train.metrics`)
 against the user's final text. The adapter is promoted only if it scores
@@ -86,9 +86,14 @@ def score_stage(engine: Engine, stage: str, task: Task, pairs: Sequence[tuple[st
     return StageScore(stage, g, c, outputs)
 
 
-def store_examples(paths: AppPaths, k: int, token_budget: int, exclude: set[str],
-                   count_tokens=None) -> ExamplesFor | None:
-    """Few-shot examples from the store (None when it has no kept edits of the task or is unavailable)."""
+def store_examples(paths: AppPaths, k: int, token_budget: int, count_tokens=None) -> ExamplesFor | None:
+    """Few-shot examples from the store, as the app would pick them, minus the edit being revised.
+
+    A held-out edit is itself in the store: retrieving it as an example for
+    its own input would hand the model the answer, so an example whose input
+    equals the text is dropped (one more is retrieved to make up for it).
+    None when the store is unavailable.
+    """
     try:
         from draftwheel.flywheel.retrieve import retrieve_examples
         from draftwheel.store import open_store
@@ -102,9 +107,9 @@ def store_examples(paths: AppPaths, k: int, token_budget: int, exclude: set[str]
 
     def examples_for(task: Task, text: str) -> list[Example]:
         with store.session() as s:
-            found = retrieve_examples(s, task, text, k=k + len(exclude), token_budget=token_budget,
+            found = retrieve_examples(s, task, text, k=k + 1, token_budget=token_budget,
                                       count_tokens=count_tokens)
-        keep = [e for e in found if e.input.strip() not in exclude]
+        keep = [e for e in found if e.input.strip() != text.strip()]
         return keep[-k:] if k else []
 
     examples_for.store = store  # closed by the caller
@@ -142,8 +147,7 @@ def evaluate(paths: AppPaths, engine: Engine, adapter: AdapterInfo, task: Task,
     stage, current = current_stage(paths, adapter.task, adapter.base_sha256, adapter.name)
     opened = None
     if stage == "few" and examples_for is None:
-        exclude = {p[0].strip() for p in heldout}
-        examples_for = opened = store_examples(paths, fewshot_k, token_budget, exclude, engine.count_tokens)
+        examples_for = opened = store_examples(paths, fewshot_k, token_budget, engine.count_tokens)
         if examples_for is None:
             stage = "zero"
     try:
