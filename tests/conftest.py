@@ -87,7 +87,8 @@ def trainable_dir(bundled_gguf, tmp_path_factory) -> Path:
 
     cache = os.environ.get("DRAFTWHEEL_TEST_CACHE")
     home = Path(cache) / "trainable-home" if cache else tmp_path_factory.mktemp("trainable-home")
-    _link_or_copy(bundled_gguf, home / "models" / bundled_gguf.name)
+    if not (home / "models" / bundled_gguf.name).exists():  # kept from an earlier session with the cache
+        _link_or_copy(bundled_gguf, home / "models" / bundled_gguf.name)
     paths = app_paths(home)
     return trainable_weights(paths, Catalogue(paths).ensure_bundled())
 
