@@ -313,12 +313,13 @@ def _ack(*items: object) -> None:
     sys.stdout.flush()
 
 
-def role_store_writer(tag: str, limit: str = "0") -> None:
+def role_store_writer(tag: str, limit: str = "0", stop_file: str = "") -> None:
     """Log edits through the real store API, one transaction each (and some batches), forever.
 
     Each edit's input text is ``<tag>-<n>``; it is acknowledged only after the
     transaction committed. Every 7th write is an ``add_edits`` batch of 5 (an
-    import), acknowledged as a whole after its commit.
+    import), acknowledged as a whole after its commit. Stops after ``limit``
+    edits (0: never) or once ``stop_file`` exists.
     """
     from draftwheel.config import Settings, app_paths
     from draftwheel.store import add_edits, log_edit, open_store
@@ -327,7 +328,7 @@ def role_store_writer(tag: str, limit: str = "0") -> None:
     store = open_store(app_paths())
     print("READY", flush=True)
     n, stop = 0, int(limit)
-    while not stop or n < stop:
+    while (not stop or n < stop) and not (stop_file and os.path.exists(stop_file)):
         if n % 7 == 6:
             texts = [f"{tag}-{n + i}" for i in range(5)]
             with store.session() as s, s.begin():
