@@ -81,6 +81,7 @@ def test_training_progress_label_counts_kept_edits(qtbot, window, services):
 
 def test_training_view_shows_runs_adapters_and_loss_curve(qtbot, window, services):
     from draftwheel.store import finish_run, start_run
+    from draftwheel.workers.training_worker import IDLE_POLL_MS, POLL_MS
 
     with services.store.ops.store.session() as s, s.begin():
         run = start_run(s, "grammar", steps_total=40, n_train=90, n_heldout=10, adapter_name="grammar-1")
@@ -95,8 +96,9 @@ def test_training_view_shows_runs_adapters_and_loss_curve(qtbot, window, service
     assert view.current.format() == "No training running" and not view.cancel_btn.isEnabled()
     view.chart.set_points([(1, 3.2), (2, 2.9), (3, 2.5)])
     assert view.chart.series.count() == 3
+    assert services.training.timer.interval() == POLL_MS
     window.training_dock.hide()
-    assert not services.training.timer.isActive()  # polling stops with the view
+    assert services.training.timer.interval() == IDLE_POLL_MS  # polling slows down with the view closed
 
 
 def test_settings_dialog_saves_and_says_when_no_keyring(qtbot, window, services):

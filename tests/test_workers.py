@@ -9,6 +9,26 @@ import pytest
 pytestmark = pytest.mark.gui
 
 
+def test_signal_emit_and_event_processing_keep_reference_counts(qapp):
+    """PySide6 6.12.0 on Python 3.11 dropped a reference to True on every emit() and to None on
+    every processEvents(), crashing the app after enough suggestions; the install must not have that."""
+    import sys
+
+    from draftwheel.ui.qt import QObject, Signal
+
+    class Probe(QObject):
+        fired = Signal(int, object)
+
+    probe = Probe()
+    probe.fired.connect(lambda _i, _o: None)
+    true_refs, none_refs = sys.getrefcount(True), sys.getrefcount(None)
+    for i in range(2000):
+        probe.fired.emit(i, None)
+        qapp.processEvents()
+    assert sys.getrefcount(True) - true_refs > -100
+    assert sys.getrefcount(None) - none_refs > -100
+
+
 def test_thread_worker_runs_off_the_gui_thread_and_reports_errors(qtbot):
     from draftwheel.errors import DraftwheelError
     from draftwheel.workers.thread import ThreadWorker
@@ -22,7 +42,7 @@ def test_thread_worker_runs_off_the_gui_thread_and_reports_errors(qtbot):
             raise DraftwheelError("bad thing", "do this")
 
         w.submit(boom, on_error=errors.append)
-        qtbot.waitUntil(lambda: results and errors, timeout=10_000)
+        qtbot.waitUntil(lambda: bool(results and errors), timeout=10_000)
         assert results[0] != threading.get_ident()
         assert errors == ["bad thing do this"]
         assert w.pending == 0

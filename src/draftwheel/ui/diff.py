@@ -94,11 +94,8 @@ class SuggestionDiff:
             if not hunk.changed:
                 parts.append(html.escape(hunk.old))
                 continue
-            style = "text-decoration: none;"
-            if n == current:
-                style += " background-color: #fff3b0;"
-            parts.append(f'<a href="change:{n}" style="{style}">')
-            parts.append(_render_change(hunk))
+            parts.append(f'<a href="change:{n}" style="text-decoration: none;">')
+            parts.append(_render_change(hunk, selected=(n == current)))
             parts.append("</a>")
             n += 1
         parts.append("</div>")
@@ -115,12 +112,14 @@ def _span(text: str, style: str) -> str:
     return f'<span style="{style}">{html.escape(text)}</span>' if text else ""
 
 
-def _render_change(hunk: Hunk) -> str:
+def _render_change(hunk: Hunk, selected: bool = False) -> str:
+    # The selected change (the one the change buttons act on) gets a yellow backdrop.
+    mark = " background-color: #ffe680;" if selected else ""
     if hunk.decision == REJECTED:  # the original stays; the proposal is shown greyed out
-        return _span(hunk.old, _PLAIN) + _span(hunk.new, _OFF)
+        return _span(hunk.old, _PLAIN + mark) + _span(hunk.new, _OFF + mark)
     if hunk.decision == ACCEPTED:  # the proposal is taken; the old text fades
-        return _span(hunk.old, _OFF) + _span(hunk.new, _INS + " font-weight: 600;")
-    return _span(hunk.old, _DEL) + _span(hunk.new, _INS)
+        return _span(hunk.old, _OFF + mark) + _span(hunk.new, _INS + " font-weight: 600;" + mark)
+    return _span(hunk.old, _DEL + mark) + _span(hunk.new, _INS + mark)
 
 
 def _hunks(original: str, suggestion: str) -> list[Hunk]:

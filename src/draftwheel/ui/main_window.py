@@ -83,6 +83,8 @@ class MainWindow(QMainWindow):
         self.editor.setPlaceholderText("Write or open a draft. Select text (or put the cursor in a paragraph), "
                                        "then pick a task: Ctrl+1 … Ctrl+5.")
         self.review = ReviewPanel()
+        self.review.diff_view.setFont(font)
+        self.review.editor.setFont(font)
         self.review.hide()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.editor)
@@ -707,7 +709,6 @@ class MainWindow(QMainWindow):
         self.autosave_timer.stop()
         self.services.store.submit(self.autosave.clear)
         release_autosave(self.autosave.id)
-        self.training_view.set_watching(False)
         event.accept()
 
 

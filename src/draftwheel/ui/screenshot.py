@@ -18,8 +18,8 @@ DRAFT = """# Quarterly update
 
 Thanks everyone for a busy quarter. The new onboarding flow shipped on time.
 
-Me and the team has been working on the report since monday, and we was hoping \
-to send it to you by friday but their is still a few number to check.
+The team have finish the report yesterday and we sended it to the client. \
+They was very happy with the result.
 
 Next quarter we focus on the mobile app.
 """
@@ -64,7 +64,7 @@ def main(out: str) -> int:
 
     services = Services(paths, Settings(n_ctx=2048, auto_train=False))
     window = MainWindow(services, offer_restore=False)
-    window.resize(1360, 780)
+    window.resize(1280, 560)
     window.show()
     services.start()
     if not _wait(app, lambda: services.engine.ready, 300):

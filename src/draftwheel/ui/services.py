@@ -33,6 +33,7 @@ class Services:
     def start(self) -> None:
         """Load the model in the background; the window is already showing."""
         self.engine.load(self.settings)
+        self.training.watch(False)  # slow polling: announces promoted adapters
 
     def save_settings(self, settings: Settings) -> None:
         save_settings(settings, self.paths)

@@ -19,7 +19,8 @@ from draftwheel.workers.thread import ThreadWorker
 
 log = logging.getLogger(__name__)
 
-POLL_MS = 1500  # how often a running training is looked at
+POLL_MS = 1500  # how often training is looked at while the training view is open
+IDLE_POLL_MS = 10_000  # ... and while it is not (a promotion is still announced)
 
 
 def _background():
@@ -101,11 +102,11 @@ class TrainingWorker(ThreadWorker):
         self.timer.timeout.connect(self.refresh)
 
     def watch(self, on: bool = True) -> None:
+        """Poll often while the training view shows, rarely otherwise."""
+        self.timer.setInterval(POLL_MS if on else IDLE_POLL_MS)
         if on:
             self.refresh()
-            self.timer.start()
-        else:
-            self.timer.stop()
+        self.timer.start()
 
     def refresh(self) -> None:
         if self._busy:
