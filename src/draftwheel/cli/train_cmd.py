@@ -172,7 +172,7 @@ def _train(ns, paths, settings, lock) -> int:
 
     from draftwheel.engine.prompts import resolve_task
     from draftwheel.models import Catalogue
-    from draftwheel.train.dataset import build_dataset, load_pairs, save_pairs
+    from draftwheel.train.dataset import build_dataset, load_pairs, require_examples, save_pairs
     from draftwheel.train.progress import MultiCallback, ProgressFileCallback, TqdmCallback
     from draftwheel.train.trainer import train
     from draftwheel.train.weights import trainable_weights
@@ -206,6 +206,7 @@ def _train(ns, paths, settings, lock) -> int:
         info = {"name": name, "task": task.name, "model": model_name, "created": time.time(),
                 "source": ns.pairs or "store"}
 
+    require_examples(pairs, what=f"task {task.name!r}")
     cb = MultiCallback(TqdmCallback(), ProgressFileCallback(folder / "progress.json"))
     entry = Catalogue(paths).get(model_name)
     base_dir = trainable_weights(paths, entry, progress=cb.on_message)

@@ -150,6 +150,19 @@ def _dedupe(pairs: Iterable[Pair]) -> list[Pair]:
     return out
 
 
+def require_examples(pairs: Sequence[Pair], min_examples: int = MIN_EXAMPLES, what: str = "") -> None:
+    """Fail early (before any model work) when there cannot be enough examples."""
+    unique = _dedupe(pairs)
+    if len(unique) < min_examples:
+        label = f" for {what}" if what else ""
+        extra = f", {len(pairs) - len(unique)} duplicates or empty" if len(unique) < len(pairs) else ""
+        raise DraftwheelError(
+            f"Too few training examples{label}: {len(unique)} usable, at least {min_examples} needed "
+            f"({len(pairs)} kept edits{extra}).",
+            "Accept or correct more suggestions first (rejected and pending ones are not used).",
+        )
+
+
 def build_dataset(pairs: Sequence[Pair], tokenizer, max_seq_len: int = 256, heldout_fraction: float = 0.1,
                   min_examples: int = MIN_EXAMPLES, what: str = "") -> Dataset:
     """Tokenize, drop what cannot fit, split. Raises DraftwheelError when too few examples remain."""
@@ -305,6 +318,6 @@ def jfleg_pairs(folder: Path, split: str = "dev", ref: int = 0, task: str = "gra
 
 __all__ = [
     "IGNORE_INDEX", "MIN_EXAMPLES", "Dataset", "Encoded", "Pair", "batches_per_epoch", "build_dataset",
-    "collate", "encode", "heldout_score", "jfleg_pairs", "length_bucketed_batches", "load_pairs",
+    "collate", "encode", "require_examples", "heldout_score", "jfleg_pairs", "length_bucketed_batches", "load_pairs",
     "pairs_from_store", "plan_batches", "save_pairs", "split_pairs",
 ]

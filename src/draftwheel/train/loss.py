@@ -136,6 +136,7 @@ def full_logits_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tenso
     logits = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
     shifted = labels[:, 1:]
     loss = torch.nn.functional.cross_entropy(
-        logits[:, :-1].float().reshape(-1, logits.shape[-1]), shifted.reshape(-1),
+        logits[:, :-1].to(torch.promote_types(logits.dtype, torch.float32)).reshape(-1, logits.shape[-1]),
+        shifted.reshape(-1),
         ignore_index=IGNORE_INDEX, reduction="sum")
     return LossOut(loss, int((shifted != IGNORE_INDEX).sum()))
