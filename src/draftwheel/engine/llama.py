@@ -186,6 +186,13 @@ class LlamaEngine(Engine):
         except OSError:
             key = path  # read_gguf below says what is wrong with it
         if key not in self._loaded_adapters:
+            from draftwheel.models.adapters import gguf_header
+
+            if os.path.isfile(path):
+                # The header alone says "model": no need to parse a model's whole vocabulary to refuse it.
+                meta, _ = gguf_header(path)
+                if meta.get("general.type", "model") != "adapter":
+                    raise ModelFileError(f"{adapter.path}: this GGUF is a model, not a LoRA adapter.")
             info = read_gguf(adapter.path, what="adapter")
             if info.file_type != "adapter":
                 raise ModelFileError(f"{adapter.path}: this GGUF is a model, not a LoRA adapter.")

@@ -20,7 +20,8 @@ table (``path`` = the folder); a store failure is logged, never fatal.
 API: :func:`list_adapters`, :func:`get_adapter`, :func:`create_adapter`,
 :func:`rename`, :func:`delete`, :func:`export_adapter`, :func:`import_adapter`,
 :func:`adapter_ref`, :func:`check_base`, :func:`promote`, :func:`promoted_for`,
-:func:`update_adapter`, :func:`sync_store`.
+:func:`update_adapter`, :func:`sync_store`, :func:`choose_adapter`, :func:`ensure_name_free`,
+:func:`gguf_header` (a fast header reader).
 """
 
 from __future__ import annotations
@@ -116,6 +117,15 @@ def check_name(name: str) -> str:
     if not _NAME_RE.match(name):
         raise DraftwheelError(f"{name!r} is not a usable adapter name.",
                               "Use up to 64 letters, digits, spaces, dots, dashes or underscores.")
+    return name
+
+
+def ensure_name_free(paths: AppPaths, name: str) -> str:
+    """Check ``name`` before long work (training) that ends by creating an adapter of that name."""
+    name = check_name(name)
+    if (paths.adapters_dir / name).exists():
+        raise DraftwheelError(f"An adapter named {name!r} already exists.",
+                              "Choose another name, or delete or rename that adapter first.")
     return name
 
 
@@ -415,20 +425,25 @@ def promote(paths: AppPaths, name: str) -> AdapterInfo:
 
 # -- checking adapter files ---------------------------------------------------
 
-def _check_adapter_gguf(path: Path):
-    """Header checks for an adapter GGUF; returns its GGUFInfo."""
-    info = read_gguf(path, what="adapter")
-    if info.file_type != "adapter":
-        raise ModelFileError(f"{path.name}: this GGUF is a model, not a LoRA adapter.",
+def _check_adapter_gguf(path: Path, shown: str | Path | None = None):
+    """Header checks for an adapter GGUF; returns its GGUFInfo. ``shown``: the file name the user knows."""
+    shown = shown or path.name
+    try:
+        meta, tensors = gguf_header(path)  # fast: a model given by mistake has a 262k-entry vocabulary
+    except ModelFileError as exc:
+        raise ModelFileError(str(exc.message).replace(str(path), str(shown)), exc.hint) from None
+    if meta.get("general.type", "model") != "adapter":
+        raise ModelFileError(f"{shown}: this GGUF is a model, not a LoRA adapter.",
                              "Add models with 'draftwheel models add'; adapters come from training or an export.")
+    try:
+        info = read_gguf(path, what="adapter")
+    except ModelFileError as exc:
+        raise ModelFileError(str(exc.message).replace(str(path), str(shown)), exc.hint) from None
     if info.metadata.get("adapter.type") != "lora":
-        raise ModelFileError(f"{path.name}: adapter type {info.metadata.get('adapter.type')!r} is not a LoRA.")
-    from gguf import GGUFReader
-
-    names = [t.name for t in GGUFReader(path, "r").tensors]
-    bad = [n for n in names if not n.endswith((".lora_a", ".lora_b"))]
+        raise ModelFileError(f"{shown}: adapter type {info.metadata.get('adapter.type')!r} is not a LoRA.")
+    bad = [n for n in tensors if not n.endswith((".lora_a", ".lora_b"))]
     if bad:
-        raise ModelFileError(f"{path.name}: unexpected tensor {bad[0]!r} in a LoRA adapter.")
+        raise ModelFileError(f"{shown}: unexpected tensor {bad[0]!r} in a LoRA adapter.")
     return info
 
 
@@ -649,6 +664,7 @@ def import_adapter(paths: AppPaths, file: str | Path, name: str | None = None, t
     try:
         stage.mkdir(mode=0o700)
         if magic == GGUF_MAGIC:
+            _check_adapter_gguf(file, file)  # refuse a model GGUF before copying gigabytes
             shutil.copyfile(file, stage / GGUF_FILE)
             raw = None
         elif zipfile.is_zipfile(file) or _is_tar(file):
@@ -656,7 +672,7 @@ def import_adapter(paths: AppPaths, file: str | Path, name: str | None = None, t
         else:
             raise DraftwheelError(f"{file}: not an adapter (neither a GGUF nor a .zip/.tar export).",
                                   "Give a file made by 'draftwheel adapters export', or an adapter .gguf.")
-        ginfo = _check_adapter_gguf(stage / GGUF_FILE)
+        ginfo = _check_adapter_gguf(stage / GGUF_FILE, file)
         arch = ginfo.architecture
         if raw is not None:
             try:
