@@ -247,8 +247,12 @@ def stored_texts(db: Path, column: str = "input_text") -> set[str]:
 
 # -- network guard -------------------------------------------------------------------------------
 
-class OutsideConnection(AssertionError):
-    """Raised (and recorded) when code tries to reach a host that is not this machine."""
+class OutsideConnection(ConnectionRefusedError):
+    """Raised (and recorded) when code tries to reach a host that is not this machine.
+
+    An OSError, so product code meets it as it would meet a refused connection
+    (and may turn it into a clear error); tests assert on the recorded attempts.
+    """
 
 
 def _is_local(address) -> bool:
