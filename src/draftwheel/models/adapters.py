@@ -28,14 +28,17 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import gzip
 import json
 import logging
+import lzma
 import os
 import re
 import shutil
 import tarfile
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -609,6 +612,12 @@ def export_adapter(paths: AppPaths, name: str, file: str | Path) -> Path:
     return out
 
 
+# What reading a damaged .zip / .tar(.gz/.bz2/.xz) raises (gzip.BadGzipFile is an OSError; a full
+# disk while unpacking is an OSError too, so OSError itself is left to the caller's disk handling).
+_ARCHIVE_DAMAGE = (zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError, zlib.error, gzip.BadGzipFile,
+                   lzma.LZMAError, NotImplementedError)
+
+
 def _extract(file: Path, dest: Path) -> dict | None:
     """Unpack the json and gguf of an exported archive into ``dest``; returns the json (or None)."""
     def take(members: Iterable[tuple[str, int, Callable[[], Any]]]) -> None:
@@ -631,8 +640,9 @@ def _extract(file: Path, dest: Path) -> dict | None:
         else:
             with tarfile.open(file) as tar:
                 take((m.name, m.size, lambda m=m: tar.extractfile(m)) for m in tar.getmembers() if m.isfile())
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError) as exc:
-        raise DraftwheelError(f"{file}: the adapter archive is damaged ({exc}).", "Export it again.") from None
+    except _ARCHIVE_DAMAGE as exc:
+        raise DraftwheelError(f"{file}: the adapter archive is damaged ({type(exc).__name__}: {exc}).",
+                              "Export it again.") from None
     if not (dest / GGUF_FILE).exists():
         raise DraftwheelError(f"{file}: the archive holds no adapter.gguf.",
                               "Give a file made by 'draftwheel adapters export', or an adapter .gguf.")
@@ -703,7 +713,7 @@ def import_adapter(paths: AppPaths, file: str | Path, name: str | None = None, t
 def _is_tar(file: Path) -> bool:
     try:
         return tarfile.is_tarfile(file)
-    except OSError:
+    except (OSError, *_ARCHIVE_DAMAGE):  # a truncated .tar.gz raises EOFError here
         return False
 
 
