@@ -259,3 +259,58 @@ def test_verbose_cli_keeps_user_text_out_of_stderr(tmp_path):
         assert MARKER not in r.stderr, f"{argv}: user text on stderr: {r.stderr}"
     logs = [p for p in home.rglob("*.log")]
     assert not any(MARKER.encode() in p.read_bytes() for p in logs)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "ground.llm.ChatEndpointGenerator.ask uses plain urllib.request.urlopen, which follows a 301/302/303 "
+    "redirect of the POST with the same headers, Authorization included: an endpoint (or anything between "
+    "the user and it) can send the API key to another host. Fix: an opener whose redirect handler refuses "
+    "redirects (or drops Authorization when the origin changes)"))
+def test_api_key_is_not_forwarded_to_another_host_on_redirect():
+    import http.server
+    import threading
+
+    from draftwheel.ground.llm import ChatEndpointGenerator, Prompt
+
+    seen: list[str | None] = []
+
+    class Other(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(404)
+            self.end_headers()
+
+        do_POST = do_GET
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Other)
+
+    class Redirect(Other):
+        def do_POST(self):
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{other.server_address[1]}/steal")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    first = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+               for s in (other, first)]
+    for t in threads:
+        t.start()
+    try:
+        gen = ChatEndpointGenerator(f"http://127.0.0.1:{first.server_address[1]}/v1", "m", api_key="sk-secret-1",
+                                    timeout=5)
+        prompt = Prompt(completion="hi", messages=[{"role": "user", "content": "hi"}], max_tokens=8)
+        with no_outside_network():
+            try:
+                gen.ask(prompt)
+            except Exception:
+                pass  # the reply is an error either way; what matters is who saw the key
+    finally:
+        for s in (other, first):
+            s.shutdown()
+            s.server_close()
+    assert "Bearer sk-secret-1" not in seen, "the API key was sent to the host the endpoint redirected to"
+
