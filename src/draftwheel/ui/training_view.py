@@ -127,7 +127,13 @@ class TrainingView(QWidget):
         layout.addWidget(split, 1)
         w = services.training
         w.snapshot_ready.connect(self.show_snapshot)
-        w.failed.connect(self.message.setText)
+        w.failed.connect(self._failed)
+
+    def _failed(self, message: str) -> None:
+        self.message.setText(message)
+        win = self.window()
+        if hasattr(win, "statusBar"):
+            win.statusBar().showMessage(f"Training: {message}", 8000)
 
     def set_watching(self, on: bool) -> None:
         self.services.training.watch(bool(on))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from draftwheel.config import AppPaths, Settings
+from draftwheel.config import AppPaths
 from draftwheel.ui.qt import Signal
 from draftwheel.workers.thread import ThreadWorker
 
@@ -135,7 +135,8 @@ class StoreWorker(ThreadWorker):
         super().__init__("draftwheel-store", parent)
         self.ops = StoreOps(paths)
 
-    def log_outcome(self, record: dict[str, Any], settings: Settings | None = None) -> None:
+    def log_outcome(self, record: dict[str, Any]) -> None:
+        """Store one outcome on the store thread; ``logged`` (or ``log_failed``) answers."""
         self.submit(self.ops.log_outcome, record, on_done=self.logged.emit, on_error=self.log_failed.emit)
 
     def refresh_progress(self, task: str, threshold: int) -> None:
