@@ -129,3 +129,26 @@ def test_completion_loss_matches_on_the_bundled_model(trainable_dir):
     assert torch.allclose(ours.loss_sum, ref.loss_sum, rtol=1e-4)  # float32 sums in another order
     for name in g_ref:
         assert torch.allclose(g_ours[name], g_ref[name], rtol=1e-3, atol=1e-6), name
+
+
+def test_shared_prefix_gives_the_same_loss_and_gradients():
+    from draftwheel.train.loss import shared_prefix_len
+
+    model = _tiny_lora_gemma()
+    ids, mask, labels = _batch()
+    prefix = torch.randint(3, 300, (20,), generator=torch.Generator().manual_seed(2))
+    ids = torch.cat([prefix.expand(3, -1), ids], dim=1)  # every row starts with the same 20 tokens
+    mask = torch.cat([torch.ones(3, 20, dtype=mask.dtype), mask], dim=1)
+    labels = torch.cat([torch.full((3, 20), IGNORE_INDEX), labels], dim=1)
+    assert shared_prefix_len(ids, mask, labels) == 20  # where the rows start to differ
+    shared = completion_loss(model, ids, mask, labels, chunk_size=5, share_prefix=True)
+    shared.loss_sum.backward()
+    g_shared = _grads(model)
+    model.zero_grad(set_to_none=True)
+    ref = full_logits_loss(model, ids, mask, labels)
+    ref.loss_sum.backward()
+    g_ref = _grads(model)
+    assert shared.n_tokens == ref.n_tokens == 15
+    assert torch.allclose(shared.loss_sum, ref.loss_sum)
+    for name in g_ref:
+        assert torch.allclose(g_shared[name], g_ref[name]), name

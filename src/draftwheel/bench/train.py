@@ -9,8 +9,9 @@ very same examples (JFLEG dev source -> reference 0, formatted with
   ``model(input_ids, attention_mask, labels=labels).loss`` (full logits at every
   position), ``.backward()``.
 * ours: the same examples batched by length, ``completion_loss`` (hidden
-  states -> chunked logits at completion positions only); ``ours_gc`` adds
-  gradient checkpointing.
+  states -> chunked logits at completion positions only, the prompt prefix
+  the batch shares run once); ``ours_gc`` uses gradient checkpointing instead
+  of prefix sharing (the two do not combine).
 
 Each side runs in its own subprocess, so peak memory (the kernel's peak RSS of
 that process, reset after the model is loaded: weights + activations + loss)
@@ -86,7 +87,8 @@ def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: i
         if side == "plain":
             loss = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"], labels=b["labels"]).loss
         else:
-            out = completion_loss(model, b["input_ids"], b["attention_mask"], b["labels"], args.chunk_size)
+            out = completion_loss(model, b["input_ids"], b["attention_mask"], b["labels"], args.chunk_size,
+                                  share_prefix=(side == "ours"))
             loss = out.loss_sum / max(out.n_tokens, 1)
         loss.backward()
         opt.step()
@@ -129,6 +131,7 @@ def run(quick: bool = False) -> dict:
     for r in range(rounds):
         for side in (sides if r % 2 == 0 else tuple(reversed(sides))):
             res[side].append(_run_side(side, base_dir, steps, batch_size, max_seq_len))
+            print(f"  {side}: {json.dumps(res[side][-1])}", file=sys.stderr, flush=True)
 
     def med(side: str, key: str) -> float:
         return statistics.median(x[key] for x in res[side])

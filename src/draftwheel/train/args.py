@@ -42,6 +42,8 @@ class TrainingArgs:
     target_modules: list[str] = _f(list(DEFAULT_TARGETS), "module names that get LoRA matrices")
     gradient_checkpointing: bool = _f(False, "recompute block activations in backward (less memory, slower)")
     dtype: str = _f("float32", "weights and activations: float32, or bfloat16 (half the memory; fast on CPUs with AVX-512 BF16)")
+    share_prefix: bool = _f(True, "run the prompt prefix a batch shares (instruction, demo) once per batch; "
+                                  "off with gradient checkpointing")
     chunk_size: int = _f(256, "positions per logits chunk in the loss")
     seed: int = _f(0, "random seed (data order, LoRA init)")
     heldout_fraction: float = _f(0.1, "share of examples held out for evaluation")

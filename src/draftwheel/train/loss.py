@@ -113,17 +113,64 @@ def _parts(model):
     return decoder, head, softcap
 
 
+def shared_prefix_len(input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor,
+                      min_len: int = 16) -> int:
+    """Length P of the token prefix every row shares and that carries no label (0 if under ``min_len``).
+
+    All examples of a task start with the same instruction and demonstration
+    (about half of each JFLEG example), so the body can run on it once per
+    batch. The hidden state at position P - 1 predicts labels[:, P], so those
+    must be ignored too.
+    """
+    b, t = input_ids.shape
+    if b < 2 or t < 2:
+        return 0
+    same = ((input_ids == input_ids[:1]) & (attention_mask == 1)).all(dim=0)  # (T,)
+    lcp = int(same.long().cumprod(0).sum())
+    labelled = (labels != IGNORE_INDEX).any(dim=0).nonzero()
+    first_label = int(labelled[0]) if labelled.numel() else t
+    p = min(lcp, first_label - 1, t - 1)
+    return p if p >= min_len else 0
+
+
+def _hidden_with_shared_prefix(decoder, config, input_ids, attention_mask, p: int) -> torch.Tensor:
+    """Hidden states (B, T - P, H) of positions P.. with the shared prefix run once (batch 1).
+
+    The prefix's keys and values go into a cache that is repeated for each
+    row; gradients flow back through the repeat into the single prefix pass,
+    so the result and its gradients equal a plain batched forward.
+    """
+    from transformers import DynamicCache
+
+    b = input_ids.shape[0]
+    cache = DynamicCache(config=config)
+    decoder(input_ids=input_ids[:1, :p], attention_mask=attention_mask[:1, :p], past_key_values=cache,
+            use_cache=True)
+    cache.batch_repeat_interleave(b)
+    out = decoder(input_ids=input_ids[:, p:], attention_mask=attention_mask, past_key_values=cache, use_cache=True)
+    return out.last_hidden_state
+
+
 def completion_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor,
-                    chunk_size: int = DEFAULT_CHUNK) -> LossOut:
+                    chunk_size: int = DEFAULT_CHUNK, share_prefix: bool = False) -> LossOut:
     """Next-token loss at the labelled positions only.
 
     input_ids, attention_mask, labels: (B, T); labels are IGNORE_INDEX on the
     prompt and padding. Position t's hidden state predicts labels[:, t + 1].
+    ``share_prefix``: run the prefix all rows share once (see
+    :func:`shared_prefix_len`); not with gradient checkpointing, which drops
+    the key/value cache.
     """
     decoder, head, softcap = _parts(model)
-    out = decoder(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
-    hidden = out.last_hidden_state  # (B, T, H)
-    shifted = labels[:, 1:]  # (B, T-1)
+    p = 0
+    if share_prefix and not getattr(decoder, "gradient_checkpointing", False):
+        p = shared_prefix_len(input_ids, attention_mask, labels)
+    if p:
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model
+        hidden = _hidden_with_shared_prefix(decoder, base.config, input_ids, attention_mask, p)
+    else:
+        hidden = decoder(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
+    shifted = labels[:, p + 1:]  # (B, T-P-1)
     keep = shifted != IGNORE_INDEX
     h = hidden[:, :-1][keep]  # (N, H): only the states whose next token is a completion token
     t = shifted[keep]

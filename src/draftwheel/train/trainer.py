@@ -247,7 +247,7 @@ def write_checkpoint(run_dir: Path, model, optimizer, scheduler, state: dict) ->
 # -- evaluation -------------------------------------------------------------
 
 def heldout_loss(model, examples: list[Encoded], pad_id: int, device: str, batch_size: int = 8,
-                 chunk_size: int = 256) -> float:
+                 chunk_size: int = 256, share_prefix: bool = True) -> float:
     """Mean completion-token loss over ``examples`` (no gradients)."""
     import torch
 
@@ -263,7 +263,7 @@ def heldout_loss(model, examples: list[Encoded], pad_id: int, device: str, batch
                 batch = collate([examples[i] for i in order[start:start + batch_size]], pad_id)
                 batch = {k: v.to(device) for k, v in batch.items()}
                 out = completion_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"],
-                                      chunk_size)
+                                      chunk_size, share_prefix)
                 total += float(out.loss_sum)
                 tokens += out.n_tokens
     finally:
@@ -388,7 +388,7 @@ def train(base_dir: Path, dataset: Dataset, args: TrainingArgs, callback: TrainC
     memory.reset()
     if heldout_before is None:
         heldout_before = heldout_loss(model, dataset.heldout, dataset.pad_id, device, args.eval_batch_size,
-                                      args.chunk_size)
+                                      args.chunk_size, args.share_prefix)
     cb.on_eval("before", heldout_before)
     cb.on_start(total, start_step, len(dataset.train), len(dataset.heldout))
 
@@ -412,7 +412,7 @@ def train(base_dir: Path, dataset: Dataset, args: TrainingArgs, callback: TrainC
                     raise Cancelled()
                 batch = {k: v.to(device) for k, v in collate(batch_examples, dataset.pad_id).items()}
                 out = completion_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"],
-                                      args.chunk_size)
+                                      args.chunk_size, args.share_prefix)
                 (out.loss_sum / max(n_target, 1)).backward()
                 step_loss += float(out.loss_sum.detach())
                 tokens += int(batch["attention_mask"].sum())
@@ -441,7 +441,7 @@ def train(base_dir: Path, dataset: Dataset, args: TrainingArgs, callback: TrainC
     cb.on_end()
 
     heldout_after = heldout_loss(model, dataset.heldout, dataset.pad_id, device, args.eval_batch_size,
-                                 args.chunk_size)
+                                 args.chunk_size, args.share_prefix)
     cb.on_eval("after", heldout_after)
     meta = read_meta(base_dir)
     result = AdapterResult(
