@@ -111,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
         "seconds": round(time.perf_counter() - t0, 1),
     }
     record = results_record(data, runs, meta, normalize, args.tokenize)
+    few = record["modes"].get("few")
+    if few is not None and few["mean_examples"] == 0:
+        print("draftwheel: warning: few-shot mode found no stored examples of this task, so it ran as "
+              "zero-shot; accept some suggestions first or pass --fewshot-src/--fewshot-ref.", file=sys.stderr)
     out, tsv = write_results(record, args.out)
     print(table(record))
     print(f"wrote {out} and {tsv}", file=sys.stderr)

@@ -82,7 +82,12 @@ def run_mode(
     """Revise every source sentence in ``mode``; the adapter is removed again afterwards."""
     from tqdm import tqdm
 
-    run = ModeRun(mode, [], [], [], [], adapter=adapter.name if adapter else None)
+    if mode not in MODES:
+        raise InputError(f"Unknown mode {mode!r}.", f"Use one of {', '.join(MODES)}.")
+    if mode == "lora" and adapter is None:
+        raise InputError("lora mode needs an adapter.", "Pass --adapter NAME (see `draftwheel adapters list`).")
+
+    run = ModeRun(mode, [], [], [], [], adapter=adapter.name if adapter and mode == "lora" else None)
     engine.use_adapter(adapter if mode == "lora" else None)
     try:
         bar = tqdm(data.sources, desc=f"{mode:>4}", unit="sent", file=sys.stderr, disable=not progress,
