@@ -151,6 +151,31 @@ def test_edit_then_accept_records_edited_text(qtbot, window, services):
     assert rows[0]["final_text"] == mine
 
 
+def test_custom_instruction_from_the_toolbar(qtbot, window, services):
+    from draftwheel.ui.qt import Qt
+    from draftwheel.ui.review_session import READY
+
+    window.editor.setPlainText("First paragraph stays.\n\nhey can u send me the numbers asap\n\nLast one.")
+    cursor = window.editor.textCursor()
+    cursor.setPosition(len("First paragraph stays.\n\nhey"))  # no selection: the paragraph at the cursor
+    window.editor.setTextCursor(cursor)
+    window.instruction.setText("Rewrite it politely.")
+    qtbot.keyClick(window.instruction, Qt.Key.Key_Return)
+    session = window.session
+    assert session is not None
+    assert session.original == "hey can u send me the numbers asap"
+    assert session.task.name == "custom" and session.task.instruction == "Rewrite it politely."
+    qtbot.waitUntil(lambda: session.state == READY, timeout=GEN_TIMEOUT_MS)
+    before = len(_records(services))
+    window.accept_all()
+    text = window.editor.toPlainText()
+    assert text.startswith("First paragraph stays.\n\n") and text.endswith("\n\nLast one.")
+    _wait_logged(qtbot, window, 1)
+    rec = _records(services)[0]
+    assert len(_records(services)) == before + 1
+    assert (rec["task"], rec["instruction"], rec["outcome"]) == ("custom", "Rewrite it politely.", "accepted")
+
+
 def test_rejecting_one_change_applies_the_others(qtbot, window, services):
     from draftwheel.ui.diff import REJECTED
 
@@ -197,8 +222,7 @@ def test_escape_cancels_generation(qtbot, window, services):
 
 
 def test_event_loop_runs_while_a_suggestion_streams(qtbot, window):
-    from draftwheel.engine.prompts import tasks
-    from draftwheel.ui.qt import QTimer
+    from draftwheel.ui.qt import Qt, QTimer
     from draftwheel.ui.review_session import READY, STREAMING
 
     ticks = []
@@ -210,7 +234,9 @@ def test_event_loop_runs_while_a_suggestion_streams(qtbot, window):
     chunks_seen_at = []
     window.services.engine.chunk.connect(lambda _j, _p: chunks_seen_at.append(len(ticks)))
     timer.start()
-    session = window.revise(tasks()["grammar"])
+    qtbot.keyClick(window.editor, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # Fix grammar
+    session = window.session
+    assert session is not None and session.task.name == "grammar"
     qtbot.waitUntil(lambda: session.state == READY, timeout=GEN_TIMEOUT_MS)
     timer.stop()
     window.reject()
