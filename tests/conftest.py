@@ -102,3 +102,41 @@ def mlx_engine(engine, trainable_dir):
     eng = MlxEngine(engine.info.model, weights_dir=trainable_dir, n_ctx=2048, seed=0)
     yield eng
     eng.close()
+
+
+@pytest.fixture(scope="session")
+def make_tiny_adapter(bundled_gguf):
+    """A factory for real registry adapters without training: random rank-4 LoRA weights on two
+    attention projections, written as a PEFT folder, exported by train.gguf_adapter, registered
+    by models.adapters. ``make_tiny_adapter(paths, name, task) -> name``."""
+
+    def make(paths, name: str = "tiny", task: str = "grammar") -> str:
+        import json
+
+        import numpy as np
+        from safetensors.numpy import save_file
+
+        from draftwheel.models import Catalogue
+        from draftwheel.models.adapters import AdapterInfo, create_adapter
+        from draftwheel.train.gguf_adapter import base_tensors, export_gguf_adapter
+
+        arch, _n, shapes = base_tensors(bundled_gguf)
+        rng = np.random.default_rng(0)
+        r = 4
+        weights = {}
+        for layer in (0, 1):
+            n_in, n_out = shapes[f"blk.{layer}.attn_q.weight"][:2]
+            key = f"base_model.model.model.layers.{layer}.self_attn.q_proj"
+            weights[f"{key}.lora_A.weight"] = rng.normal(0, 0.02, (r, n_in)).astype(np.float32)
+            weights[f"{key}.lora_B.weight"] = rng.normal(0, 0.02, (n_out, r)).astype(np.float32)
+        peft_dir = Path(paths.home) / f"{name}-peft"
+        peft_dir.mkdir(exist_ok=True)
+        (peft_dir / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": r, "lora_alpha": 8}))
+        save_file(weights, str(peft_dir / "adapter_model.safetensors"))
+        base = Catalogue(paths).get("gemma3-270m")
+        info = AdapterInfo(name=name, task=task, base_model=base.name, base_sha256=base.sha256,
+                           architecture=arch, rank=r, alpha=8.0)
+        create_adapter(paths, info, lambda path: export_gguf_adapter(peft_dir, bundled_gguf, path, name=name))
+        return name
+
+    return make

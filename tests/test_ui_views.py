@@ -101,6 +101,22 @@ def test_training_view_shows_runs_adapters_and_loss_curve(qtbot, window, service
     assert services.training.timer.interval() == IDLE_POLL_MS  # polling slows down with the view closed
 
 
+def test_a_newly_promoted_adapter_is_announced_and_offered(qtbot, window, services, make_tiny_adapter):
+    from draftwheel.models.adapters import promote
+
+    make_tiny_adapter(services.paths, "mine", "grammar")
+    with qtbot.waitSignal(services.training.snapshot_ready, timeout=10_000):
+        services.training.refresh()  # the first look: nothing is new yet
+    promote(services.paths, "mine")
+    with qtbot.waitSignal(services.training.promoted, timeout=10_000) as sig:
+        services.training.refresh()
+    assert sig.args == ["mine"]
+    assert window.last_dialog is not None and window.last_dialog.isVisible()
+    assert "mine" in window.last_dialog.text()
+    qtbot.waitUntil(lambda: window.adapter_box.findData("mine") >= 0, timeout=10_000)
+    assert "★" in window.adapter_box.itemText(window.adapter_box.findData("mine"))
+
+
 def test_settings_dialog_saves_and_says_when_no_keyring(qtbot, window, services):
     import keyring
     from keyring.backends import fail

@@ -247,34 +247,8 @@ def test_event_loop_runs_while_a_suggestion_streams(qtbot, window):
 
 
 @pytest.fixture(scope="module")
-def tiny_adapter(services, bundled_gguf) -> str:
-    """A real adapter in the registry: random rank-4 LoRA weights on two attention projections,
-    written as a PEFT folder, exported to GGUF by the project's export and registered."""
-    import numpy as np
-    from safetensors.numpy import save_file
-
-    from draftwheel.models import Catalogue
-    from draftwheel.models.adapters import AdapterInfo, create_adapter
-    from draftwheel.train.gguf_adapter import base_tensors, export_gguf_adapter
-
-    arch, _n, shapes = base_tensors(bundled_gguf)
-    rng = np.random.default_rng(0)
-    r = 4
-    weights = {}
-    for layer in (0, 1):
-        n_in, n_out = shapes[f"blk.{layer}.attn_q.weight"][:2]
-        key = f"base_model.model.model.layers.{layer}.self_attn.q_proj"
-        weights[f"{key}.lora_A.weight"] = rng.normal(0, 0.02, (r, n_in)).astype(np.float32)
-        weights[f"{key}.lora_B.weight"] = rng.normal(0, 0.02, (n_out, r)).astype(np.float32)
-    peft_dir = services.paths.home / "tiny-peft"
-    peft_dir.mkdir(exist_ok=True)
-    (peft_dir / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": r, "lora_alpha": 8}))
-    save_file(weights, str(peft_dir / "adapter_model.safetensors"))
-    base = Catalogue(services.paths).get("gemma3-270m")
-    info = AdapterInfo(name="tiny", task="grammar", base_model=base.name, base_sha256=base.sha256,
-                       architecture=arch, rank=r, alpha=8.0)
-    create_adapter(services.paths, info, lambda path: export_gguf_adapter(peft_dir, bundled_gguf, path, name="tiny"))
-    return "tiny"
+def tiny_adapter(services, make_tiny_adapter) -> str:
+    return make_tiny_adapter(services.paths, "tiny", "grammar")
 
 
 def test_switching_adapters_changes_the_next_suggestions_stage(qtbot, window, services, tiny_adapter):
