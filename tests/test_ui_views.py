@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from draftwheel.ui.qt import Qt
+
 pytestmark = pytest.mark.gui
 
 
@@ -99,6 +101,51 @@ def test_training_view_shows_runs_adapters_and_loss_curve(qtbot, window, service
     assert services.training.timer.interval() == POLL_MS
     window.training_dock.hide()
     assert services.training.timer.interval() == IDLE_POLL_MS  # polling slows down with the view closed
+
+
+_FOLLOWED_RUN = """
+import sys, time
+from pathlib import Path
+from draftwheel.config import app_paths
+from draftwheel.train.background import TrainingLock
+from draftwheel.train.progress import ProgressFileCallback, TrainProgress
+paths = app_paths(Path(sys.argv[1]))
+run_dir = paths.runs_dir / "followed"
+run_dir.mkdir(parents=True, exist_ok=True)
+lock = TrainingLock(paths).acquire({"task": "grammar", "run_dir": str(run_dir)})
+progress = ProgressFileCallback(run_dir / "progress.json", every_s=0)
+progress.on_start(40, 0, 90, 10)
+for step in range(1, 41):
+    progress.on_step(TrainProgress(step, 40, 3.0 - 0.05 * step, 120.0, 10**9, (40 - step) * 0.3))
+    time.sleep(0.3)
+time.sleep(600)
+"""
+
+
+def test_training_view_follows_a_background_run_and_cancels_it(qtbot, window, services):
+    """A process holding the real training lock and writing progress with the trainer's own
+    ProgressFileCallback (no model: the view's side of the background protocol is under test)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", _FOLLOWED_RUN, str(services.paths.home)])
+    try:
+        view = window.training_view
+        window.training_dock.show()
+        qtbot.waitUntil(lambda: view.live is not None and view.chart.series.count() >= 2, timeout=60_000)
+        assert view.cancel_btn.isEnabled()
+        assert view.current.maximum() == 40 and view.current.value() > 0
+        assert "grammar" in view.current.format() and "loss" in view.current.format()
+        points = view.chart.series.points()
+        assert points[-1].y() < points[0].y()  # the curve follows the falling loss
+        qtbot.mouseClick(view.cancel_btn, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=60_000)  # asked to stop (SIGTERM)
+        qtbot.waitUntil(lambda: view.live is None, timeout=30_000)
+        assert view.current.format() == "No training running" and not view.cancel_btn.isEnabled()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
 
 
 def test_a_newly_promoted_adapter_is_announced_and_offered(qtbot, window, services, make_tiny_adapter):
