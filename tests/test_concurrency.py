@@ -85,3 +85,49 @@ def test_two_writers_and_the_cli_lose_nothing(tmp_path):
                    lost=len(lost), rows=n_rows)
     assert not lost, f"lost {len(lost)} writes, e.g. {sorted(lost)[:5]}"
     assert n_rows == len(expected), "a write was stored twice or an unacknowledged one appeared"
+
+
+# -- a second app instance -------------------------------------------------------------------------
+
+_HOLD = """
+import sys, time
+from draftwheel.config import app_paths
+from draftwheel.config.instance import acquire_instance_lock
+lock = acquire_instance_lock(app_paths())
+print("LOCKED", flush=True)
+time.sleep(600)
+"""
+
+
+def test_second_instance_is_told_clearly_and_a_killed_one_never_blocks(tmp_path):
+    import os
+    import signal
+
+    from draftwheel.config import app_paths
+    from draftwheel.config.instance import acquire_instance_lock, lock_owner
+    from draftwheel.errors import DraftwheelError
+
+    home = tmp_path / "home"
+    paths = app_paths(home)
+    first = subprocess.Popen([sys.executable, "-c", _HOLD], stdout=subprocess.PIPE, text=True, env=child_env(home))
+    try:
+        assert first.stdout.readline().strip() == "LOCKED"
+        assert lock_owner(paths)["pid"] == first.pid
+        with pytest.raises(DraftwheelError) as err:
+            acquire_instance_lock(paths)
+        assert f"already open on this data folder (process {first.pid})" in str(err.value)
+        # The CLI is not blocked by an open app: it writes next to it.
+        r = _cli(home, "privacy", "status")
+        assert r.returncode == 0, r.stderr
+        os.kill(first.pid, signal.SIGKILL)  # a crash: no chance to release
+        first.wait()
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+        first.stdout.close()
+    assert lock_owner(paths) is None  # the kernel freed it with the dead process
+    with acquire_instance_lock(paths) as lock:
+        assert lock.held and lock_owner(paths)["pid"] == os.getpid()
+    assert lock_owner(paths) is None
+    assert oct((home / "instance.lock").stat().st_mode & 0o777) == "0o600"
