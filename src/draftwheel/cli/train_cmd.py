@@ -227,7 +227,15 @@ def _train(ns, paths, settings, lock) -> int:
         _store_call(paths, "update_run", run_id, status="running", message="resumed")
 
     cancel = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: cancel.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def on_signal(signum, _frame):
+        # First Ctrl-C / SIGTERM: stop after the current micro-batch and save a checkpoint;
+        # a second Ctrl-C interrupts at once.
+        cancel.set()
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         result = train(base_dir, dataset, args, cb, folder, cancel=cancel, resume=ns.resume)
     except Cancelled:
