@@ -261,11 +261,6 @@ def test_verbose_cli_keeps_user_text_out_of_stderr(tmp_path):
     assert not any(MARKER.encode() in p.read_bytes() for p in logs)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ground.llm.ChatEndpointGenerator.ask uses plain urllib.request.urlopen, which follows a 301/302/303 "
-    "redirect of the POST with the same headers, Authorization included: an endpoint (or anything between "
-    "the user and it) can send the API key to another host. Fix: an opener whose redirect handler refuses "
-    "redirects (or drops Authorization when the origin changes)"))
 def test_api_key_is_not_forwarded_to_another_host_on_redirect():
     import http.server
     import threading

@@ -109,9 +109,14 @@ class ChatEndpointGenerator(Generator):
             headers["Authorization"] = f"Bearer {self._api_key}"
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 raw = response.read(MAX_RESPONSE_BYTES + 1)
         except urllib.error.HTTPError as exc:
+            if 300 <= exc.code < 400:
+                raise GenerationError(
+                    f"endpoint answered HTTP {exc.code} (a redirect to {exc.headers.get('Location', '?')}); "
+                    "redirects are not followed so the API key stays with the configured host: "
+                    "set the endpoint URL to the final address") from None
             detail = _error_detail(exc)
             raise GenerationError(f"endpoint answered HTTP {exc.code} {exc.reason}{detail}") from None
         except urllib.error.URLError as exc:
@@ -123,6 +128,17 @@ class ChatEndpointGenerator(Generator):
         if len(raw) > MAX_RESPONSE_BYTES:
             raise GenerationError("endpoint reply is larger than 2 MB; not a chat completion")
         return parse_chat_reply(raw)
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A chat endpoint has no reason to redirect a POST; following one would
+    resend the Authorization header (the API key) to whatever host it names."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib then raises HTTPError for the 3xx answer
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
 
 
 def _reason(reason: object) -> str:
