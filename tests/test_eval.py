@@ -105,17 +105,20 @@ def test_harness_runs_every_mode_and_writes_results(engine, paths, tiny_adapter,
 
 
 @pytest.mark.slow
-def test_eval_command_end_to_end(home, tmp_path, capsys):
+def test_eval_command_end_to_end(home, tiny_adapter, tmp_path, capsys):
     out = tmp_path / "r.json"
-    rc = main(["eval", "--src", str(JFLEG / "test.src"), "--refs", *TEST_REFS, "--modes", "zero,few",
+    modes = ["zero", "few", "lora"]
+    rc = main(["eval", "--src", str(JFLEG / "test.src"), "--refs", *TEST_REFS, "--modes", ",".join(modes),
                "--fewshot-src", str(JFLEG / "dev.src"), "--fewshot-ref", str(JFLEG / "dev.ref0"), "--k", "2",
-               "--limit", "2", "--tokenize", "ptb", "--threads", "1", "--quiet", "--out", str(out)])
+               "--adapter", tiny_adapter, "--limit", "2", "--tokenize", "ptb", "--threads", "1", "--quiet",
+               "--out", str(out)])
     assert rc == 0
     record = json.loads(out.read_text(encoding="utf-8"))
-    _check_record(record, ["zero", "few"], 2)
-    _check_tsv(out.with_suffix(".tsv"), ["zero", "few"], 2)
+    _check_record(record, modes, 2)
+    _check_tsv(out.with_suffix(".tsv"), modes, 2)
     assert record["k"] == 2 and record["tokenize"] == "ptb" and record["limit"] == 2
     assert record["modes"]["few"]["mean_examples"] == 2
+    assert record["modes"]["lora"]["adapter"] == tiny_adapter and record["modes"]["zero"]["adapter"] is None
     printed = capsys.readouterr().out
     assert "unchanged source" in printed and "few" in printed
 
