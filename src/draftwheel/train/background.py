@@ -134,9 +134,9 @@ def progress(paths: AppPaths) -> dict | None:
 
 
 def train_command(paths: AppPaths, task: str, name: str | None = None, resume: bool = False,
-                  extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+                  extra: list[str] | tuple[str, ...] = (), niceness: int = NICENESS) -> list[str]:
     cmd = [sys.executable, "-m", "draftwheel", "--home", str(paths.home), "train", "--task", task,
-           "--nice", str(NICENESS)]
+           "--nice", str(niceness)]
     if name:
         cmd += ["--name", name]
     if resume:
@@ -145,8 +145,8 @@ def train_command(paths: AppPaths, task: str, name: str | None = None, resume: b
 
 
 def start_background(paths: AppPaths, task: str, name: str | None = None, resume: bool = False,
-                     extra: list[str] | tuple[str, ...] = ()) -> int:
-    """Start ``draftwheel train`` detached at low priority; returns its pid."""
+                     extra: list[str] | tuple[str, ...] = (), niceness: int = NICENESS) -> int:
+    """Start ``draftwheel train`` detached at low priority (``niceness`` added on POSIX); returns its pid."""
     owner = running(paths)
     if owner:
         raise DraftwheelError(f"Another training is already running (process {owner.get('pid')}).")
@@ -160,7 +160,7 @@ def start_background(paths: AppPaths, task: str, name: str | None = None, resume
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen(train_command(paths, task, name, resume, extra), stdout=log,
+        proc = subprocess.Popen(train_command(paths, task, name, resume, extra, niceness), stdout=log,
                                 stderr=subprocess.STDOUT, env=env, **kwargs)
     return proc.pid
 
