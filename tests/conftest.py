@@ -140,3 +140,11 @@ def make_tiny_adapter(bundled_gguf):
         return name
 
     return make
+
+
+# Before any test module imports mlx: let the MLX CPU backend use the system
+# OpenBLAS when there is one (see draftwheel/train/mlx_runtime.py); the mlx-cpu
+# wheel's own reference BLAS makes the MLX tests several times slower.
+from draftwheel.train.mlx_runtime import prefer_system_blas as _prefer_system_blas  # noqa: E402
+
+_prefer_system_blas()
