@@ -29,7 +29,6 @@ from draftwheel.ui.qt import (
     QComboBox,
     QDockWidget,
     QFileDialog,
-    QFont,
     QFontDatabase,
     QKeySequence,
     QLabel,
