@@ -91,6 +91,7 @@ def _wait_logged(qtbot, window, n: int) -> None:
     qtbot.waitUntil(lambda: len(window.logged_ids) >= n, timeout=30_000)
 
 
+@pytest.mark.slow  # generates with the model
 def test_select_revise_diff_accept_writes_text_and_one_record(qtbot, window, services):
     before = len(_records(services))
     session = _revise(qtbot, window, BAD_GRAMMAR)
@@ -121,6 +122,7 @@ def test_select_revise_diff_accept_writes_text_and_one_record(qtbot, window, ser
     assert window.editor.toPlainText() == suggestion.text
 
 
+@pytest.mark.slow  # generates with the model
 def test_reject_keeps_text_and_records_rejection(qtbot, window, services):
     before = len(_records(services))
     session = _revise(qtbot, window, BAD_GRAMMAR)
@@ -135,6 +137,7 @@ def test_reject_keeps_text_and_records_rejection(qtbot, window, services):
     assert rows[0]["output_text"] == session.suggestion.text
 
 
+@pytest.mark.slow  # generates with the model
 def test_edit_then_accept_records_edited_text(qtbot, window, services):
     before = len(_records(services))
     _revise(qtbot, window, "Me and him goes to the store yesterday.")
@@ -151,6 +154,7 @@ def test_edit_then_accept_records_edited_text(qtbot, window, services):
     assert rows[0]["final_text"] == mine
 
 
+@pytest.mark.slow  # generates with the model
 def test_custom_instruction_from_the_toolbar(qtbot, window, services):
     from draftwheel.ui.qt import Qt
     from draftwheel.ui.review_session import READY
@@ -176,6 +180,7 @@ def test_custom_instruction_from_the_toolbar(qtbot, window, services):
     assert (rec["task"], rec["instruction"], rec["outcome"]) == ("custom", "Rewrite it politely.", "accepted")
 
 
+@pytest.mark.slow  # generates with the model
 def test_rejecting_one_change_applies_the_others(qtbot, window, services):
     from draftwheel.ui.diff import REJECTED
 
@@ -198,6 +203,7 @@ def _left():
     return Qt.MouseButton.LeftButton
 
 
+@pytest.mark.slow  # generates with the model
 def test_escape_cancels_generation(qtbot, window, services):
     from draftwheel.engine.prompts import tasks
     from draftwheel.ui.qt import Qt
@@ -221,6 +227,7 @@ def test_escape_cancels_generation(qtbot, window, services):
     assert len(_records(services)) == before  # a stopped suggestion is not an outcome
 
 
+@pytest.mark.slow  # generates with the model
 def test_event_loop_runs_while_a_suggestion_streams(qtbot, window):
     from draftwheel.ui.qt import Qt, QTimer
     from draftwheel.ui.review_session import READY, STREAMING
@@ -251,6 +258,7 @@ def tiny_adapter(services, make_tiny_adapter) -> str:
     return make_tiny_adapter(services.paths, "tiny", "grammar")
 
 
+@pytest.mark.slow  # generates with the model
 def test_switching_adapters_changes_the_next_suggestions_stage(qtbot, window, services, tiny_adapter):
     from draftwheel.ui.review_session import CLOSED
 
