@@ -10,4 +10,5 @@ BENCHES = {
     "store": "draftwheel.bench.store",
     "train": "draftwheel.bench.train",
     "adapters": "draftwheel.bench.adapters",
+    "mlx": "draftwheel.bench.mlx",
 }
