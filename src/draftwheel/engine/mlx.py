@@ -54,8 +54,14 @@ class MlxEngine(Engine):
         """
         from draftwheel.train.mlx_runtime import import_mx
 
-        mx = import_mx()  # first: picks a fast BLAS on Linux before mlx loads
-        from mlx_lm.utils import load
+        try:
+            mx = import_mx()  # first: picks a fast BLAS on Linux before mlx loads
+            from mlx_lm.utils import load
+        except ImportError as exc:  # e.g. mlx without its platform wheel (mlx-cpu / mlx-metal)
+            raise DraftwheelError(
+                f"The MLX backend cannot start ({exc}).",
+                "Install it with: pip install 'draftwheel[mlx]', or use --backend llama.",
+            ) from None
 
         self._mx = mx
         if weights_dir is None:
