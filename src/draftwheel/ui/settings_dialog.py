@@ -86,14 +86,14 @@ class SettingsDialog(QDialog):
         form.addRow("Remote endpoint", self.endpoint)
         form.addRow("Remote model", self.remote_model)
         form.addRow("API key", self.api_key)
-        form.addRow("", self.key_note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.key_note)  # outside the form: a wrapped label in a form row gets clipped
         layout.addWidget(buttons)
-        self.resize(560, 0)
+        self.resize(560, self.sizeHint().height())
 
     def _fill_models(self, current: str) -> None:
         self.model_box.clear()

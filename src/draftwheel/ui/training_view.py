@@ -121,6 +121,11 @@ class TrainingView(QWidget):
         left.addWidget(self.adapters_table)
         split.addWidget(left)
         split.addWidget(self.chart)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.chart.setMinimumWidth(320)
+        for t in (self.runs_table, self.adapters_table):
+            t.verticalHeader().hide()
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.message)
