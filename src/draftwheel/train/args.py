@@ -44,7 +44,7 @@ class TrainingArgs:
     dtype: str = _f("float32", "weights and activations: float32, or bfloat16 (half the memory; fast on CPUs with AVX-512 BF16)")
     share_prefix: bool = _f(True, "run the prompt prefix a batch shares (instruction, demo) once per batch; "
                                   "off with gradient checkpointing")
-    chunk_size: int = _f(256, "positions per logits chunk in the loss")
+    chunk_size: int = _f(128, "positions per logits chunk in the loss (peak extra memory: about 2 x chunk x vocabulary x 4 bytes)")
     seed: int = _f(0, "random seed (data order, LoRA init)")
     heldout_fraction: float = _f(0.1, "share of examples held out for evaluation")
     checkpoint_every: int = _f(50, "write a resumable checkpoint every N steps (0: only at the end)")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 
 IGNORE_INDEX = -100
-DEFAULT_CHUNK = 256  # positions per logits chunk: 256 * 262144 * 4 B = 268 MB
+DEFAULT_CHUNK = 128  # positions per logits chunk: 128 * 262144 * 4 B = 134 MB (two such live at once)
 
 
 class ChunkedLinearCrossEntropy(torch.autograd.Function):

@@ -247,7 +247,7 @@ def write_checkpoint(run_dir: Path, model, optimizer, scheduler, state: dict) ->
 # -- evaluation -------------------------------------------------------------
 
 def heldout_loss(model, examples: list[Encoded], pad_id: int, device: str, batch_size: int = 8,
-                 chunk_size: int = 256, share_prefix: bool = True) -> float:
+                 chunk_size: int = 128, share_prefix: bool = True) -> float:
     """Mean completion-token loss over ``examples`` (no gradients)."""
     import torch
 
