@@ -27,6 +27,7 @@ from pathlib import Path
 
 from draftwheel.config.atomic import atomic_write_text
 from draftwheel.errors import DraftwheelError
+from draftwheel.textio import read_text
 from draftwheel.ground.documents import Passage
 
 PROFILE_VERSION = 1
@@ -72,18 +73,7 @@ _FIELDS = {"author": str, "voice": str, "vocabulary": list, "positions": list, "
 def load_profile(path: Path | str) -> AuthorProfile:
     """Read a profile file: JSON (fields as written by :meth:`AuthorProfile.save`) or plain text."""
     path = Path(path).expanduser()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DraftwheelError(f"{path}: no such profile file.") from None
-    except IsADirectoryError:
-        raise DraftwheelError(f"{path}: is a folder, not a profile file.") from None
-    except OSError as exc:
-        raise DraftwheelError(f"{path}: cannot read the profile ({exc.strerror}).") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DraftwheelError(f"{path}: the profile is not UTF-8 text.", "Save it as UTF-8.") from None
+    text = read_text(path, what="profile file")
     if not text.strip():
         raise DraftwheelError(f"{path}: the profile file is empty.",
                               "Delete it to have one computed from your documents, or write your author's voice in it.")
