@@ -94,7 +94,7 @@ def _values(files):
     return (st.sampled_from([str(files / n) for n in names])
             | st.sampled_from(["-1", "0", "1", "3", "99999999999999999999", "nan", "inf", "", "grammar",
                                "custom", "bogus", "jsonl", "csv", "on", "off", "../../x", "gemma3-270m", "base",
-                               "\u00e9\u00e8", "a" * 300])
+                               "\u00e9\u00e8", "a" * 200])
             | st.text(max_size=12))
 
 
@@ -137,6 +137,20 @@ def test_cli_arguments(cli_home, files, data):
     db = cli_home / "draftwheel.db"
     if db.exists():
         assert integrity_check(db) == "ok"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A file argument longer than the file system's name limit (255 bytes) makes Path.exists()/is_file() raise "
+    "OSError(ENAMETOOLONG) on Python 3.11, and it escapes as a traceback from: models add (models.gguf_info."
+    "read_gguf), adapters import (models.adapters.import_adapter), ground DIR (ground.documents.import_folder), "
+    "eval --src (cli.eval_cmd). Suggested fix: cli.main.main turns an OSError that names a file into "
+    "'draftwheel: error: FILE: <strerror>' (exit 2)"))
+@pytest.mark.parametrize("argv", [["models", "add", "{long}"], ["adapters", "import", "{long}"],
+                                  ["ground", "{long}"], ["eval", "--src", "{long}", "--refs", "{long}", "--out", "{long}"]])
+def test_overlong_file_names_are_a_clear_error(cli_home, argv):
+    argv = [a.format(long="a" * 300) for a in argv]
+    rc, err = user_facing(_run, ["--home", str(cli_home), *argv], b"", seconds=120)
+    assert err is None and rc == 2
 
 
 def test_cli_commands_were_found():
