@@ -114,8 +114,7 @@ def _run(argv: list[str], stdin: bytes) -> int:
         sys.stdin = old_stdin
     assert "Traceback" not in err.getvalue(), err.getvalue()[-3000:]
     if rc == 2:
-        last = err.getvalue().strip().split("\n")[-1]
-        assert last.startswith("draftwheel") or "error" in last, f"exit 2 without an error line: {err.getvalue()!r}"
+        assert "error:" in err.getvalue(), f"exit 2 without an error line: {err.getvalue()!r}"
     return rc
 
 
