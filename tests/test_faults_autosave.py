@@ -53,10 +53,6 @@ def test_sigkill_during_autosave_never_tears_the_file(tmp_path):
         assert f.read_text(encoding="utf-8").startswith("{")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "config.atomic.atomic_write_bytes leaves its '.<name>.<random>.tmp' file behind when the process is killed "
-    "between mkstemp and os.replace, and nothing sweeps such files: a crash mid-autosave leaves a stray copy "
-    "of the draft in autosave/ that survives Autosave.discard and is never shown or removed"))
 def test_no_stray_copy_of_the_draft_survives_a_killed_autosave(tmp_path):
     from draftwheel.ui.documents import Autosave
 

@@ -138,12 +138,6 @@ def test_cli_arguments(cli_home, files, data):
         assert integrity_check(db) == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A file argument longer than the file system's name limit (255 bytes) makes Path.exists()/is_file() raise "
-    "OSError(ENAMETOOLONG) on Python 3.11, and it escapes as a traceback from: models add (models.gguf_info."
-    "read_gguf), adapters import (models.adapters.import_adapter), ground DIR (ground.documents.import_folder), "
-    "eval --src (cli.eval_cmd). Suggested fix: cli.main.main turns an OSError that names a file into "
-    "'draftwheel: error: FILE: <strerror>' (exit 2)"))
 @pytest.mark.parametrize("argv", [["models", "add", "{long}"], ["adapters", "import", "{long}"],
                                   ["ground", "{long}"], ["eval", "--src", "{long}", "--refs", "{long}", "--out", "{long}"]])
 def test_overlong_file_names_are_a_clear_error(cli_home, argv):

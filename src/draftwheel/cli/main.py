@@ -71,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # An OS refusal we did not anticipate (a name too long, a full disk,
+        # a read-only folder): say which file and why, in one line.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"draftwheel: error: {where}{exc.strerror or exc}.", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from draftwheel.config.atomic import atomic_write_text
+from draftwheel.config.atomic import atomic_write_text, sweep_stale_temps
 from draftwheel.errors import DraftwheelError, InputError
 
 # Larger files open slowly in a plain-text editor and are not drafts; 5 MiB is
@@ -154,6 +154,7 @@ class Autosave:
         self.folder = Path(folder)
         self.id = f"{int(time.time())}-{uuid.uuid4().hex[:8]}"
         _LIVE.add(self.id)
+        sweep_stale_temps(self.folder)  # half-written copies from a crashed autosave
 
     @property
     def file(self) -> Path:
