@@ -138,8 +138,9 @@ def test_cli_arguments(cli_home, files, data):
         assert integrity_check(db) == "ok"
 
 
+# ``ground {long}`` fails the same way, but only after loading the model (a minute here), so it is left out.
 @pytest.mark.parametrize("argv", [["models", "add", "{long}"], ["adapters", "import", "{long}"],
-                                  ["ground", "{long}"], ["eval", "--src", "{long}", "--refs", "{long}", "--out", "{long}"]])
+                                  ["eval", "--src", "{long}", "--refs", "{long}", "--out", "{long}"]])
 def test_overlong_file_names_are_a_clear_error(cli_home, argv):
     argv = [a.format(long="a" * 300) for a in argv]
     rc, err = user_facing(_run, ["--home", str(cli_home), *argv], b"", seconds=120)
