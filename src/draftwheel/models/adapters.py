@@ -47,7 +47,7 @@ from draftwheel.config.atomic import atomic_write_text
 from draftwheel.config.paths import AppPaths, private_dir
 from draftwheel.errors import DraftwheelError, ModelFileError, NotFoundError
 from draftwheel.models.catalogue import Catalogue, ModelEntry
-from draftwheel.models.gguf_info import GGUF_MAGIC, read_gguf
+from draftwheel.models.gguf_info import GGUF_MAGIC, parse_header, read_gguf
 
 log = logging.getLogger(__name__)
 
@@ -485,84 +485,20 @@ def _shapes(path: Path) -> dict[str, tuple[int, ...]]:
     return gguf_header(path)[1]
 
 
-# GGUF value types -> struct format of a scalar (8 = string, 9 = array).
-_SCALAR = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
-
-
 def gguf_header(path: str | Path) -> tuple[dict[str, Any], dict[str, tuple[int, ...]]]:
     """(scalar and string metadata, {tensor name: ne}) of a GGUF, read from its header only.
 
-    ``gguf.GGUFReader`` builds a numpy view per array element, which takes
-    tens of seconds for a 262k-token vocabulary on a busy 2-core machine;
-    the tensor table is all the adapter checks need. Arrays are skipped
-    (their element count is kept). A damaged header is a :class:`ModelFileError`.
+    A damaged header is a :class:`ModelFileError`.
     """
-    import mmap
     import struct
 
     path = Path(path)
     try:
-        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-            pos = 0
-
-            def take(fmt: str):
-                nonlocal pos
-                (v,) = struct.unpack_from(fmt, buf, pos)
-                pos += struct.calcsize(fmt)
-                return v
-
-            def string() -> str:
-                nonlocal pos
-                n = take("<Q")
-                if pos + n > len(buf):
-                    raise ValueError("string runs past the end of the file")
-                v = bytes(buf[pos:pos + n]).decode("utf-8", "replace")
-                pos += n
-                return v
-
-            def skip(vtype: int) -> None:
-                nonlocal pos
-                if vtype == 8:
-                    n = take("<Q")  # (not ``pos += take(..)``: that reads pos before take moves it)
-                    pos += n
-                elif vtype in _SCALAR:
-                    pos += struct.calcsize(_SCALAR[vtype])
-                else:
-                    raise ValueError(f"unknown value type {vtype}")
-
-            if bytes(buf[:4]) != GGUF_MAGIC:
-                raise ValueError("not a GGUF file")
-            pos = 4
-            take("<I")  # version
-            n_tensors, n_kv = take("<Q"), take("<Q")
-            meta: dict[str, Any] = {}
-            for _ in range(n_kv):
-                key, vtype = string(), take("<I")
-                if vtype == 8:
-                    meta[key] = string()
-                elif vtype == 9:
-                    etype, count = take("<I"), take("<Q")
-                    if etype in _SCALAR:
-                        pos += count * struct.calcsize(_SCALAR[etype])
-                    else:
-                        for _ in range(count):
-                            skip(etype)
-                    meta[key] = count
-                elif vtype in _SCALAR:
-                    meta[key] = take(_SCALAR[vtype])
-                else:
-                    raise ValueError(f"unknown value type {vtype} for {key}")
-            tensors: dict[str, tuple[int, ...]] = {}
-            for _ in range(n_tensors):
-                name = string()
-                dims = tuple(take("<Q") for _ in range(take("<I")))
-                take("<I")  # ggml type
-                take("<Q")  # data offset
-                tensors[name] = dims
+        header = parse_header(path)
     except (OSError, ValueError, struct.error) as exc:
         raise ModelFileError(f"{path}: the GGUF header is damaged or truncated ({exc}).",
                              "Copy the file again.") from None
-    return meta, tensors
+    return header.metadata, {name: t.dims for name, t in header.tensors.items()}
 
 
 def _fits(adapter_shapes: dict[str, tuple[int, ...]], base_shapes: dict[str, tuple[int, ...]]) -> bool:
@@ -718,11 +654,9 @@ def _is_tar(file: Path) -> bool:
 
 
 def _rank_of(gguf_path: Path) -> int:
-    from gguf import GGUFReader
-
-    for t in GGUFReader(gguf_path, "r").tensors:
-        if t.name.endswith(".lora_a"):
-            return int(t.shape[1])  # ne = [in, r]
+    for name, dims in gguf_header(gguf_path)[1].items():
+        if name.endswith(".lora_a") and len(dims) == 2:
+            return int(dims[1])  # ne = [in, r]
     return 0
 
 
