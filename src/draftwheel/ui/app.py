@@ -26,8 +26,13 @@ def run_app(argv: list[str] | None = None) -> int:
     from draftwheel.ui.services import Services
 
     try:
+        from draftwheel.config import app_paths
+        from draftwheel.config.instance import acquire_instance_lock
+
+        # One window per data folder; a second start is told which process holds it.
+        instance_lock = acquire_instance_lock(app_paths())
         services = Services()
-    except DraftwheelError as exc:  # e.g. the data folder cannot be created
+    except DraftwheelError as exc:  # another window is open, or the data folder cannot be created
         from draftwheel.ui.qt import QMessageBox
 
         QMessageBox.critical(None, "Draftwheel cannot start", str(exc))
@@ -36,7 +41,10 @@ def run_app(argv: list[str] | None = None) -> int:
     window.show()
     QTimer.singleShot(0, services.start)  # after the first paint
     app.aboutToQuit.connect(services.shutdown)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        instance_lock.release()
 
 
 def main() -> None:
