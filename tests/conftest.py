@@ -76,14 +76,14 @@ def fresh_engine(engine):
 
 @pytest.fixture(scope="session")
 def trainable_dir(bundled_gguf, tmp_path_factory) -> Path:
-    """The bundled model's trainable safetensors copy (train.weights), converted once per session.
+    """The bundled model's trainable safetensors copy (models.weights), converted once per session.
 
     Shared by the PEFT parity tests, the trainer and the MLX backend. With
     DRAFTWHEEL_TEST_CACHE set it is kept across sessions.
     """
     from draftwheel.config import app_paths
     from draftwheel.models import Catalogue
-    from draftwheel.train.weights import trainable_weights
+    from draftwheel.models.weights import trainable_weights
 
     cache = os.environ.get("DRAFTWHEEL_TEST_CACHE")
     home = Path(cache) / "trainable-home" if cache else tmp_path_factory.mktemp("trainable-home")
@@ -143,8 +143,8 @@ def make_tiny_adapter(bundled_gguf):
 
 
 # Before any test module imports mlx: let the MLX CPU backend use the system
-# OpenBLAS when there is one (see draftwheel/train/mlx_runtime.py); the mlx-cpu
+# OpenBLAS when there is one (see draftwheel/engine/mlx_runtime.py); the mlx-cpu
 # wheel's own reference BLAS makes the MLX tests several times slower.
-from draftwheel.train.mlx_runtime import prefer_system_blas as _prefer_system_blas  # noqa: E402
+from draftwheel.engine.mlx_runtime import prefer_system_blas as _prefer_system_blas  # noqa: E402
 
 _prefer_system_blas()

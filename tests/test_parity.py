@@ -28,7 +28,7 @@ def peft_model(trainable_dir, tmp_path_factory):
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from draftwheel.train.weights import load_trainable
+    from draftwheel.models.weights import load_trainable
 
     model, _tok = load_trainable(trainable_dir)
     torch.manual_seed(1234)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from draftwheel.errors import DraftwheelError
-from draftwheel.train.weights import (
+from draftwheel.models.weights import (
     META_FILE,
     REQUIRED_FILES,
     _remove_stale_temps,

@@ -6,7 +6,7 @@
   loss), the first (compiling) step reported apart;
 * a 66x640 by 640x2048 float32 matrix product in fresh processes with the
   system OpenBLAS and with the mlx-cpu wheel's bundled BLAS, interleaved
-  (Linux only: see :mod:`draftwheel.train.mlx_runtime`).
+  (Linux only: see :mod:`draftwheel.engine.mlx_runtime`).
 
 Needs mlx-lm (``pip install 'draftwheel[mlx]'``); converts the bundled model
 to safetensors once if the data folder has no copy yet.
@@ -22,7 +22,7 @@ import time
 
 _MATMUL = """
 import time
-from draftwheel.train.mlx_runtime import import_mx
+from draftwheel.engine.mlx_runtime import import_mx
 mx = import_mx()
 w = mx.random.normal((2048, 640)); h = mx.random.normal((66, 640)); mx.eval(w, h)
 mx.eval(h @ w.T)
@@ -46,7 +46,7 @@ def _gen_rate(engine, prompt: str, n: int) -> float:
 
 
 def run(quick: bool = True) -> dict:
-    from draftwheel.train.mlx_runtime import prefer_system_blas
+    from draftwheel.engine.mlx_runtime import prefer_system_blas
 
     blas = prefer_system_blas()  # before mlx is imported in this process
     from draftwheel.config import app_paths
@@ -56,7 +56,7 @@ def run(quick: bool = True) -> dict:
     from draftwheel.models import Catalogue
     from draftwheel.train.mlx_trainer import MlxLoraArgs, train
     from draftwheel.train.progress import TrainCallback
-    from draftwheel.train.weights import trainable_weights
+    from draftwheel.models.weights import trainable_weights
 
     n_tokens, n_steps, rounds = (16, 4, 2) if quick else (64, 10, 3)
     paths = app_paths()

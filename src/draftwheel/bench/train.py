@@ -119,7 +119,7 @@ def _run_side(side: str, base_dir: Path, steps: int, batch_size: int, max_seq_le
 def run(quick: bool = False) -> dict:
     from draftwheel.config import app_paths, load_settings
     from draftwheel.models import Catalogue
-    from draftwheel.train.weights import trainable_weights
+    from draftwheel.models.weights import trainable_weights
 
     paths = app_paths()
     entry = Catalogue(paths).get(load_settings(paths).model)

@@ -175,7 +175,7 @@ def _train(ns, paths, settings, lock) -> int:
     from draftwheel.train.dataset import build_dataset, load_pairs, require_examples, save_pairs
     from draftwheel.train.progress import MultiCallback, ProgressFileCallback, TqdmCallback
     from draftwheel.train.trainer import train
-    from draftwheel.train.weights import trainable_weights
+    from draftwheel.models.weights import trainable_weights
 
     task = resolve_task(ns.task)
     runs = paths.runs_dir

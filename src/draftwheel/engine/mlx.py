@@ -2,7 +2,7 @@
 
 MLX cannot read GGUF quantizations, so it runs the trainable safetensors copy
 of the catalogue model that the training code makes once
-(:func:`draftwheel.train.weights.trainable_weights`): float32 weights equal to
+(:func:`draftwheel.models.weights.trainable_weights`): float32 weights equal to
 the dequantized GGUF ones. On Linux the mlx CPU wheels run the same code
 (slowly), which is how the tests exercise it.
 
@@ -52,7 +52,7 @@ class MlxEngine(Engine):
         ``dtype``: ``None`` keeps the stored float32; ``"float16"``/``"bfloat16"``
         halve memory and speed up Apple GPUs at a small cost in fidelity.
         """
-        from draftwheel.train.mlx_runtime import import_mx
+        from draftwheel.engine.mlx_runtime import import_mx
 
         try:
             mx = import_mx()  # first: picks a fast BLAS on Linux before mlx loads
@@ -66,7 +66,7 @@ class MlxEngine(Engine):
         self._mx = mx
         if weights_dir is None:
             from draftwheel.config.paths import app_paths
-            from draftwheel.train.weights import trainable_weights
+            from draftwheel.models.weights import trainable_weights
 
             weights_dir = trainable_weights(paths or app_paths(), model, progress=progress)
         self._weights_dir = Path(weights_dir)

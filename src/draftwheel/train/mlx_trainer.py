@@ -206,7 +206,7 @@ def _callback(total: int, callback: TrainCallback | None, cancel, losses: list[f
 
 def load_for_training(weights_dir: str | Path, args: MlxLoraArgs):
     """(model with frozen base and fresh LoRA layers, tokenizer, number of adapted blocks)."""
-    from draftwheel.train.mlx_runtime import import_mx
+    from draftwheel.engine.mlx_runtime import import_mx
 
     mx = import_mx()
     from mlx_lm.tuner.utils import linear_to_lora_layers
@@ -232,7 +232,7 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
     """Train a LoRA on ``pairs`` ((prompt, completion) texts) and write it to ``out_dir``.
 
     ``weights_dir``: the trainable safetensors copy of the base model
-    (:func:`draftwheel.train.weights.trainable_weights`). ``base_gguf``: the
+    (:func:`draftwheel.models.weights.trainable_weights`). ``base_gguf``: the
     GGUF that copy came from; when given, the adapter is also written as
     ``out_dir/peft/`` and ``out_dir/adapter.gguf`` for the llama.cpp engine.
     ``callback``: gets ``on_start``, ``on_step`` (every step) and ``on_end``.
@@ -240,7 +240,7 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
     every step; cancelling raises :class:`~draftwheel.errors.Cancelled` and
     leaves no ``mlx/`` folder behind.
     """
-    from draftwheel.train.mlx_runtime import prefer_system_blas
+    from draftwheel.engine.mlx_runtime import prefer_system_blas
 
     prefer_system_blas()
     import mlx.optimizers as optim

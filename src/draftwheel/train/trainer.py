@@ -38,7 +38,7 @@ from draftwheel.train.args import TrainingArgs
 from draftwheel.train.dataset import Dataset, Encoded, collate, plan_batches
 from draftwheel.train.loss import completion_loss
 from draftwheel.train.progress import PeakMemory, TrainCallback, TrainProgress
-from draftwheel.train.weights import load_trainable, read_meta
+from draftwheel.models.weights import load_trainable, read_meta
 
 log = logging.getLogger(__name__)
 
