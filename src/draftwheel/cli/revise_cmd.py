@@ -9,6 +9,7 @@ import time
 
 from draftwheel.cli.common import profile, read_input
 from draftwheel.engine import load_engine
+from draftwheel.errors import InputError
 from draftwheel.engine.prompts import resolve_task, tasks
 from draftwheel.engine.revise import ReviseOptions, revise_text
 from draftwheel.flywheel import MODES, revise_with_flywheel
@@ -45,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     paths, settings = profile()
     task = resolve_task(args.task, args.instruction)
     text, _source = read_input(args.file)
+    if not text.strip():  # before loading anything: an empty file needs no model
+        raise InputError("Nothing to revise: the input is empty.", "Give some text on stdin or with --file.")
     if args.threads is not None:
         settings = settings.updated(n_threads=args.threads)
     if args.temperature is not None:  # checked like the setting: finite, not negative
