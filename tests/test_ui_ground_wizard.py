@@ -1,0 +1,206 @@
+"""The grounded-generation wizard, offscreen, on a real store and real documents.
+
+Generation is driven through the wizard against a real OpenAI-compatible HTTP
+server on loopback (the one from test_ground_endpoint.py) and, in a slow test,
+with the real bundled model on the engine thread.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_ground_documents import make_sample_folder  # noqa: E402
+from test_ground_endpoint import _url, chat_server  # noqa: E402,F401  (chat_server is a fixture)
+
+pytestmark = pytest.mark.gui
+
+
+def _services(paths, **settings):
+    from draftwheel.config import Settings
+    from draftwheel.ui.services import Services
+
+    return Services(paths, Settings(auto_train=False, n_threads=2, n_ctx=2048, **settings))
+
+
+@pytest.fixture
+def make_wizard(qtbot):
+    made = []
+
+    def make(services):
+        from draftwheel.ui.ground_wizard import GroundWizard
+
+        w = GroundWizard(services)
+        qtbot.addWidget(w)
+        w.show()
+        made.append((w, services))
+        return w
+
+    yield make
+    for w, services in made:
+        w.close()
+        services.shutdown()
+
+
+def _rows(table) -> dict[str, tuple[str, str]]:
+    return {table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text())
+            for r in range(table.rowCount())}
+
+
+def _import(qtbot, w, folder) -> None:
+    w.folder_edit.setText(str(folder))
+    w.import_btn.click()
+    qtbot.waitUntil(lambda: not w.busy and w.files_table.rowCount() > 0, timeout=60_000)
+
+
+def _stored(paths) -> dict[int, object]:
+    from draftwheel.store import list_edits, open_store
+
+    with open_store(paths) as store, store.session() as s:
+        return {e.id: (e.outcome, e.final_text, bool(e.include_in_training), e.output_text)
+                for e in list_edits(s, origin="grounded")}
+
+
+def test_folder_import_lists_every_file_and_why_it_was_not_read(qtbot, tmp_path, paths, make_wizard):
+    w = make_wizard(_services(paths))
+    w.folder_edit.setText(str(tmp_path / "nowhere"))
+    w.import_btn.click()
+    qtbot.waitUntil(lambda: "no such folder" in w.message.text(), timeout=30_000)
+    w.next_btn.click()  # nothing imported yet: the wizard stays on step 1 and says why
+    assert w.tabs.currentIndex() == 0 and "Import a folder first" in w.message.text()
+
+    folder = make_sample_folder(tmp_path / "docs")
+    _import(qtbot, w, folder)
+    rows = _rows(w.files_table)
+    for name in ("bread.docx", "more-bread.pdf", "notes/garden.txt", "remote.md"):
+        assert rows[name][0] == "read" and "passage(s)" in rows[name][1]
+    assert rows["locked.pdf"][0] == "unreadable" and "encrypted" in rows["locked.pdf"][1]
+    assert rows["latin1.txt"][0] == "unreadable" and "not UTF-8" in rows["latin1.txt"][1]
+    assert rows["photo.png"] == ("skipped", "unsupported type .png")
+    assert rows["empty.md"] == ("skipped", "empty file")
+    assert "5 file(s) not used" in w.import_summary.text()
+
+    # Step 2: the computed profile is shown; a broken edit is refused with a message, a plain-text one is used.
+    w.next_btn.click()
+    assert w.tabs.currentIndex() == 1
+    assert json.loads(w.profile_edit.toPlainText())["vocabulary"]
+    w.profile_edit.setPlainText('{"voice": 3}')
+    w.next_btn.click()
+    assert w.tabs.currentIndex() == 1 and "'voice' must be a str" in w.message.text()
+    w.profile_edit.setPlainText("Short, dry sentences about bread and gardens.")
+    w.next_btn.click()
+    assert w.tabs.currentIndex() == 2
+    saved = json.loads((paths.home / "ground" / "profile.json").read_text(encoding="utf-8"))
+    assert saved["voice"] == "Short, dry sentences about bread and gardens."
+
+    # An empty folder: every step explains itself, nothing crashes.
+    (tmp_path / "empty").mkdir()
+    w.tabs.setCurrentIndex(0)
+    _import_empty = tmp_path / "empty"
+    w.folder_edit.setText(str(_import_empty))
+    w.import_btn.click()
+    qtbot.waitUntil(lambda: "No readable passages" in w.message.text(), timeout=30_000)
+    assert w.imported is None and w.files_table.rowCount() == 0
+
+
+def test_generate_through_the_wizard_on_an_endpoint_then_review(qtbot, tmp_path, paths, chat_server, make_wizard):
+    w = make_wizard(_services(paths, remote_endpoint=_url(chat_server), remote_model="test-model"))
+    folder = make_sample_folder(tmp_path / "docs", bad_files=False)
+    _import(qtbot, w, folder)
+    w.next_btn.click()
+    w.next_btn.click()
+    assert w.tabs.currentIndex() == 2
+    # The local model is the default; the configured endpoint is offered.
+    assert w.generator_combo.currentData() == "local" and w.generator_combo.count() == 2
+    w.generator_combo.setCurrentIndex(1)
+    w.pairs_spin.setValue(4)
+    seen = []
+    w.worker.progress.connect(lambda p: seen.append((p.stage, p.done, p.total)))
+    w.run_btn.click()
+    assert w.busy and w.cancel_btn.isEnabled() and not w.run_btn.isEnabled()  # returned at once: GUI not blocked
+    qtbot.waitUntil(lambda: not w.busy and w.pairs_table.rowCount() == 4, timeout=120_000)
+    assert w.tabs.currentIndex() == 3
+    assert any(s == "generate" for s, _d, _t in seen)
+    assert w.progress.value() == w.progress.maximum()
+    report = w.report_view.toPlainText()
+    assert "Grounding pass rate: 100%" in report and "Duplicates removed: 0" in report and "Pairs kept: 4" in report
+    assert "Pairs per kind:" in report and "Pairs per theme:" in report
+    assert all(r["model"] and r["outcome"] == "pending" for r in w.pairs)
+    ids = [r["id"] for r in w.pairs]
+    assert set(_stored(paths)) == set(ids)
+
+    def select(row: int) -> None:
+        w.pairs_table.selectRow(row)
+        assert w.selected_pair()["id"] == w.pairs[row]["id"]
+
+    # Accept the first pending pair (it leaves the pending list).
+    select(0)
+    first = w.pairs[0]["id"]
+    w.accept_btn.click()
+    qtbot.waitUntil(lambda: w.pairs_table.rowCount() == 3, timeout=30_000)
+    outcome, final, included, output = _stored(paths)[first]
+    assert outcome == "accepted" and final == output and included
+    # Edit the next one.
+    select(0)
+    second = w.pairs[0]["id"]
+    w.answer_edit.setPlainText("My own corrected answer.")
+    w.edit_btn.click()
+    qtbot.waitUntil(lambda: w.pairs_table.rowCount() == 2, timeout=30_000)
+    assert _stored(paths)[second][:2] == ("edited", "My own corrected answer.")
+    # An empty edit is refused with a message, nothing changes.
+    select(0)
+    w.answer_edit.setPlainText("   ")
+    w.edit_btn.click()
+    assert "empty" in w.message.text() and _stored(paths)[w.pairs[0]["id"]][0] == "pending"
+    # Reject one.
+    third = w.pairs[0]["id"]
+    w.reject_btn.click()
+    qtbot.waitUntil(lambda: w.pairs_table.rowCount() == 1, timeout=30_000)
+    assert _stored(paths)[third][0] == "rejected" and not _stored(paths)[third][2]
+    # "Use for training" on the last one.
+    last = w.pairs[0]["id"]
+    w.pairs_table.cellWidget(0, 5).setChecked(False)
+    qtbot.waitUntil(lambda: not _stored(paths)[last][2], timeout=30_000)
+    assert _stored(paths)[last][0] == "pending"
+
+
+def test_endpoint_that_is_down_is_a_message_not_a_crash(qtbot, tmp_path, paths, make_wizard):
+    from test_ground_endpoint import _down_url
+
+    w = make_wizard(_services(paths, remote_endpoint=_down_url(), remote_model="m"))
+    _import(qtbot, w, make_sample_folder(tmp_path / "docs", bad_files=False))
+    w.next_btn.click()
+    w.next_btn.click()
+    w.generator_combo.setCurrentIndex(1)
+    w.pairs_spin.setValue(2)
+    w.run_btn.click()
+    qtbot.waitUntil(lambda: not w.busy, timeout=120_000)
+    assert "unreachable" in w.report_view.toPlainText()
+    assert w.pairs_table.rowCount() == 0 and _stored(paths) == {}
+
+
+@pytest.mark.slow  # generates with the bundled model on the engine thread
+def test_generate_with_the_local_model_through_the_wizard(qtbot, tmp_path, paths, make_wizard):
+    services = _services(paths)
+    services.start()
+    qtbot.waitUntil(lambda: services.engine.ready, timeout=300_000)
+    w = make_wizard(services)
+    _import(qtbot, w, make_sample_folder(tmp_path / "docs", bad_files=False))
+    w.next_btn.click()
+    w.next_btn.click()
+    assert w.generator_combo.count() == 1 and w.generator_combo.currentData() == "local"
+    w.pairs_spin.setValue(1)
+    w.run_btn.click()
+    assert w.busy
+    qtbot.waitUntil(lambda: not w.busy, timeout=300_000)
+    assert w.result is not None, w.message.text()
+    report = w.result.report
+    assert report.generator.startswith("local:") and report.attempted >= 1
+    assert "Grounding pass rate:" in w.report_view.toPlainText()
+    assert w.pairs_table.rowCount() == report.kept == len(_stored(paths))
+    for pair in w.pairs:
+        assert pair["model"] and pair["source_doc"] and pair["outcome"] == "pending"
