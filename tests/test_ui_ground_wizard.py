@@ -168,6 +168,27 @@ def test_generate_through_the_wizard_on_an_endpoint_then_review(qtbot, tmp_path,
     assert _stored(paths)[last][0] == "pending"
 
 
+def test_cancel_stops_the_run_and_keeps_what_was_finished(qtbot, tmp_path, paths, chat_server, make_wizard):
+    w = make_wizard(_services(paths, remote_endpoint=_url(chat_server), remote_model="m"))
+    _import(qtbot, w, make_sample_folder(tmp_path / "docs", bad_files=False))
+    w.next_btn.click()
+    w.next_btn.click()
+    w.generator_combo.setCurrentIndex(1)
+    w.pairs_spin.setValue(200)  # far more than this folder can give: only Cancel ends it early
+
+    def cancel_on_first_item(p) -> None:
+        if p.stage == "generate" and w.cancel_btn.isEnabled():
+            w.cancel_btn.click()
+
+    w.worker.progress.connect(cancel_on_first_item)
+    w.run_btn.click()
+    qtbot.waitUntil(lambda: not w.busy, timeout=120_000)
+    report = w.result.report
+    assert report.cancelled and report.attempted < 20
+    assert "Cancelled" in w.report_view.toPlainText()
+    qtbot.waitUntil(lambda: w.pairs_table.rowCount() == report.kept == len(_stored(paths)), timeout=30_000)
+
+
 def test_endpoint_that_is_down_is_a_message_not_a_crash(qtbot, tmp_path, paths, make_wizard):
     from test_ground_endpoint import _down_url
 
@@ -201,6 +222,27 @@ def test_generate_with_the_local_model_through_the_wizard(qtbot, tmp_path, paths
     report = w.result.report
     assert report.generator.startswith("local:") and report.attempted >= 1
     assert "Grounding pass rate:" in w.report_view.toPlainText()
-    assert w.pairs_table.rowCount() == report.kept == len(_stored(paths))
+    # The review list is loaded from the store right after the run finishes.
+    qtbot.waitUntil(lambda: w.pairs_table.rowCount() == report.kept == len(_stored(paths)), timeout=30_000)
     for pair in w.pairs:
         assert pair["model"] and pair["source_doc"] and pair["outcome"] == "pending"
+
+
+def test_tools_menu_opens_the_wizard(qtbot, paths):
+    from draftwheel.ui.ground_wizard import GroundWizard
+    from draftwheel.ui.main_window import MainWindow
+
+    services = _services(paths)
+    window = MainWindow(services, offer_restore=False)
+    window.show()
+    try:
+        assert window.ground_act.text() == "Training pairs from my documents…"
+        window.ground_act.trigger()
+        assert isinstance(window.ground_wizard, GroundWizard) and window.ground_wizard.isVisible()
+        assert window.ground_wizard.tabs.currentIndex() == 0
+        window.ground_wizard.close()
+    finally:
+        window.editor.document().setModified(False)
+        window.close()
+        window.deleteLater()
+        services.shutdown()

@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self.view_menu = mb.addMenu("&View")
         m = mb.addMenu("&Tools")
         m.addActions([self.settings_act, self.pause_act, self.train_now_act])
+        self.ground_act = m.addAction("Training pairs from my documents…", self.open_ground_wizard)
 
     def _build_toolbar(self) -> None:
         tb = QToolBar("Revise")
@@ -548,6 +549,11 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Logging paused." if paused else "Logging resumed.", 4000)
 
     # -- settings ------------------------------------------------------------------
+    def open_ground_wizard(self) -> None:
+        from draftwheel.ui.ground_wizard import open_ground_wizard
+
+        self.ground_wizard = open_ground_wizard(self.services, self)
+
     def open_settings(self) -> None:
         from draftwheel.ui.settings_dialog import SettingsDialog
 
