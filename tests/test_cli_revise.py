@@ -14,7 +14,7 @@ def run(home, *args, stdin: bytes | None = b"", timeout=300):
                           capture_output=True, timeout=timeout)
 
 
-def one_line_error(proc, pattern):
+def check_one_line_error(proc, pattern):
     err = proc.stderr.decode()
     assert proc.returncode != 0, err
     assert "Traceback" not in err
@@ -53,25 +53,25 @@ def test_revise_json_record(home, tmp_path):
     ],
 )
 def test_bad_input_gets_one_line(home, args, stdin, pattern):
-    one_line_error(run(home, *args, stdin=stdin), pattern)
+    check_one_line_error(run(home, *args, stdin=stdin), pattern)
 
 
 def test_missing_input_file(home, tmp_path):
-    one_line_error(run(home, "revise", "--file", str(tmp_path / "gone.txt")), "no such file")
+    check_one_line_error(run(home, "revise", "--file", str(tmp_path / "gone.txt")), "no such file")
 
 
 def test_non_gguf_and_truncated_model(home, tmp_path, bundled_gguf):
     bad = tmp_path / "fake.gguf"
     bad.write_bytes(b"PK\x03\x04 not a model")
-    one_line_error(run(home, "models", "add", str(bad)), "fake.gguf: not a GGUF file")
+    check_one_line_error(run(home, "models", "add", str(bad)), "fake.gguf: not a GGUF file")
     cut = tmp_path / "cut.gguf"
     cut.write_bytes(bundled_gguf.read_bytes()[:10_000_000])
-    one_line_error(run(home, "models", "add", str(cut)), "truncated")
+    check_one_line_error(run(home, "models", "add", str(cut)), "truncated")
 
 
 def test_input_longer_than_context(home):
     (home / "settings.json").write_text(json.dumps({"n_ctx": 256}), encoding="utf-8")
-    one_line_error(run(home, "revise", stdin=("word " * 400).encode()), "too long")
+    check_one_line_error(run(home, "revise", stdin=("word " * 400).encode()), "too long")
 
 
 def test_models_list(home):

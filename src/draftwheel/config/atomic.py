@@ -15,7 +15,7 @@ from pathlib import Path
 _TEMP_RE = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:
@@ -36,7 +36,7 @@ def sweep_stale_temps(folder: Path) -> int:
         return 0
     for entry in entries:
         m = _TEMP_RE.match(entry.name)
-        if m and not _pid_alive(int(m.group(1))):
+        if m and not pid_alive(int(m.group(1))):
             try:
                 entry.unlink()
                 removed += 1

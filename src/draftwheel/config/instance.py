@@ -28,6 +28,7 @@ from pathlib import Path
 
 from draftwheel.config.paths import AppPaths, private_dir
 from draftwheel.errors import DraftwheelError
+from draftwheel.config.oslock import try_lock, unlock
 
 LOCK_NAME = "instance.lock"
 
@@ -48,7 +49,7 @@ class InstanceLock:
             return
         try:
             os.ftruncate(self._fd, 0)
-            _unlock(self._fd)
+            unlock(self._fd)
         finally:
             os.close(self._fd)
             self._fd = None
@@ -60,43 +61,13 @@ class InstanceLock:
         self.release()
 
 
-def _try_lock(fd: int) -> bool:
-    if os.name == "nt":
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            return True
-        except OSError:
-            return False
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-
-
-def _unlock(fd: int) -> None:
-    if os.name == "nt":
-        import msvcrt
-
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_UN)
-
-
 def lock_owner(paths: AppPaths) -> dict | None:
     """{"pid", "since"} of the app holding the data folder, or None when no app has it open."""
     path = private_dir(paths.home) / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        if _try_lock(fd):
-            _unlock(fd)
+        if try_lock(fd):
+            unlock(fd)
             return None
     finally:
         os.close(fd)
@@ -119,7 +90,7 @@ def acquire_instance_lock(paths: AppPaths) -> InstanceLock:
     except OSError as exc:
         raise DraftwheelError(f"Cannot open {path}: {exc.strerror or exc}.",
                               "Check the permissions of the data folder.") from None
-    if not _try_lock(fd):
+    if not try_lock(fd):
         os.close(fd)
         owner = _read(path).get("pid")
         who = f" (process {owner})" if owner else ""

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from draftwheel.config.atomic import atomic_write_text
+from draftwheel.config.atomic import atomic_write_text, pid_alive
 from draftwheel.config.paths import AppPaths, private_dir
 from draftwheel.errors import DraftwheelError
 from draftwheel.models.catalogue import ModelEntry
@@ -54,16 +54,6 @@ def read_meta(folder: Path) -> dict:
         return {}
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _remove_stale_temps(root: Path, key: str) -> None:
     """Delete half-written conversions left by processes that no longer run."""
     for tmp in root.glob(f".{key}.*.tmp"):
@@ -71,7 +61,7 @@ def _remove_stale_temps(root: Path, key: str) -> None:
             pid = int(tmp.name.split(".")[-2])
         except ValueError:
             pid = -1
-        if pid <= 0 or not _pid_alive(pid):
+        if pid <= 0 or not pid_alive(pid):
             shutil.rmtree(tmp, ignore_errors=True)
 
 

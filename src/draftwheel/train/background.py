@@ -23,6 +23,7 @@ from pathlib import Path
 
 from draftwheel.config.paths import AppPaths, private_dir
 from draftwheel.errors import DraftwheelError
+from draftwheel.config.oslock import try_lock, unlock
 
 LOCK_NAME = "train.lock"
 LOG_NAME = "background.log"
@@ -38,7 +39,7 @@ class TrainingLock:
 
     def acquire(self, info: dict | None = None) -> "TrainingLock":
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        if not _try_lock(fd):
+        if not try_lock(fd):
             os.close(fd)
             owner = read_lock_info(self.path)
             who = f" (process {owner['pid']}, task {owner.get('task', '?')})" if owner.get("pid") else ""
@@ -61,7 +62,7 @@ class TrainingLock:
             try:
                 os.ftruncate(self._fd, 0)
             finally:
-                _unlock(self._fd)
+                unlock(self._fd)
                 os.close(self._fd)
                 self._fd = None
 
@@ -70,36 +71,6 @@ class TrainingLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
-
-
-def _try_lock(fd: int) -> bool:
-    if os.name == "nt":
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            return True
-        except OSError:
-            return False
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-
-
-def _unlock(fd: int) -> None:
-    if os.name == "nt":
-        import msvcrt
-
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def read_lock_info(path: Path) -> dict:
@@ -114,8 +85,8 @@ def running(paths: AppPaths) -> dict | None:
     path = private_dir(paths.runs_dir) / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        if _try_lock(fd):
-            _unlock(fd)
+        if try_lock(fd):
+            unlock(fd)
             return None
     finally:
         os.close(fd)

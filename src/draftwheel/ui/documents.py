@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from draftwheel.config.atomic import atomic_write_text, sweep_stale_temps
+from draftwheel.config.atomic import atomic_write_text, pid_alive, sweep_stale_temps
 from draftwheel.errors import DraftwheelError, InputError
 
 # Larger files open slowly in a plain-text editor and are not drafts; 5 MiB is
@@ -121,18 +121,6 @@ class AutosaveRecord:
         return Path(self.path).name if self.path else "Untitled"
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
 # Autosave ids of windows alive in this process (a test may open several windows in one process).
 _LIVE: set[str] = set()
 
@@ -189,7 +177,7 @@ class Autosave:
                                         int(raw.get("pid", 0)))
             except (OSError, ValueError, KeyError, TypeError):
                 continue
-            if record.pid != os.getpid() and _pid_alive(record.pid):
+            if record.pid != os.getpid() and pid_alive(record.pid):
                 continue  # another running window owns it
             out.append(record)
         return sorted(out, key=lambda r: r.saved_at, reverse=True)

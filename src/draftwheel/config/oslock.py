@@ -1,0 +1,41 @@
+"""Non-blocking exclusive locks on an open file (flock on POSIX, msvcrt on Windows).
+
+The kernel drops such a lock when its process ends, even by SIGKILL, so a
+crashed holder never leaves a stale lock behind. Used for the one-app-per-
+data-folder lock and the one-training-at-a-time lock.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def try_lock(fd: int) -> bool:
+    """Take the lock on ``fd`` if it is free; False when another process holds it."""
+    if os.name == "nt":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def unlock(fd: int) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
