@@ -65,14 +65,11 @@ def run(args: argparse.Namespace) -> int:
         adapter = adapters.choose_adapter(paths, entry, task.name, args.adapter, settings.adapter, args.mode)
         engine = load_engine(entry, settings, backend=args.backend, paths=paths)
         try:
-            mode = args.mode
             if adapter is not None:
                 engine.use_adapter(adapters.adapter_ref(adapter))
-                mode = "zero" if mode in ("auto", "lora") else mode  # adapters learn from zero-shot prompts
             on_text = None if args.json else _stdout_writer()
-            result, stage = revise_with_flywheel(engine, store, settings, text, task, mode=mode,
+            result, stage = revise_with_flywheel(engine, store, settings, text, task, mode=args.mode,
                                                  on_text=on_text, options=options)
-            stage = "lora" if adapter is not None and stage == "zero" else stage
         finally:
             engine.close()
     finally:

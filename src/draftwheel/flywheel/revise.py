@@ -8,6 +8,7 @@ from draftwheel.config import Settings
 from draftwheel.engine.base import CancelToken, Engine
 from draftwheel.engine.prompts import Example, Task, resolve_task
 from draftwheel.engine.revise import ReviseOptions, RevisionResult, revise_text
+from draftwheel.errors import DraftwheelError
 from draftwheel.flywheel.policy import choose_stage
 from draftwheel.flywheel.retrieve import retrieve_examples
 from draftwheel.store import Store
@@ -45,14 +46,25 @@ def revise_with_flywheel(
 
     ``zero``: no retrieved examples (the task's built-in demonstration only).
     ``few``: the user's most similar kept edits, most similar last.
-    ``lora``: reported when a promoted adapter exists for the task; applying
-    it (``engine.use_adapter``) is the caller's / adapter code's job, and the
-    prompt is zero-shot, as the adapter was trained on zero-shot prompts.
+    ``lora``: an adapter is applied to ``engine`` (the caller chose it, e.g.
+    with :func:`draftwheel.models.adapters.choose_adapter`, and applied it with
+    ``engine.use_adapter``); the prompt is zero-shot, as adapters are trained on
+    zero-shot prompts. In ``auto`` mode without an applied adapter the policy
+    picks zero or few; a promoted adapter the user switched off means few.
     Nothing is logged: the user has not kept anything yet.
     """
     task = resolve_task(task) if isinstance(task, str) else task
-    with store.session() as s:
-        stage = choose_stage(s, task.name, mode, getattr(engine.info.model, "sha256", None) or None)
+    applied = engine.adapter is not None
+    if applied and mode in ("auto", "lora"):
+        stage = "lora"
+    else:
+        with store.session() as s:
+            stage = choose_stage(s, task.name, mode, getattr(engine.info.model, "sha256", None) or None)
+        if stage == "lora":  # promoted adapter exists, but none is applied
+            if mode == "lora":
+                raise DraftwheelError("lora mode needs the task's adapter applied to the model.",
+                                      "Pass --adapter NAME, or use --mode auto.")
+            stage = "few"
     examples_for = examples_for_store(store, engine, settings) if stage == "few" else None
     result = revise_text(engine, text, task, options or options_from(settings),
                          examples_for=examples_for, cancel=cancel, on_text=on_text)

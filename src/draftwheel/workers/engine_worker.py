@@ -164,18 +164,6 @@ class EngineHost:
         if have != ((str(want.path), want.scale) if want else None):
             engine.use_adapter(want)
 
-    def _stage_without_adapter(self, task: Task) -> str:
-        """zero or few, as the flywheel's policy says, for a request that runs without an adapter."""
-        try:
-            from draftwheel.flywheel import choose_stage
-        except ImportError:
-            return "zero"
-        with self.store().session() as s:
-            stage = choose_stage(s, task.name, "auto")
-        # "lora" here means a promoted adapter exists but the user chose the base model:
-        # the task has kept edits, so it runs few-shot.
-        return "few" if stage == "lora" else stage
-
     def revise(self, job: RevisionJob, on_text) -> Suggestion:
         if self.engine is None:
             raise ModelFileError("No model is loaded.", "Wait for it to load, or choose a model in Settings.")
@@ -185,11 +173,9 @@ class EngineHost:
         self._apply(want)
         flywheel = _flywheel_revise()
         if flywheel is not None:
-            # An adapter was trained on zero-shot prompts, so it gets one; without one the policy picks.
-            mode = "zero" if want is not None else self._stage_without_adapter(job.task)
-            result, _ = flywheel(engine, self.store(), self.settings, job.text, job.task, mode,
-                                 job.cancel, on_text)
-            stage = "lora" if want is not None else mode
+            # The flywheel reads the stage off the applied adapter (lora) or its policy (zero/few).
+            result, stage = flywheel(engine, self.store(), self.settings, job.text, job.task, "auto",
+                                     job.cancel, on_text)
         else:
             options = ReviseOptions(temperature=self.settings.temperature, seed=self.settings.seed,
                                     max_new_tokens=self.settings.max_new_tokens,
