@@ -83,7 +83,7 @@ mutations = st.tuples(st.sampled_from(["truncate", "overwrite", "flip"]), st.int
                       st.integers(0, 255), st.integers(1, 16))
 
 
-def _check(tmp_path_factory, name: str, data: bytes) -> None:
+def check_document(tmp_path_factory, name: str, data: bytes) -> None:
     from draftwheel.ground.documents import DocumentError, import_folder, read_document, split_passages
 
     folder = tmp_path_factory.mktemp("docs")
@@ -112,22 +112,22 @@ def test_seed_documents_are_read(tmp_path_factory):
 @fuzz_settings(150, 15000)
 @given(st.binary(max_size=400) | st.text().map(lambda t: t.encode("utf-8")), st.sampled_from(["txt", "md"]))
 def test_text_documents(tmp_path_factory, data, ext):
-    _check(tmp_path_factory, f"note.{ext}", data)
+    check_document(tmp_path_factory, f"note.{ext}", data)
 
 
 @fuzz_settings(80, 8000)
 @given(mutations)
 def test_damaged_docx(tmp_path_factory, m):
-    _check(tmp_path_factory, "notes.docx", mutate(seed("docx"), *m))
+    check_document(tmp_path_factory, "notes.docx", mutate(seed("docx"), *m))
 
 
 @fuzz_settings(80, 8000)
 @given(mutations)
 def test_damaged_pdf(tmp_path_factory, m):
-    _check(tmp_path_factory, "notes.pdf", mutate(seed("pdf"), *m))
+    check_document(tmp_path_factory, "notes.pdf", mutate(seed("pdf"), *m))
 
 
 @fuzz_settings(40, 4000)
 @given(st.binary(max_size=300), st.sampled_from(["docx", "pdf"]))
 def test_foreign_bytes_named_as_documents(tmp_path_factory, data, ext):
-    _check(tmp_path_factory, f"x.{ext}", data)
+    check_document(tmp_path_factory, f"x.{ext}", data)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from draftwheel.config.paths import AppPaths, private_dir
 from draftwheel.errors import DraftwheelError
-from draftwheel.config.oslock import try_lock, unlock
+from draftwheel.config.oslock import is_held, try_lock, unlock
 
 LOCK_NAME = "instance.lock"
 
@@ -64,13 +64,8 @@ class InstanceLock:
 def lock_owner(paths: AppPaths) -> dict | None:
     """{"pid", "since"} of the app holding the data folder, or None when no app has it open."""
     path = private_dir(paths.home) / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if try_lock(fd):
-            unlock(fd)
-            return None
-    finally:
-        os.close(fd)
+    if not is_held(path):
+        return None
     return _read(path) or {"pid": None}
 
 

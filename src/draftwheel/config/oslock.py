@@ -39,3 +39,15 @@ def unlock(fd: int) -> None:
         import fcntl
 
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def is_held(path) -> bool:
+    """Whether another process holds the lock on the file at ``path`` (created if missing)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if try_lock(fd):
+            unlock(fd)
+            return False
+        return True
+    finally:
+        os.close(fd)

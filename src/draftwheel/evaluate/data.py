@@ -12,26 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from draftwheel.errors import InputError
+from draftwheel.textio import read_text
 
 
 def read_lines(file: str | Path) -> list[str]:
     """Lines of a UTF-8 text file, without their line ends; a missing final newline is fine."""
-    path = Path(file).expanduser()
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file.") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file.") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied.") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}).",
-                         "Save the file as UTF-8 and try again.") from None
-    if "\x00" in text:
-        raise InputError(f"{path}: looks like a binary file (it contains NUL bytes).", "Give a plain-text file.")
+    text = read_text(file)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

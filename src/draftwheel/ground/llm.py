@@ -15,6 +15,7 @@ put in the ``Authorization`` header: never logged, stored or exported.
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 import logging
 import socket
 import urllib.error
@@ -43,11 +44,12 @@ class Prompt:
     temperature: float = 0.0
 
 
-class Generator:
+class Generator(ABC):
     name = "generator"
 
+    @abstractmethod
     def ask(self, prompt: Prompt, cancel: CancelToken | None = None) -> str:
-        raise NotImplementedError
+        """The model's answer to ``prompt``; a GenerationError for a failed item."""
 
     def describe(self) -> str:
         return self.name

