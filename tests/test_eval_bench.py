@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from draftwheel.bench import BENCHES
 from draftwheel.cli.main import main
 
@@ -46,3 +48,30 @@ def test_bench_rejects_unknown_names_and_bad_paths(tmp_path, capsys):
     assert "Unknown benchmark 'nonesuch'" in capsys.readouterr().err
     assert main(["bench", "engine", "--out", str(tmp_path / "no" / "x.json")]) == 2
     assert "its folder does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("side", ["plain", "ours_gc"])
+def test_train_bench_side_runs_real_steps(trainable_dir, side):
+    """One side of `draftwheel bench train`, in this process, on the bundled model: a warm-up and
+    one timed step of real training, with figures the report can use."""
+    import math
+
+    from draftwheel.bench.train import SIDE_CONFIG, worker
+    from draftwheel.train.trainer import pick_dtype
+
+    got = worker(side, str(trainable_dir), steps=1, batch_size=2, max_seq_len=64)
+    assert got["side"] == side and got["timed_steps"] == 1
+    assert got["timed_tokens"] > 0 and got["tokens_per_s"] > 0
+    assert got["peak_rss_bytes"] >= got["rss_after_load_bytes"] > 0
+    assert math.isfinite(got["first_loss"]) and math.isfinite(got["last_loss"])
+    assert got["dtype"] == pick_dtype(SIDE_CONFIG[side][0], "cpu")
+
+
+def test_pick_dtype_follows_the_preference_and_the_cpu():
+    from draftwheel.train.trainer import cpu_has_fast_bf16, pick_dtype
+
+    assert pick_dtype("float32", "cpu") == "float32"
+    assert pick_dtype("bfloat16", "cpu") == "bfloat16"
+    assert pick_dtype("auto", "cpu") == ("bfloat16" if cpu_has_fast_bf16() else "float32")
+    assert pick_dtype("auto", "mps") == "float32"

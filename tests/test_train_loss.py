@@ -113,7 +113,7 @@ def test_completion_loss_matches_on_the_bundled_model(trainable_dir):
     from draftwheel.train.trainer import build_lora_model
     from conftest import JFLEG
 
-    model, tok = build_lora_model(trainable_dir, TrainingArgs(rank=4), "cpu")
+    model, tok = build_lora_model(trainable_dir, TrainingArgs(rank=4, dtype="float32"), "cpu")
     for name, p in model.named_parameters():
         if "lora_B" in name:
             torch.nn.init.normal_(p, std=0.01)
@@ -153,3 +153,31 @@ def test_shared_prefix_gives_the_same_loss_and_gradients():
     assert torch.allclose(shared.loss_sum, ref.loss_sum)
     for name in g_ref:
         assert torch.allclose(g_shared[name], g_ref[name]), name
+
+
+def test_shared_prefix_with_gradient_checkpointing_gives_the_same_loss_and_gradients():
+    """The suffix pass is checkpointed block by block and replayed in backward:
+    the prefix cache must be read, not appended to, on both passes."""
+    model = _tiny_lora_gemma()
+    ids, mask, labels = _batch()
+    prefix = torch.randint(3, 300, (20,), generator=torch.Generator().manual_seed(2))
+    ids = torch.cat([prefix.expand(3, -1), ids], dim=1)
+    mask = torch.cat([torch.ones(3, 20, dtype=mask.dtype), mask], dim=1)
+    labels = torch.cat([torch.full((3, 20), IGNORE_INDEX), labels], dim=1)
+    ref = full_logits_loss(model, ids, mask, labels)
+    ref.loss_sum.backward()
+    g_ref = _grads(model)
+    model.zero_grad(set_to_none=True)
+    from draftwheel.train.trainer import enable_checkpointing
+
+    enable_checkpointing(model)
+    layers = model.get_base_model().get_decoder().layers
+    assert all(layer.gradient_checkpointing for layer in layers)
+    ours = completion_loss(model, ids, mask, labels, chunk_size=5, share_prefix=True)
+    ours.loss_sum.backward()
+    g_ours = _grads(model)
+    assert torch.allclose(ours.loss_sum, ref.loss_sum)
+    for name in g_ref:
+        assert torch.allclose(g_ours[name], g_ref[name]), name
+    # The blocks' flags are back as they were after the call.
+    assert all(layer.gradient_checkpointing and not layer._can_checkpoint_with_cache for layer in layers)

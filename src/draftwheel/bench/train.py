@@ -1,17 +1,23 @@
 """Training benchmark: our trainer's step vs plain PEFT with full logits.
 
 Same model (the trainable weights of the configured model), same LoRA
-settings (r 8, q/k/v/o/gate/up/down), same AdamW, same batch size, and the
-very same examples (JFLEG dev source -> reference 0, formatted with
-``training_pair``): each side trains on the same ``steps * batch`` examples.
+settings (r 8, q/k/v/o/gate/up/down, float32 LoRA matrices), same AdamW, same
+batch size, and the very same examples (JFLEG dev source -> reference 0,
+formatted with ``training_pair``): each side trains on the same
+``steps * batch`` examples.
 
-* plain: batches in the given (shuffled) order, right-padded,
-  ``model(input_ids, attention_mask, labels=labels).loss`` (full logits at every
-  position), ``.backward()``.
-* ours: the same examples batched by length, ``completion_loss`` (hidden
-  states -> chunked logits at completion positions only, the prompt prefix
-  the batch shares run once); ``ours_gc`` uses gradient checkpointing instead
-  of prefix sharing (the two do not combine).
+* ``plain``: float32 weights, batches in the given (shuffled) order,
+  right-padded, ``model(input_ids, attention_mask, labels=labels).loss`` (full
+  logits at every position), ``.backward()``. The baseline of record.
+* ``plain_bf16``: the same with bfloat16 frozen weights, to show how much of
+  the gain is the data type alone.
+* ``ours_fp32``: our loss path in float32: the same examples batched by
+  length, ``completion_loss`` (hidden states -> chunked logits at completion
+  positions only, the prompt prefix the batch shares run once).
+* ``ours``: the trainer's defaults (``dtype auto``: bfloat16 frozen weights on
+  CPUs with AVX-512 BF16 or AMX, else float32) with our loss path.
+* ``ours_gc``: ``ours`` plus gradient checkpointing (the shared prefix is
+  kept: the suffix pass is checkpointed block by block).
 
 Each side runs in its own subprocess, so peak memory (the kernel's peak RSS of
 that process, reset after the model is loaded: weights + activations + loss)
@@ -32,7 +38,15 @@ import time
 from pathlib import Path
 
 JFLEG = Path(__file__).resolve().parents[4] / "shared" / "data" / "jfleg"
-SIDES = ("plain", "ours", "ours_gc")
+# side -> (dtype of the frozen weights, our loss path?, gradient checkpointing?)
+SIDE_CONFIG = {
+    "plain": ("float32", False, False),
+    "plain_bf16": ("bfloat16", False, False),
+    "ours_fp32": ("float32", True, False),
+    "ours": ("auto", True, False),
+    "ours_gc": ("auto", True, True),
+}
+SIDES = tuple(SIDE_CONFIG)
 
 
 def _jfleg_dir() -> Path:
@@ -64,13 +78,14 @@ def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: i
     from draftwheel.train.dataset import collate
     from draftwheel.train.loss import completion_loss
     from draftwheel.train.progress import current_rss_bytes, peak_rss_bytes, reset_peak_rss
-    from draftwheel.train.trainer import build_lora_model
+    from draftwheel.train.trainer import build_lora_model, pick_dtype
 
-    args = TrainingArgs(steps=steps, batch_size=batch_size, max_seq_len=max_seq_len,
-                        gradient_checkpointing=(side == "ours_gc"), seed=seed)
+    dtype, ours, checkpointing = SIDE_CONFIG[side]
+    args = TrainingArgs(steps=steps, batch_size=batch_size, max_seq_len=max_seq_len, dtype=dtype,
+                        gradient_checkpointing=checkpointing, seed=seed)
     model, tokenizer = build_lora_model(Path(base_dir), args, "cpu")
     examples, pad_id = _examples(tokenizer, (steps + 1) * batch_size, max_seq_len, seed)
-    if side == "plain":
+    if not ours:
         batches = [examples[i:i + batch_size] for i in range(0, len(examples), batch_size)]
     else:  # the same examples, sorted by length into batches, batch order shuffled
         by_len = sorted(examples, key=len)
@@ -84,11 +99,11 @@ def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: i
     for i, ex in enumerate(batches):
         b = collate(ex, pad_id)
         t0 = time.perf_counter()
-        if side == "plain":
+        if not ours:
             loss = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"], labels=b["labels"]).loss
         else:
             out = completion_loss(model, b["input_ids"], b["attention_mask"], b["labels"], args.chunk_size,
-                                  share_prefix=(side == "ours"))
+                                  share_prefix=args.share_prefix)
             loss = out.loss_sum / max(out.n_tokens, 1)
         loss.backward()
         opt.step()
@@ -103,7 +118,8 @@ def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: i
         "side": side, "tokens_per_s": timed_tokens / timed_s if timed_s else 0.0,
         "peak_rss_bytes": peak_rss_bytes(), "rss_after_load_bytes": rss_loaded,
         "timed_steps": len(batches) - 1, "timed_tokens": timed_tokens, "padded_positions": padded,
-        "seconds": timed_s, "first_loss": losses[0], "torch_threads": torch.get_num_threads(),
+        "seconds": timed_s, "first_loss": losses[0], "last_loss": losses[-1],
+        "torch_threads": torch.get_num_threads(), "dtype": pick_dtype(dtype, "cpu"),
     }
 
 
@@ -141,9 +157,15 @@ def run(quick: bool = False) -> dict:
         metrics[f"{side}_tokens_per_s"] = round(med(side, "tokens_per_s"), 2)
         metrics[f"{side}_peak_gib"] = round(med(side, "peak_rss_bytes") / 2**30, 3)
     metrics["rss_after_load_gib"] = round(med("plain", "rss_after_load_bytes") / 2**30, 3)
-    for side in ("ours", "ours_gc"):
+    for side in sides[1:]:
         metrics[f"{side}_speedup"] = round(metrics[f"{side}_tokens_per_s"] / metrics["plain_tokens_per_s"], 2)
         metrics[f"{side}_memory_ratio"] = round(metrics[f"{side}_peak_gib"] / metrics["plain_peak_gib"], 3)
+    # Against plain PEFT given the same data type: the loss path's own share of the gain.
+    metrics["ours_vs_plain_bf16_speedup"] = round(metrics["ours_tokens_per_s"] / metrics["plain_bf16_tokens_per_s"], 2)
+    metrics["ours_vs_plain_bf16_memory_ratio"] = round(metrics["ours_peak_gib"] / metrics["plain_bf16_peak_gib"], 3)
+    # bfloat16 weights vs float32 on the very same first batch: the data type's effect on the loss.
+    metrics["ours_first_loss"] = round(med("ours", "first_loss"), 4)
+    metrics["ours_fp32_first_loss"] = round(med("ours_fp32", "first_loss"), 4)
     metrics["plain_padded_share"] = round(1 - res["plain"][0]["timed_tokens"] / res["plain"][0]["padded_positions"], 3)
     metrics["ours_padded_share"] = round(1 - res["ours"][0]["timed_tokens"] / res["ours"][0]["padded_positions"], 3)
     return {
@@ -152,7 +174,8 @@ def run(quick: bool = False) -> dict:
         "targets": {"ours_speedup": ">= 4", "ours_memory_ratio": "<= 0.333",
                     "ours_gc_speedup": ">= 4", "ours_gc_memory_ratio": "<= 0.333"},
         "notes": (f"batch {batch_size}, max {max_seq_len} tokens, JFLEG dev pairs, {steps} timed steps after 1 "
-                  f"warm-up, {rounds} round(s), each side in its own process, CPU float32, "
+                  f"warm-up, {rounds} round(s), each side in its own process, CPU, ours in "
+                  f"{res['ours'][0]['dtype']} (dtype auto), "
                   f"{res['plain'][0]['torch_threads']} torch threads; peak = process peak RSS after model load"),
     }
 

@@ -17,6 +17,7 @@ logits (chunk_size * vocab * 4 bytes each) instead of several full tensors.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -133,21 +134,74 @@ def shared_prefix_len(input_ids: torch.Tensor, attention_mask: torch.Tensor, lab
     return p if p >= min_len else 0
 
 
+def _can_share_under_checkpointing(decoder) -> bool:
+    """False only where checkpointing is on and the blocks cannot keep a cache under it.
+
+    ``_can_checkpoint_with_cache`` (transformers 5) lets a checkpointed block
+    keep the cache it is given; older releases drop the cache, and the
+    prefix must then be run with every row.
+    """
+    layers = list(getattr(decoder, "layers", []))
+    if not any(getattr(layer, "gradient_checkpointing", False) for layer in layers):
+        return True
+    return all(hasattr(layer, "_can_checkpoint_with_cache") for layer in layers)
+
+
+@contextlib.contextmanager
+def _layer_flags(layers, **flags):
+    """Set attributes on every decoder block for the duration of one forward call."""
+    saved = [{k: getattr(layer, k, None) for k in flags} for layer in layers]
+    for layer in layers:
+        for k, v in flags.items():
+            setattr(layer, k, v)
+    try:
+        yield
+    finally:
+        for layer, old in zip(layers, saved):
+            for k, v in old.items():
+                setattr(layer, k, v)
+
+
+def _read_only(cache) -> None:
+    """Make ``cache.update`` return prefix + new keys/values without storing the new ones.
+
+    Under gradient checkpointing each block's suffix pass runs twice (forward,
+    then the recompute in backward); a cache that appended would see the
+    suffix twice on the replay. Keys/values: (B, kv_heads, P, head_dim); the
+    new ones are concatenated along the sequence axis exactly as
+    ``DynamicLayer.update`` does, so the attention masks (sized from the
+    prefix length) stay right.
+    """
+    def update(key_states, value_states, layer_idx, *args, **kwargs):
+        layer = cache.layers[layer_idx]
+        return (torch.cat([layer.keys, key_states], dim=-2), torch.cat([layer.values, value_states], dim=-2))
+
+    cache.update = update
+
+
 def _hidden_with_shared_prefix(decoder, config, input_ids, attention_mask, p: int) -> torch.Tensor:
     """Hidden states (B, T - P, H) of positions P.. with the shared prefix run once (batch 1).
 
     The prefix's keys and values go into a cache that is repeated for each
     row; gradients flow back through the repeat into the single prefix pass,
-    so the result and its gradients equal a plain batched forward.
+    so the result and its gradients equal a plain batched forward. With
+    gradient checkpointing on, the (batch-1, short) prefix pass keeps its
+    activations and the batched suffix pass is checkpointed block by block,
+    reading the prefix cache without changing it.
     """
     from transformers import DynamicCache
 
     b = input_ids.shape[0]
+    layers = list(decoder.layers)
     cache = DynamicCache(config=config)
-    decoder(input_ids=input_ids[:1, :p], attention_mask=attention_mask[:1, :p], past_key_values=cache,
-            use_cache=True)
+    with _layer_flags(layers, gradient_checkpointing=False):
+        decoder(input_ids=input_ids[:1, :p], attention_mask=attention_mask[:1, :p], past_key_values=cache,
+                use_cache=True)
     cache.batch_repeat_interleave(b)
-    out = decoder(input_ids=input_ids[:, p:], attention_mask=attention_mask, past_key_values=cache, use_cache=True)
+    _read_only(cache)
+    with _layer_flags(layers, _can_checkpoint_with_cache=True):
+        out = decoder(input_ids=input_ids[:, p:], attention_mask=attention_mask, past_key_values=cache,
+                      use_cache=True)
     return out.last_hidden_state
 
 
@@ -158,12 +212,11 @@ def completion_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor
     input_ids, attention_mask, labels: (B, T); labels are IGNORE_INDEX on the
     prompt and padding. Position t's hidden state predicts labels[:, t + 1].
     ``share_prefix``: run the prefix all rows share once (see
-    :func:`shared_prefix_len`); not with gradient checkpointing, which drops
-    the key/value cache.
+    :func:`shared_prefix_len`); combines with gradient checkpointing.
     """
     decoder, head, softcap = _parts(model)
     p = 0
-    if share_prefix and not getattr(decoder, "gradient_checkpointing", False):
+    if share_prefix and _can_share_under_checkpointing(decoder):
         p = shared_prefix_len(input_ids, attention_mask, labels)
     if p:
         base = model.get_base_model() if hasattr(model, "get_base_model") else model

@@ -72,6 +72,7 @@ class AdapterResult:
     args: TrainingArgs
     resumed_from: int = 0  # the step a resumed run started at (0: a fresh run)
     device: str = "cpu"
+    dtype: str = "float32"  # of the frozen weights (see TrainingArgs.dtype)
     losses: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,6 +98,28 @@ def pick_device(preference: str = "auto") -> str:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return "mps"
     return "cpu"
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True on x86 CPUs with AVX-512 BF16 or AMX, where bfloat16 matrix products are 2-4x faster than float32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").split()
+    except OSError:  # not Linux: no cheap, reliable probe, so stay with float32
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def pick_dtype(preference: str, device: str) -> str:
+    """The torch dtype name for the frozen weights: ``preference`` unless it is ``auto``."""
+    import torch
+
+    if preference != "auto":
+        return preference
+    if device == "cuda":
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
+    if device == "cpu" and cpu_has_fast_bf16():
+        return "bfloat16"
+    return "float32"
 
 
 def _is_cancelled(cancel) -> bool:
@@ -273,20 +296,30 @@ def heldout_loss(model, examples: list[Encoded], pad_id: int, device: str, batch
 
 # -- the model --------------------------------------------------------------
 
+def enable_checkpointing(model) -> None:
+    """Recompute each block's activations in backward (non-reentrant; the newer transformers name first)."""
+    kwargs = {"use_reentrant": False}
+    if hasattr(model, "activation_checkpointing_enable"):
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    else:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+
+
 def build_lora_model(base_dir: Path, args: TrainingArgs, device: str):
     """(PEFT model on ``device``, tokenizer) with fresh LoRA matrices seeded by ``args.seed``."""
     import torch
     from peft import LoraConfig, get_peft_model
 
-    model, tokenizer = load_trainable(base_dir, getattr(torch, args.dtype))
+    # Frozen weights in ``dtype``; PEFT keeps the LoRA matrices float32 (autocast_adapter_dtype).
+    model, tokenizer = load_trainable(base_dir, getattr(torch, pick_dtype(args.dtype, device)))
     model.config.use_cache = False
     if args.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        enable_checkpointing(model)
     config = LoraConfig(r=args.rank, lora_alpha=args.alpha, lora_dropout=args.dropout,
                         target_modules=list(args.target_modules), bias="none", task_type="CAUSAL_LM")
     torch.manual_seed(args.seed)
     try:
-        model = get_peft_model(model, config)
+        model = get_peft_model(model, config, autocast_adapter_dtype=True)
     except ValueError as exc:
         raise DraftwheelError(f"Cannot put LoRA on this model: {exc}",
                               "Check the target modules (e.g. q_proj, v_proj).") from None
@@ -353,7 +386,7 @@ def train(base_dir: Path, dataset: Dataset, args: TrainingArgs, callback: TrainC
     else:
         plan = plan_batches([len(e) for e in dataset.train], args.batch_size, total * args.grad_accum, args.seed)
 
-    cb.on_message(f"Loading trainable weights from {base_dir} ({device})...")
+    cb.on_message(f"Loading trainable weights from {base_dir} ({device}, {pick_dtype(args.dtype, device)})...")
     model, _tokenizer = build_lora_model(base_dir, args, device)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
@@ -451,7 +484,7 @@ def train(base_dir: Path, dataset: Dataset, args: TrainingArgs, callback: TrainC
         tokens_per_s=tokens / train_time if train_time else 0.0, peak_memory_bytes=memory.peak(),
         seconds=train_time, n_train=len(dataset.train), n_heldout=len(dataset.heldout),
         base_dir=base_dir, base_sha256=str(meta.get("sha256", "")), args=args, resumed_from=start_step,
-        device=device, losses=losses,
+        device=device, dtype=pick_dtype(args.dtype, device), losses=losses,
     )
     save_adapter(model, result)
     shutil.rmtree(run_dir / CHECKPOINT, ignore_errors=True)
