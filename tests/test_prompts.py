@@ -25,8 +25,9 @@ def test_completion_prompt_has_end_marker_and_examples_in_order():
     exs = [prompts.Example("a b", "A b."), prompts.Example("c d", "C d.")]
     p = prompts.render_completion(task, "e f", exs)
     assert p.endswith("Text: e f\nRevision:")
-    assert p.index("A b.") < p.index("C d.") < p.index("e f")
-    assert p.count("\n###\n") == 2
+    demo_out = task.demo[1]
+    assert p.index(demo_out) < p.index("A b.") < p.index("C d.") < p.index("e f")  # the demonstration stays first
+    assert p.count("\n###\n") == 3
     prompt, completion = prompts.training_pair(task, "e f", "E f.")
     assert completion == " E f.\n###" and prompt == prompts.render_completion(task, "e f", [])
 

@@ -35,3 +35,33 @@ class NotFoundError(DraftwheelError):
 
 class Cancelled(Exception):
     """Raised inside long work when the user cancelled it."""
+
+
+LOW_SPACE_BYTES = 64 * 2**20  # under this much free space a failed write is taken for a full disk
+
+
+def write_failure(exc: BaseException, where) -> OSError | None:
+    """The OS error behind a failed write into folder ``where``, or None if ``exc`` is not one.
+
+    ``exc`` itself when it is an ``OSError``. Libraries that write in native
+    code report the same failure as text: safetensors raises
+    ``SafetensorError("... No space left on device (os error 28)")``, and
+    ``torch.save`` a ``RuntimeError`` ("file write failed", "unexpected pos
+    ...") with no errno; for those, a nearly full disk under ``where`` says
+    ENOSPC.
+    """
+    import errno
+    import shutil
+
+    if isinstance(exc, OSError):
+        return exc
+    if not isinstance(exc, Exception) or isinstance(exc, DraftwheelError):
+        return None  # an interrupt, or a failure already explained
+    text = str(exc)
+    if "No space left on device" in text or "os error 28" in text:
+        return OSError(errno.ENOSPC, "No space left on device")
+    try:
+        free = shutil.disk_usage(where).free
+    except OSError:
+        return None
+    return OSError(errno.ENOSPC, "No space left on device") if free < LOW_SPACE_BYTES else None

@@ -29,8 +29,7 @@ from draftwheel.config.atomic import atomic_write_text
 from draftwheel.errors import Cancelled, DraftwheelError, NotFoundError
 from draftwheel.train.args import TrainingArgs, help_of
 
-RUN_FILE = "run.json"
-PAIRS_FILE = "pairs.jsonl"
+from draftwheel.train.runs import PAIRS_FILE, RUN_FILE, unfinished
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -91,7 +90,7 @@ def _find_resumable(runs_dir: Path, task: str) -> Path | None:
             info = json.loads(run_json.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if info.get("task") == task and not (folder / "result.json").exists():
+        if info.get("task") == task and unfinished(folder):
             candidates.append((info.get("created", 0), folder))
     return max(candidates)[1] if candidates else None
 
@@ -188,7 +187,7 @@ def _train(ns, paths, settings, lock) -> int:
             what = f"named {ns.name!r}" if ns.name else f"for task {task.name!r}"
             raise NotFoundError(f"No unfinished training run {what} to resume.", "Start one without --resume.")
         info = _read_run(folder)
-        if (folder / "result.json").exists():
+        if not unfinished(folder):
             raise DraftwheelError(f"The run {folder.name!r} already finished.", "Start a new one without --resume.")
         args = TrainingArgs.from_dict(info["args"])
         pairs = load_pairs(folder / PAIRS_FILE)

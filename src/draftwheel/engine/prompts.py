@@ -98,9 +98,14 @@ def resolve_task(name: str | None = None, instruction: str | None = None) -> Tas
 
 
 def _examples_with_demo(task: Task, examples: list[Example]) -> list[Example]:
-    if examples or not task.demo:
-        return list(examples)
-    return [Example(*task.demo)]
+    """The task's demonstration first, then the retrieved examples (most similar last).
+
+    The demonstration stays when examples are added: on JFLEG (dev split,
+    docs/evaluation.md) a base model given retrieved examples without it
+    copied its input more often.
+    """
+    demo = [Example(*task.demo)] if task.demo else []
+    return demo + list(examples)
 
 
 def render_completion(task: Task, text: str, examples: list[Example] = ()) -> str:

@@ -25,7 +25,7 @@ from typing import Callable
 
 from draftwheel.config.atomic import atomic_write_text, pid_alive
 from draftwheel.config.paths import AppPaths, private_dir
-from draftwheel.errors import DraftwheelError
+from draftwheel.errors import DraftwheelError, write_failure
 from draftwheel.models.catalogue import ModelEntry
 
 log = logging.getLogger(__name__)
@@ -139,12 +139,12 @@ def trainable_weights(paths: AppPaths, model_entry: ModelEntry, progress: Progre
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
                 raise
-    except OSError as exc:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise _disk_error(exc, root) from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        failure = write_failure(exc, root)
+        if failure is None:
+            raise
+        raise _disk_error(failure, root) from None
     if progress:
         progress(f"Trainable weights ready in {target}.")
     return target

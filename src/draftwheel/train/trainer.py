@@ -33,18 +33,19 @@ from pathlib import Path
 from typing import Any, Callable
 
 from draftwheel.config.atomic import atomic_write_text
-from draftwheel.errors import Cancelled, DraftwheelError
+from draftwheel.errors import Cancelled, DraftwheelError, write_failure
 from draftwheel.train.args import TrainingArgs
 from draftwheel.train.dataset import Dataset, Encoded, collate, plan_batches
 from draftwheel.train.loss import completion_loss
 from draftwheel.train.progress import PeakMemory, TrainCallback, TrainProgress
 from draftwheel.models.weights import load_trainable, read_meta
+from draftwheel.train.runs import RESULT_FILE
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT = "checkpoint"
 ADAPTER = "adapter"
-RESULT = "result.json"
+RESULT = RESULT_FILE
 STATE_JSON = "state.json"
 TRAINER_STATE = "trainer_state.pt"
 LORA_WEIGHTS = "adapter_model.safetensors"
@@ -261,9 +262,12 @@ def write_checkpoint(run_dir: Path, model, optimizer, scheduler, state: dict) ->
         (tmp / STATE_JSON).write_text(json.dumps({"version": CHECKPOINT_VERSION, **state}), encoding="utf-8")
         _fsync_tree(tmp)
         _replace_dir(tmp, final)
-    except OSError as exc:
+    except Exception as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise _disk_error(exc, f"checkpoint of step {state.get('step')}", run_dir) from None
+        failure = write_failure(exc, run_dir)
+        if failure is None:
+            raise
+        raise _disk_error(failure, f"checkpoint of step {state.get('step')}", run_dir) from None
     return final
 
 
@@ -505,9 +509,12 @@ def save_adapter(model, result: AdapterResult) -> Path:
         _fsync_tree(tmp)
         _replace_dir(tmp, result.adapter_dir)
         atomic_write_text(run_dir / RESULT, json.dumps(result.to_dict(), indent=2) + "\n")
-    except OSError as exc:
+    except Exception as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise _disk_error(exc, "adapter", run_dir) from None
+        failure = write_failure(exc, run_dir)
+        if failure is None:
+            raise
+        raise _disk_error(failure, "adapter", run_dir) from None
     return result.adapter_dir
 
 

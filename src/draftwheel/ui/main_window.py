@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Loading the model in the background…")
         self.refresh_adapters()
         self.services.store.refresh_progress(self.last_task.name, self.services.settings.train_threshold)
+        if services.settings.auto_train:
+            self.services.training.resume_interrupted()  # a run the last session's crash cut short
         if services.settings_error:
             QTimer.singleShot(0, lambda: self.show_error("Settings could not be read",
                                                          services.settings_error or ""))
@@ -254,6 +256,7 @@ class MainWindow(QMainWindow):
         store.log_failed.connect(self._on_log_failed)
         store.progress.connect(self._on_progress)
         training.promoted.connect(self._on_promoted)
+        training.resumed.connect(self._on_training_resumed)
         self.review.accept_all_requested.connect(self.accept_all)
         self.review.apply_requested.connect(self.apply)
         self.review.reject_requested.connect(self.reject)
@@ -517,6 +520,11 @@ class MainWindow(QMainWindow):
             self._autotrain_started.add(p.task)
             self.services.training.start_training(p.task)
             self.statusBar().showMessage(f"Training a personal adapter for “{label}” in the background…", 8000)
+
+    def _on_training_resumed(self, found: dict) -> None:
+        self._autotrain_started.add(found["task"])
+        self.statusBar().showMessage(
+            f"Resuming the training “{found['name']}” that was interrupted; it continues in the background.", 8000)
 
     def train_now(self) -> None:
         self.services.training.start_training(self.last_task.name)

@@ -80,6 +80,28 @@ class TrainingOps:
                                   "Install Draftwheel with its 'train' extra.")
         return bg.start_background(self.paths, task)
 
+    def resume_interrupted(self) -> dict[str, str] | None:
+        """Restart, from its checkpoint, the newest run a crash left unfinished; its task and name, or None.
+
+        Unfinished: the store still says ``running`` (a cancelled or failed
+        run says so), no process holds the training lock, and the run's
+        folder has no result. A run killed before its first checkpoint
+        starts over on its saved data.
+        """
+        bg = _background()
+        if bg is None or bg.running(self.paths):
+            return None
+        from draftwheel.train.runs import unfinished
+
+        for run in self.store.runs():
+            name = run.get("adapter_name")
+            if run.get("status") != "running" or not name:
+                continue
+            if unfinished(self.paths.runs_dir / name):
+                bg.start_background(self.paths, run["task"], name=name, resume=True)
+                return {"task": run["task"], "name": name}
+        return None
+
     def cancel(self) -> bool:
         bg = _background()
         return True if bg is None else bg.cancel_background(self.paths, timeout_s=30.0)
@@ -91,6 +113,7 @@ class TrainingOps:
 class TrainingWorker(ThreadWorker):
     snapshot_ready = Signal(object)  # dict from TrainingOps.snapshot
     promoted = Signal(str)  # adapter name
+    resumed = Signal(object)  # {"task", "name"} of a run restarted after a crash
     failed = Signal(str)
 
     def __init__(self, paths: AppPaths, parent=None):
@@ -126,6 +149,14 @@ class TrainingWorker(ThreadWorker):
 
     def start_training(self, task: str) -> None:
         self.submit(self.ops.start, task, on_done=lambda _r: self.refresh(), on_error=self.failed.emit)
+
+    def resume_interrupted(self) -> None:
+        def done(found) -> None:
+            if found:
+                self.resumed.emit(found)
+            self.refresh()
+
+        self.submit(self.ops.resume_interrupted, on_done=done, on_error=self.failed.emit)
 
     def cancel(self) -> None:
         self.submit(self.ops.cancel, on_done=lambda _r: self.refresh(), on_error=self.failed.emit)
