@@ -51,7 +51,7 @@ def test_bench_rejects_unknown_names_and_bad_paths(tmp_path, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("side", ["plain", "ours_gc"])
+@pytest.mark.parametrize("side", ["plain", "ours"])
 def test_train_bench_side_runs_real_steps(trainable_dir, side):
     """One side of `draftwheel bench train`, in this process, on the bundled model: a warm-up and
     one timed step of real training, with figures the report can use."""
@@ -66,6 +66,15 @@ def test_train_bench_side_runs_real_steps(trainable_dir, side):
     assert got["peak_rss_bytes"] >= got["rss_after_load_bytes"] > 0
     assert math.isfinite(got["first_loss"]) and math.isfinite(got["last_loss"])
     assert got["dtype"] == pick_dtype(SIDE_CONFIG[side][0], "cpu")
+
+
+def test_the_benchmarks_ours_side_is_the_trainers_defaults():
+    from draftwheel.bench.train import SIDE_CONFIG
+    from draftwheel.train.args import TrainingArgs
+
+    defaults = TrainingArgs()
+    assert SIDE_CONFIG["ours"] == (defaults.dtype, True, defaults.gradient_checkpointing)
+    assert defaults.share_prefix
 
 
 def test_pick_dtype_follows_the_preference_and_the_cpu():

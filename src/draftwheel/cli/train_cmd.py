@@ -47,9 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-seq-len", type=int, help=help_of("max_seq_len") + " (default 256)")
     p.add_argument("--batch-size", type=int, help=help_of("batch_size") + " (default 4)")
     p.add_argument("--grad-accum", type=int, help=help_of("grad_accum"))
-    p.add_argument("--gradient-checkpointing", action="store_true", default=None,
-                   help=help_of("gradient_checkpointing"))
-    p.add_argument("--dtype", choices=("auto", "float32", "bfloat16"), help=help_of("dtype"))
+    p.add_argument("--gradient-checkpointing", action=argparse.BooleanOptionalAction, default=None,
+                   help=help_of("gradient_checkpointing") + " (default on)")
+    p.add_argument("--dtype", choices=("auto", "float32", "bfloat16"), help=help_of("dtype") + " (default auto)")
     p.add_argument("--seed", type=int, help=help_of("seed"))
     p.add_argument("--checkpoint-every", type=int, help=help_of("checkpoint_every") + " (default 50)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help=help_of("device"))
