@@ -62,7 +62,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="scratch data folders for training (large: trainable weights)")
     p.add_argument("--stages", default="zero,few,lora", help="comma-separated: zero, few, lora")
     p.add_argument("--limit", type=int, default=100, help="test sentences scored (0 = all 747)")
-    p.add_argument("--k", type=int, default=4, help="few-shot examples per prompt")
+    p.add_argument("--k", type=int, default=4, help="few-shot examples per prompt (after the task's demonstration)")
     p.add_argument("--sizes", default="50,100,200,400,754", help="training pairs per LoRA point (max 754)")
     p.add_argument("--steps", type=int, default=0, help="training steps per adapter (0 = trainer default epochs)")
     p.add_argument("--train-args", default="", help="extra arguments for `draftwheel train`, e.g. '--rank 16'")
@@ -156,9 +156,12 @@ def run_lora(args: argparse.Namespace, n: int) -> None:
     # One scratch data folder for every size: the trainable-weights cache is converted once.
     home = args.work_dir / "home"
     home.mkdir(parents=True, exist_ok=True)
-    stale = home / "adapters" / name
-    if stale.exists():
-        shutil.rmtree(stale)
+    # A stale adapter and run of the same name (an earlier sweep) go first: registry, store row, run folder.
+    if (home / "adapters" / name).exists():
+        subprocess.run([sys.executable, "-m", "draftwheel", "--home", str(home), "adapters", "delete", name],
+                       check=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        shutil.rmtree(home / "adapters" / name, ignore_errors=True)
+    shutil.rmtree(home / "runs" / name, ignore_errors=True)
     # The first N dev pairs (src -> ref0) stand for N accepted edits.
     src = (args.data / "dev.src").read_text(encoding="utf-8").split("\n")[:n]
     ref = (args.data / "dev.ref0").read_text(encoding="utf-8").split("\n")[:n]

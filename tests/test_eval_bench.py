@@ -84,3 +84,37 @@ def test_pick_dtype_follows_the_preference_and_the_cpu():
     assert pick_dtype("bfloat16", "cpu") == "bfloat16"
     assert pick_dtype("auto", "cpu") == ("bfloat16" if cpu_has_fast_bf16() else "float32")
     assert pick_dtype("auto", "mps") == "float32"
+
+
+@pytest.mark.slow
+def test_jfleg_experiment_quick_version_end_to_end(home, bundled_gguf, trainable_dir, tmp_path):
+    """The documented JFLEG recipe, CI-sized: zero, few and one LoRA point through the real
+    commands (eval, train), then the table and the plot."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import JFLEG, REPO
+
+    work, out = tmp_path / "work", tmp_path / "results"
+    scratch = work / "home"  # the recipe's training data folder: give it the model and its weights
+    (scratch / "models").mkdir(parents=True)
+    os.link(bundled_gguf, scratch / "models" / bundled_gguf.name)
+    shutil.copytree(trainable_dir, scratch / "weights" / trainable_dir.name, copy_function=os.link)
+    cmd = [sys.executable, str(REPO / "benchmarks" / "jfleg_flywheel.py"), "--data", str(JFLEG),
+           "--limit", "3", "--k", "2", "--sizes", "12", "--steps", "2", "--threads", "2",
+           "--train-args=--batch-size 2 --max-seq-len 96",
+           "--out-dir", str(out), "--work-dir", str(work), "--plot", str(out / "curve.png")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "DRAFTWHEEL_HOME": str(home)})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    stages = {(r["stage"], r["n_train"]) for r in summary["rows"]}
+    assert stages == {("zero", None), ("few", None), ("lora", 12)}
+    for r in summary["rows"]:
+        assert r["n_test"] == 3 and 0 <= r["gleu"] <= 100 and 0 <= r["chrf"] <= 100
+    table = (out / "table.md").read_text()
+    assert "| zero-shot |" in table and "few-shot, k=2" in table and "LoRA (2 steps)" in table
+    assert (out / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    train = json.loads((out / "lora-12.train.json").read_text())
+    assert train["steps"] == 2 and train["n_pairs"] == 12

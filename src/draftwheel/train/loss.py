@@ -196,12 +196,12 @@ def _hidden_with_shared_prefix(decoder, config, input_ids, attention_mask, p: in
     cache = DynamicCache(config=config)
     with _layer_flags(layers, gradient_checkpointing=False):
         decoder(input_ids=input_ids[:1, :p], attention_mask=attention_mask[:1, :p], past_key_values=cache,
-                use_cache=True)
+                use_cache=False)  # the cache is passed in: use_cache only asks for a new one (and warns)
     cache.batch_repeat_interleave(b)
     _read_only(cache)
     with _layer_flags(layers, _can_checkpoint_with_cache=True):
         out = decoder(input_ids=input_ids[:, p:], attention_mask=attention_mask, past_key_values=cache,
-                      use_cache=True)
+                      use_cache=False)
     return out.last_hidden_state
 
 
