@@ -28,8 +28,8 @@ from draftwheel.cli.common import profile
 from draftwheel.config.atomic import atomic_write_text
 from draftwheel.errors import Cancelled, DraftwheelError, NotFoundError
 from draftwheel.train.args import TrainingArgs, help_of
-
 from draftwheel.train.runs import PAIRS_FILE, RUN_FILE, unfinished
+
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 

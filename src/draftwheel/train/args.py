@@ -41,7 +41,7 @@ class TrainingArgs:
     grad_accum: int = _f(1, "micro-batches per optimizer step")
     target_modules: list[str] = _f(list(DEFAULT_TARGETS), "module names that get LoRA matrices")
     gradient_checkpointing: bool = _f(True, "recompute block activations in backward: about 0.6x the peak memory "
-                                            "at 75-100 %% of the speed (docs/performance.md)")
+                                            "at 75-100 percent of the speed (docs/performance.md)")
     dtype: str = _f("auto", "frozen weights and activations: float32, bfloat16 (half the memory; 2-4x faster "
                             "matrix products on CPUs with AVX-512 BF16 or AMX), or auto (bfloat16 where it is "
                             "fast, else float32); the LoRA matrices and the loss stay float32")

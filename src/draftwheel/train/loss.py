@@ -150,7 +150,8 @@ def _can_share_under_checkpointing(decoder) -> bool:
 @contextlib.contextmanager
 def _layer_flags(layers, **flags):
     """Set attributes on every decoder block for the duration of one forward call."""
-    saved = [{k: getattr(layer, k, None) for k in flags} for layer in layers]
+    # Instance attributes only: the class values (e.g. _can_checkpoint_with_cache = False) show again after.
+    saved = [{k: layer.__dict__[k] for k in flags if k in layer.__dict__} for layer in layers]
     for layer in layers:
         for k, v in flags.items():
             setattr(layer, k, v)
@@ -158,8 +159,11 @@ def _layer_flags(layers, **flags):
         yield
     finally:
         for layer, old in zip(layers, saved):
-            for k, v in old.items():
-                setattr(layer, k, v)
+            for k in flags:
+                if k in old:
+                    setattr(layer, k, old[k])
+                else:
+                    delattr(layer, k)
 
 
 def _read_only(cache) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import functools
 import json
 import logging
 import math
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT = "checkpoint"
 ADAPTER = "adapter"
-RESULT = RESULT_FILE
 STATE_JSON = "state.json"
 TRAINER_STATE = "trainer_state.pt"
 LORA_WEIGHTS = "adapter_model.safetensors"
@@ -101,6 +101,7 @@ def pick_device(preference: str = "auto") -> str:
     return "cpu"
 
 
+@functools.lru_cache(maxsize=1)
 def cpu_has_fast_bf16() -> bool:
     """True on x86 CPUs with AVX-512 BF16 or AMX, where bfloat16 matrix products are 2-4x faster than float32."""
     try:
@@ -390,7 +391,8 @@ def train(base_dir: Path, dataset: Dataset, args: TrainingArgs, callback: TrainC
     else:
         plan = plan_batches([len(e) for e in dataset.train], args.batch_size, total * args.grad_accum, args.seed)
 
-    cb.on_message(f"Loading trainable weights from {base_dir} ({device}, {pick_dtype(args.dtype, device)})...")
+    dtype = pick_dtype(args.dtype, device)
+    cb.on_message(f"Loading trainable weights from {base_dir} ({device}, {dtype})...")
     model, _tokenizer = build_lora_model(base_dir, args, device)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
@@ -488,7 +490,7 @@ def train(base_dir: Path, dataset: Dataset, args: TrainingArgs, callback: TrainC
         tokens_per_s=tokens / train_time if train_time else 0.0, peak_memory_bytes=memory.peak(),
         seconds=train_time, n_train=len(dataset.train), n_heldout=len(dataset.heldout),
         base_dir=base_dir, base_sha256=str(meta.get("sha256", "")), args=args, resumed_from=start_step,
-        device=device, dtype=pick_dtype(args.dtype, device), losses=losses,
+        device=device, dtype=dtype, losses=losses,
     )
     save_adapter(model, result)
     shutil.rmtree(run_dir / CHECKPOINT, ignore_errors=True)
@@ -508,7 +510,7 @@ def save_adapter(model, result: AdapterResult) -> Path:
         (tmp / "training.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         _fsync_tree(tmp)
         _replace_dir(tmp, result.adapter_dir)
-        atomic_write_text(run_dir / RESULT, json.dumps(result.to_dict(), indent=2) + "\n")
+        atomic_write_text(run_dir / RESULT_FILE, json.dumps(result.to_dict(), indent=2) + "\n")
     except Exception as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         failure = write_failure(exc, run_dir)
@@ -520,6 +522,6 @@ def save_adapter(model, result: AdapterResult) -> Path:
 
 def read_result(run_dir: Path) -> dict | None:
     try:
-        return json.loads((Path(run_dir) / RESULT).read_text(encoding="utf-8"))
+        return json.loads((Path(run_dir) / RESULT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
