@@ -8,6 +8,7 @@ data-folder lock and the one-training-at-a-time lock.
 from __future__ import annotations
 
 import os
+import time
 
 
 def try_lock(fd: int) -> bool:
@@ -27,6 +28,20 @@ def try_lock(fd: int) -> bool:
         return True
     except BlockingIOError:
         return False
+
+
+def lock_wait(fd: int, timeout_s: float, poll_s: float = 0.005) -> bool:
+    """Take the lock on ``fd``, waiting up to ``timeout_s`` seconds; False if it stayed taken.
+
+    Polls rather than blocking so a stuck holder costs a clear error, not a hang.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if try_lock(fd):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll_s)
 
 
 def unlock(fd: int) -> None:

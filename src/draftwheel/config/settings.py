@@ -1,7 +1,13 @@
 """Typed settings, stored as ``settings.json`` in the data folder.
 
-Unknown keys are kept out (with a warning) and a value of the wrong type is a
-clear error naming the key, so a hand-edited file never crashes the app.
+Unknown keys are kept out (with a warning). A damaged file (not JSON, or a
+value of the wrong kind) is renamed ``settings.json.damaged-<UTC time>``, the
+readable keys stay in force, the rest fall back to their defaults, and the user
+is told once; no reader fails on it afterwards.
+
+Every change goes through :func:`update_settings`: under a lock shared by all
+processes it re-reads the file and changes only the keys given, so the app, the
+CLI and the adapter registry never undo each other's settings.
 """
 
 from __future__ import annotations
@@ -10,11 +16,15 @@ import dataclasses
 import json
 import logging
 import math
+import os
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from draftwheel.config.atomic import atomic_write_text
+from draftwheel.config.oslock import lock_wait, unlock
 from draftwheel.config.paths import AppPaths, app_paths
 from draftwheel.errors import DraftwheelError
 
@@ -90,23 +100,151 @@ def _validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
     return out
 
 
+DAMAGED_SUFFIX = ".damaged-"
+LOCK_WAIT_S = 10.0  # a writer holds the lock for one read + one atomic write (milliseconds)
+
+_notices: list[str] = []
+_notices_guard = threading.Lock()
+
+
+def take_settings_notices() -> list[str]:
+    """Messages about damaged settings files set aside by this process since the last call.
+
+    Each damaged file is set aside once (it is renamed), so each message is
+    handed out once: the app shows it, the CLI prints it.
+    """
+    with _notices_guard:
+        out = list(_notices)
+        _notices.clear()
+    return out
+
+
+def _parse(text_bytes: bytes, source: str) -> tuple[dict[str, Any], str | None]:
+    """(valid keys, None) or (the keys that could be kept, why the file is damaged)."""
+    try:
+        raw = json.loads(text_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return {}, f"it is not valid JSON ({exc})"
+    if not isinstance(raw, dict):
+        return {}, "it does not hold a JSON object"
+    kept: dict[str, Any] = {}
+    bad: list[str] = []
+    for key, value in raw.items():
+        try:
+            kept.update(_validate({key: value}, source=source))
+        except DraftwheelError:
+            bad.append(key)
+    if bad:
+        return kept, "these settings have values of the wrong kind: " + ", ".join(sorted(bad))
+    return kept, None
+
+
+def _read_locked(file: Path) -> dict[str, Any]:
+    """The valid keys of ``file``; a damaged file is set aside. Call with the settings lock held."""
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        return {}
+    kept, damage = _parse(data, str(file))
+    if damage is None:
+        return kept
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    aside = file.with_name(f"{file.name}{DAMAGED_SUFFIX}{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = file.with_name(f"{file.name}{DAMAGED_SUFFIX}{stamp}-{n}")
+    os.replace(file, aside)
+    if kept:
+        # The keys that were readable stay in force (a paused log must not resume because
+        # another line was mistyped); the damaged lines are only in the copy set aside.
+        atomic_write_text(file, json.dumps(Settings(**kept).to_dict(), indent=2) + "\n")
+    message = (
+        f"The settings file {file} was damaged ({damage}). It was kept as {aside.name} and "
+        + ("the other settings were kept; the damaged ones are back to their defaults."
+           if kept else "Draftwheel started from the default settings.")
+        + " Check the privacy settings (logging pause, redaction)."
+    )
+    log.warning("%s", message)
+    with _notices_guard:
+        _notices.append(message)
+    return kept
+
+
+class _SettingsLock:
+    """Exclusive inter-process lock on ``<data folder>/settings.lock`` (settings.json itself is
+    replaced by rename on every write, so it cannot carry the lock)."""
+
+    def __init__(self, paths: AppPaths):
+        self.path = paths.home / "settings.lock"
+        self.fd: int | None = None
+
+    def __enter__(self) -> "_SettingsLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if not lock_wait(self.fd, LOCK_WAIT_S):
+            os.close(self.fd)
+            self.fd = None
+            raise DraftwheelError(
+                f"The settings are being changed by another Draftwheel process ({self.path} "
+                f"stayed locked for {LOCK_WAIT_S:.0f} s).",
+                "Try again in a moment.",
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            try:
+                unlock(self.fd)
+            finally:
+                os.close(self.fd)
+                self.fd = None
+
+
 def load_settings(paths: AppPaths | None = None) -> Settings:
+    """The current settings. A damaged file is set aside (see :func:`take_settings_notices`)
+    and never makes a reader fail: the app, the CLI and every log read the same result."""
     paths = paths or app_paths()
     file: Path = paths.settings_file
-    if not file.exists():
-        return Settings()
     try:
-        raw = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DraftwheelError(
-            f"{file}: the settings file is not valid JSON ({exc}).",
-            "Fix it, or delete it to go back to the defaults.",
-        ) from None
-    if not isinstance(raw, dict):
-        raise DraftwheelError(f"{file}: the settings file must hold a JSON object.")
-    return Settings(**_validate(raw, source=str(file)))
+        data = file.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    kept, damage = _parse(data, str(file))
+    if damage is None:
+        return Settings(**kept)
+    # Only under the lock: a writer may have replaced the file since it was read,
+    # and its good file must not be the one set aside.
+    with _SettingsLock(paths):
+        return Settings(**_read_locked(file))
+
+
+def update_settings(paths: AppPaths | None = None, *, only_if: dict[str, Any] | None = None,
+                    **changes: Any) -> Settings:
+    """Change only ``changes`` in the current settings file and return the result.
+
+    Under the inter-process settings lock: the file is re-read, the changed keys
+    (validated first, so a bad value changes nothing) are applied and the file
+    is written atomically. Two processes changing different keys therefore both
+    keep their change, and no writer puts back a value it read earlier.
+    ``only_if`` ({key: value}) makes the change conditional on the current file
+    (e.g. follow an adapter rename only if that adapter is the one in use).
+    """
+    paths = paths or app_paths()
+    clean = _validate(changes, source="settings")
+    with _SettingsLock(paths):
+        current = Settings(**_read_locked(paths.settings_file))
+        if only_if and any(getattr(current, k) != v for k, v in only_if.items()):
+            return current
+        settings = dataclasses.replace(current, **clean)
+        if settings != current or not paths.settings_file.exists():
+            atomic_write_text(paths.settings_file, json.dumps(settings.to_dict(), indent=2) + "\n")
+    return settings
 
 
 def save_settings(settings: Settings, paths: AppPaths | None = None) -> None:
+    """Write every key of ``settings``. Only for a fresh data folder or tests: a running
+    program changes settings with :func:`update_settings`, which keeps other writers' keys."""
     paths = paths or app_paths()
-    atomic_write_text(paths.settings_file, json.dumps(settings.to_dict(), indent=2) + "\n")
+    with _SettingsLock(paths):
+        atomic_write_text(paths.settings_file, json.dumps(settings.to_dict(), indent=2) + "\n")
