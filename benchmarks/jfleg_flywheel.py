@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "jfleg"
+DEFAULT_DATA = REPO / "benchmarks" / "data" / "jfleg"  # the repository's copy (CC BY-NC-SA 4.0)
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "jfleg"
 N_DEV = 754
 

@@ -11,8 +11,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-JFLEG = SHARED / "data" / "jfleg"
+JFLEG = REPO / "benchmarks" / "data" / "jfleg"  # the repository's copy (CC BY-NC-SA 4.0, see its README.md)
 DATA = Path(__file__).resolve().parent / "data"
 
 

@@ -19,7 +19,6 @@ def _count(paths, **kw):
         return count_edits(s, **kw)
 
 
-@pytest.mark.skipif(not (JFLEG / "dev.src").exists(), reason="JFLEG data not present")
 def test_jfleg_dev_imports_as_754_accepted_grammar_edits(paths, capsys):
     assert main(["import-pairs", "--src", str(JFLEG / "dev.src"), "--ref", str(JFLEG / "dev.ref0")]) == 0
     assert "imported 754 examples (754 of task grammar)" in capsys.readouterr().out
