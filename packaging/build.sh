@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+RES=src/draftwheel/resources  # packaged with draftwheel (config.paths.resources_dir)
 PY=${PYTHON:-}
 if [ -z "$PY" ]; then
     if [ -x .venv/bin/python ]; then PY=.venv/bin/python; else PY=python3; fi
@@ -19,7 +20,7 @@ fi
 
 "$PY" -c "import draftwheel" 2>/dev/null || { echo "build.sh: install the project first: $PY -m pip install -e ." >&2; exit 2; }
 "$PY" -c "import PyInstaller" 2>/dev/null || "$PY" -m pip install pyinstaller
-[ -f resources/icons/draftwheel-256.png ] || "$PY" packaging/make_icons.py
+[ -f "$RES"/icons/draftwheel-256.png ] || "$PY" packaging/make_icons.py
 
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath "$ROOT/dist" --workpath "$ROOT/build/pyinstaller" packaging/draftwheel.spec
@@ -27,10 +28,10 @@ fi
 APP=dist/draftwheel
 if [ "$(uname)" = "Linux" ]; then
     SHARE=$APP/share
-    install -Dm644 resources/linux/org.draftwheel.Draftwheel.desktop "$SHARE/applications/org.draftwheel.Draftwheel.desktop"
-    install -Dm644 resources/linux/org.draftwheel.Draftwheel.metainfo.xml "$SHARE/metainfo/org.draftwheel.Draftwheel.metainfo.xml"
-    install -Dm644 resources/icons/draftwheel.svg "$SHARE/icons/hicolor/scalable/apps/draftwheel.svg"
-    for dir in resources/icons/hicolor/*/; do
+    install -Dm644 "$RES"/linux/org.draftwheel.Draftwheel.desktop "$SHARE/applications/org.draftwheel.Draftwheel.desktop"
+    install -Dm644 "$RES"/linux/org.draftwheel.Draftwheel.metainfo.xml "$SHARE/metainfo/org.draftwheel.Draftwheel.metainfo.xml"
+    install -Dm644 "$RES"/icons/draftwheel.svg "$SHARE/icons/hicolor/scalable/apps/draftwheel.svg"
+    for dir in "$RES"/icons/hicolor/*/; do
         size=$(basename "$dir")
         install -Dm644 "$dir/apps/draftwheel.png" "$SHARE/icons/hicolor/$size/apps/draftwheel.png"
     done

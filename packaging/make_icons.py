@@ -1,8 +1,8 @@
-"""Render resources/icons/draftwheel.svg to the PNG sizes desktops ask for, plus .ico.
+"""Render src/draftwheel/resources/icons/draftwheel.svg to the PNG sizes desktops ask for, plus .ico.
 
 Usage: python packaging/make_icons.py  (needs PySide6; Pillow for the .ico)
 
-Writes resources/icons/hicolor/<n>x<n>/apps/draftwheel.png (the freedesktop
+Writes src/draftwheel/resources/icons/hicolor/<n>x<n>/apps/draftwheel.png (the freedesktop
 icon-theme layout, ready to copy under /usr/share/icons), draftwheel-<n>.png
 beside the SVG, and draftwheel.ico for Windows builds. macOS .icns is made on
 a Mac from the PNGs (see packaging/macos.md).
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
-ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
+ICONS = Path(__file__).resolve().parents[1] / "src" / "draftwheel" / "resources" / "icons"
 
 
 def main() -> int:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-LINUX = REPO / "resources" / "linux"
-ICONS = REPO / "resources" / "icons"
+LINUX = REPO / "src" / "draftwheel" / "resources" / "linux"
+ICONS = REPO / "src" / "draftwheel" / "resources" / "icons"
 APP_ID = "org.draftwheel.Draftwheel"
 DESKTOP = LINUX / f"{APP_ID}.desktop"
 METAINFO = LINUX / f"{APP_ID}.metainfo.xml"

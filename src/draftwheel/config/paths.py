@@ -84,9 +84,7 @@ def app_paths(home: Path | None = None) -> AppPaths:
 
 
 def resources_dir() -> Path:
-    """The ``resources/`` folder: in a source checkout it sits beside ``src/``."""
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[3] / "resources", here.parents[1] / "resources"):
-        if candidate.is_dir():
-            return candidate
-    return here.parents[3] / "resources"
+    """``draftwheel/resources/`` inside the package: icons, desktop entry, AppStream metadata and
+    prompt presets. The same path in a checkout, an installed wheel and the PyInstaller bundle
+    (its spec copies the folder to ``draftwheel/resources``), so nothing looks outside the package."""
+    return Path(__file__).resolve().parents[1] / "resources"
