@@ -8,12 +8,25 @@ import sys
 from draftwheel.errors import DraftwheelError
 
 
-def launch_app(args: argparse.Namespace) -> int:
+def launch_app(args: argparse.Namespace | None = None) -> int:
+    """Check that Qt can open a window here, then run the app. Any failure to start is one
+    line on stderr and a non-zero exit code, never Qt's abort or a traceback."""
+    from draftwheel.cli.qt_platform import PlatformError, check
+
+    try:
+        check()
+    except PlatformError as exc:
+        print(f"draftwheel: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     try:
         from draftwheel.ui.app import run_app
 
         return run_app()
     except DraftwheelError as exc:  # e.g. PySide6 missing: say so in one line
-        print(f"draftwheel: error: {exc}", file=sys.stderr)
-        print("draftwheel: the command-line tools still work; see 'draftwheel --help'.", file=sys.stderr)
+        print(f"draftwheel: error: {exc} The command-line tools still work (draftwheel --help).", file=sys.stderr)
         return exc.exit_code
+
+
+def gui_main() -> None:
+    """Entry point of the ``draftwheel-gui`` script: the same checks as ``draftwheel``."""
+    raise SystemExit(launch_app())
