@@ -37,7 +37,13 @@ import sys
 import time
 from pathlib import Path
 
-JFLEG = Path(__file__).resolve().parents[4] / "shared" / "data" / "jfleg"
+from draftwheel.errors import InputError
+
+# The repository's copy of JFLEG, relative to a checkout's root (evaluation data: never in a wheel).
+CHECKOUT_DATA = Path("benchmarks") / "data" / "jfleg"
+DATA_FILES = ("dev.src", "dev.ref0")
+DATA_HINT = ("Pass --data DIR, a folder holding JFLEG's dev.src and dev.ref0 "
+             "(a Draftwheel checkout has one in benchmarks/data/jfleg).")
 # side -> (dtype of the frozen weights, our loss path?, gradient checkpointing?)
 SIDE_CONFIG = {
     "plain": ("float32", False, False),
@@ -49,29 +55,49 @@ SIDE_CONFIG = {
 SIDES = tuple(SIDE_CONFIG)
 
 
-def _jfleg_dir() -> Path:
-    import os
-
-    env = os.environ.get("DRAFTWHEEL_JFLEG")
-    for cand in ([Path(env)] if env else []) + [JFLEG, Path("/work/shared/data/jfleg")]:
-        if (cand / "dev.src").is_file():
-            return cand
-    from draftwheel.errors import DraftwheelError
-
-    raise DraftwheelError("JFLEG data not found.", "Set DRAFTWHEEL_JFLEG to the folder holding dev.src and dev.ref0.")
+def checkout_data() -> Path | None:
+    """The checkout's JFLEG copy: beside this source tree (editable install) or under the working folder."""
+    source_root = Path(__file__).resolve().parents[3]  # <root>/src/draftwheel/bench/train.py
+    for root in (source_root, Path.cwd()):
+        if all((root / CHECKOUT_DATA / name).is_file() for name in DATA_FILES):
+            return root / CHECKOUT_DATA
+    return None
 
 
-def _examples(tokenizer, n: int, max_seq_len: int, seed: int):
+def check_data(data: str | Path | None) -> Path:
+    """The folder of JFLEG files to train on: ``--data DIR`` if given, else the checkout's copy.
+
+    Raises InputError (one line: what is missing, what to pass) when there is none.
+    """
+    if data is None:
+        found = checkout_data()
+        if found is None:
+            raise InputError("The train benchmark needs JFLEG evaluation data, which a plain install does not "
+                             "include.", DATA_HINT)
+        return found
+    folder = Path(data).expanduser()
+    if not folder.is_dir():
+        raise InputError(f"--data {data}: no such folder.", DATA_HINT)
+    missing = [name for name in DATA_FILES if not (folder / name).is_file()]
+    if missing:
+        raise InputError(f"--data {data}: {' and '.join(missing)} not found there.", DATA_HINT)
+    return folder.resolve()
+
+
+def _examples(tokenizer, n: int, max_seq_len: int, seed: int, data: Path):
     from draftwheel.train.dataset import build_dataset, jfleg_pairs
 
-    ds = build_dataset(jfleg_pairs(_jfleg_dir()), tokenizer, max_seq_len, heldout_fraction=0.01)
+    ds = build_dataset(jfleg_pairs(data), tokenizer, max_seq_len, heldout_fraction=0.01)
     pool = list(ds.train)
     random.Random(seed).shuffle(pool)
     return pool[:n], ds.pad_id
 
 
-def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: int, seed: int = 0) -> dict:
-    """One side, in this process: warm-up step + ``steps`` timed steps. Returns figures."""
+def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: int, seed: int = 0,
+           data: str | Path | None = None) -> dict:
+    """One side, in this process: warm-up step + ``steps`` timed steps on ``data`` (see
+    :func:`check_data`). Returns figures."""
+    folder = check_data(data)
     import torch
 
     from draftwheel.train.args import TrainingArgs
@@ -84,7 +110,7 @@ def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: i
     args = TrainingArgs(steps=steps, batch_size=batch_size, max_seq_len=max_seq_len, dtype=dtype,
                         gradient_checkpointing=checkpointing, seed=seed)
     model, tokenizer = build_lora_model(Path(base_dir), args, "cpu")
-    examples, pad_id = _examples(tokenizer, (steps + 1) * batch_size, max_seq_len, seed)
+    examples, pad_id = _examples(tokenizer, (steps + 1) * batch_size, max_seq_len, seed, folder)
     if not ours:
         batches = [examples[i:i + batch_size] for i in range(0, len(examples), batch_size)]
     else:  # the same examples, sorted by length into batches, batch order shuffled
@@ -123,16 +149,18 @@ def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: i
     }
 
 
-def _run_side(side: str, base_dir: Path, steps: int, batch_size: int, max_seq_len: int) -> dict:
+def _run_side(side: str, base_dir: Path, steps: int, batch_size: int, max_seq_len: int, data: Path) -> dict:
     cmd = [sys.executable, "-m", "draftwheel.bench.train", "--side", side, "--base", str(base_dir),
-           "--steps", str(steps), "--batch-size", str(batch_size), "--max-seq-len", str(max_seq_len)]
+           "--steps", str(steps), "--batch-size", str(batch_size), "--max-seq-len", str(max_seq_len),
+           "--data", str(data)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"bench side {side} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, data: str | Path | None = None) -> dict:
+    folder = check_data(data)  # before loading anything: a missing folder is a one-line error
     from draftwheel.config import app_paths, load_settings
     from draftwheel.models import Catalogue
     from draftwheel.models.weights import trainable_weights
@@ -146,7 +174,7 @@ def run(quick: bool = False) -> dict:
     res: dict[str, list[dict]] = {s: [] for s in sides}
     for r in range(rounds):
         for side in (sides if r % 2 == 0 else tuple(reversed(sides))):
-            res[side].append(_run_side(side, base_dir, steps, batch_size, max_seq_len))
+            res[side].append(_run_side(side, base_dir, steps, batch_size, max_seq_len, folder))
             print(f"  {side}: {json.dumps(res[side][-1])}", file=sys.stderr, flush=True)
 
     def med(side: str, key: str) -> float:
@@ -186,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-seq-len", type=int, default=128)
+    p.add_argument("--data", help="folder with JFLEG's dev.src and dev.ref0")
     a = p.parse_args(argv)
-    print(json.dumps(worker(a.side, a.base, a.steps, a.batch_size, a.max_seq_len)))
+    print(json.dumps(worker(a.side, a.base, a.steps, a.batch_size, a.max_seq_len, data=a.data)))
     return 0
 
 

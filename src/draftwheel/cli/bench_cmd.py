@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="fewer rounds (for CI and smoke runs)")
     p.add_argument("--out", help="write the results as JSON here")
     p.add_argument("--md", help="write a Markdown table here")
+    p.add_argument("--data", metavar="DIR", help="evaluation data for the benchmarks that need it (train: a folder "
+                   "with JFLEG's dev.src and dev.ref0; default: the checkout's benchmarks/data/jfleg)")
     p.set_defaults(func=run)
 
 
@@ -83,11 +85,35 @@ def markdown(results: list[dict], report: dict | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_one(name: str, quick: bool) -> dict:
+def _data_for(names: list[str], data: str | None, explicit: bool) -> dict[str, Path | InputError]:
+    """Each benchmark's evaluation data (modules with ``check_data(data) -> Path``), checked before
+    anything runs. A bad ``--data``, or a benchmark named on the command line with no data to find,
+    raises InputError (one line); in a run of all benchmarks a missing folder only skips that one."""
+    found: dict[str, Path | InputError] = {}
+    for name in names:
+        try:
+            check = getattr(importlib.import_module(BENCHES[name]), "check_data", None)
+        except ImportError:
+            continue  # run_one reports the missing package
+        if check is None:
+            continue
+        try:
+            found[name] = check(data)
+        except InputError as exc:
+            if data is not None or explicit:
+                raise
+            found[name] = exc
+    return found
+
+
+def run_one(name: str, quick: bool, data: Path | InputError | None = None) -> dict:
     """Run benchmark ``name``; a missing optional dependency or a failure becomes a status, not a crash."""
     t0 = time.perf_counter()
+    if isinstance(data, InputError):
+        return {"name": name, "status": "skipped", "metrics": {}, "notes": str(data), "seconds": 0.0}
     try:
-        res = importlib.import_module(BENCHES[name]).run(quick=quick)
+        module = importlib.import_module(BENCHES[name])
+        res = module.run(quick=quick, data=data) if data is not None else module.run(quick=quick)
         res.setdefault("name", name)
         res["status"] = "ok"
     except ImportError as exc:
@@ -112,7 +138,7 @@ def command_line(args: argparse.Namespace) -> str:
     parts = ["draftwheel", "bench", *args.name]
     if args.quick:
         parts.append("--quick")
-    for flag, value in (("--out", args.out), ("--md", args.md)):
+    for flag, value in (("--out", args.out), ("--md", args.md), ("--data", getattr(args, "data", None))):
         if value:
             parts += [flag, value]
     return " ".join(shlex.quote(p) for p in parts)
@@ -126,10 +152,11 @@ def run(args: argparse.Namespace) -> int:
     for target in (args.out, args.md):
         if target and not Path(target).expanduser().resolve().parent.is_dir():
             raise InputError(f"{target}: its folder does not exist.", "Create it first or choose another path.")
+    data = _data_for(names, getattr(args, "data", None), explicit=bool(args.name))
     results = []
     for i, name in enumerate(names, 1):
         print(f"[{i}/{len(names)}] {name} …", file=sys.stderr, flush=True)
-        res = run_one(name, args.quick)
+        res = run_one(name, args.quick, data.get(name))
         results.append(res)
         status = res["status"]
         print(f"== {name} ({res['seconds']} s){'' if status == 'ok' else ' ' + status.upper()} — {res.get('notes', '')}")
