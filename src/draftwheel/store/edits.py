@@ -115,6 +115,11 @@ def _filtered(stmt, task: str | None, outcomes: Sequence[str] | None, origin: st
         stmt = stmt.where(Edit.task == task)
     if outcomes:
         stmt = stmt.where(Edit.outcome.in_(list(outcomes)))
+        if set(outcomes) <= set(KEPT_OUTCOMES):
+            # An undone suggestion is no longer in the user's text: asking for kept edits (training,
+            # export, the training counter, the stage) never returns it. The few-shot index leaves
+            # it out too (its triggers, migration 0002).
+            stmt = stmt.where(Edit.undone.is_(False))
     if origin:
         stmt = stmt.where(Edit.origin == origin)
     if search:
@@ -182,6 +187,14 @@ def update_edit(session: Session, edit_id: int, **fields: Any) -> Edit:
         fields = {k: (redact(v) if k in _REDACTED_FIELDS else v) for k, v in fields.items()}
     for key, value in fields.items():
         setattr(edit, key, value)
+    session.flush()
+    return edit
+
+
+def set_undone(session: Session, edit_id: int, undone: bool) -> Edit:
+    """Mark an applied suggestion undone (the user pressed Undo) or back in the text (Redo)."""
+    edit = get_edit(session, edit_id)
+    edit.undone = bool(undone)
     session.flush()
     return edit
 

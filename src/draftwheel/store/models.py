@@ -51,6 +51,8 @@ class Edit(Base):
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     origin: Mapped[str] = mapped_column(String(16), default="app")  # one of ORIGINS
     include_in_training: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The user undid the applied suggestion (redo clears it): not a kept edit (migration 0002).
+    undone: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Provenance of grounded pairs: document, character offsets [start, end) of the passage.
     source_doc: Mapped[str | None] = mapped_column(Text, nullable=True)
     source_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
