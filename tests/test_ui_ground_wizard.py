@@ -84,14 +84,11 @@ def test_folder_import_lists_every_file_and_why_it_was_not_read(qtbot, tmp_path,
     assert rows["empty.md"] == ("skipped", "empty file")
     assert "5 file(s) not used" in w.import_summary.text()
 
-    # Step 2: the computed profile is shown; a broken edit is refused with a message, a plain-text one is used.
+    # Step 2: the computed profile is shown as a form (not JSON); what the user types there is used.
     w.next_btn.click()
     assert w.tabs.currentIndex() == 1
-    assert json.loads(w.profile_edit.toPlainText())["vocabulary"]
-    w.profile_edit.setPlainText('{"voice": 3}')
-    w.next_btn.click()
-    assert w.tabs.currentIndex() == 1 and "'voice' must be a str" in w.message.text()
-    w.profile_edit.setPlainText("Short, dry sentences about bread and gardens.")
+    assert w.vocabulary_edit.text() and not w.vocabulary_edit.text().lstrip().startswith(("{", "["))
+    w.voice_edit.setPlainText("Short, dry sentences about bread and gardens.")
     w.next_btn.click()
     assert w.tabs.currentIndex() == 2
     saved = json.loads((paths.home / "ground" / "profile.json").read_text(encoding="utf-8"))

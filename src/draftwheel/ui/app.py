@@ -37,7 +37,9 @@ def run_app(argv: list[str] | None = None) -> int:
 
         QMessageBox.critical(None, "Draftwheel cannot start", str(exc))
         return 2
-    window = MainWindow(services)
+    # Holding the instance lock, this process owns every autosave in the data folder: one left by a
+    # crashed window is offered at once, even if its pid lingers as a zombie or was reused.
+    window = MainWindow(services, sole_owner=True)
     window.show()
     QTimer.singleShot(0, services.start)  # after the first paint
     app.aboutToQuit.connect(services.shutdown)

@@ -4,8 +4,8 @@ Four steps on tabs (Back / Next move between them):
 
 1. Documents: pick a folder; every file is listed with what was read from it
    or why it could not be (encrypted PDF, not UTF-8, unsupported type...).
-2. Author profile: the saved or computed profile, editable as JSON or as
-   plain text describing the voice; saved to the data folder when used.
+2. Author profile: the saved or computed profile as a form (name, voice,
+   typical words, positions, notes); saved to the data folder when used.
 3. Generate: number of pairs and generator (the local model, or the remote
    endpoint from Settings when one is configured); runs in a worker with a
    progress bar and Cancel.
@@ -19,6 +19,9 @@ shown in the wizard's message line, never raised into Qt.
 """
 
 from __future__ import annotations
+
+import dataclasses
+import json
 
 from draftwheel.errors import DraftwheelError
 from draftwheel.ui.qt import (
@@ -77,7 +80,7 @@ class GroundWizard(QDialog):
         self.services = services
         self.paths = services.paths
         self.setWindowTitle("Training pairs from my documents")
-        self.resize(900, 640)
+        self.resize(900, 640)  # refitted to the parent's screen by place_over()
         self.worker = GroundWorker(self.paths, services.engine, self)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
@@ -88,6 +91,7 @@ class GroundWizard(QDialog):
         self.result = None  # GroundResult of the last run
         self.pairs: list[dict] = []  # pending pairs of the last run, as on the review table
         self.busy = False
+        self.cancelling = False  # Cancel was pressed for the current run
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._documents_page(), STEPS[0])
@@ -143,14 +147,64 @@ class GroundWizard(QDialog):
 
     def _profile_page(self) -> QWidget:
         page = QWidget()
-        self.profile_edit = QPlainTextEdit()
-        self.profile_edit.setPlaceholderText("Import a folder first; a profile is computed from it.")
+        self.author_edit = QLineEdit()
+        self.author_edit.setPlaceholderText("the author")
+        self.voice_edit = QPlainTextEdit()
+        self.voice_edit.setPlaceholderText("How you write, in a sentence or two: e.g. “Short, direct sentences; "
+                                           "first person; dry humour.”")
+        self.voice_edit.setMaximumHeight(90)
+        self.vocabulary_edit = QLineEdit()
+        self.vocabulary_edit.setPlaceholderText("Words you often use, separated by commas")
+        self.positions_edit = QPlainTextEdit()
+        self.positions_edit.setPlaceholderText("Views you hold, one per line")
+        self.positions_edit.setMaximumHeight(90)
+        self.notes_edit = QPlainTextEdit()
+        self.notes_edit.setPlaceholderText("Anything else the generator should know (optional)")
+        self.notes_edit.setMaximumHeight(90)
+        self.stats_label = QLabel("Import a folder first; a profile is computed from it.")
+        self.stats_label.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Author:", self.author_edit)
+        form.addRow("Voice:", self.voice_edit)
+        form.addRow("Typical words:", self.vocabulary_edit)
+        form.addRow("Positions:", self.positions_edit)
+        form.addRow("Notes:", self.notes_edit)
+        intro = QLabel("How the generator should write as you. It is saved in the data folder when you generate.")
+        intro.setWordWrap(True)
         layout = QVBoxLayout(page)
-        layout.addWidget(QLabel("How the generator should write as you. Edit the JSON fields (voice, vocabulary, "
-                                "positions, notes), or replace it all with plain text describing your voice. "
-                                "It is saved in the data folder when you generate."))
-        layout.addWidget(self.profile_edit, 1)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.stats_label)
+        layout.addStretch(1)
         return page
+
+    def show_profile(self, profile) -> None:
+        """Fill the form from an AuthorProfile (computed from the documents or saved earlier)."""
+        self.base_profile = profile
+        self.author_edit.setText(profile.author)
+        self.voice_edit.setPlainText(profile.voice)
+        self.vocabulary_edit.setText(", ".join(profile.vocabulary))
+        self.positions_edit.setPlainText("\n".join(profile.positions))
+        self.notes_edit.setPlainText(profile.notes)
+        stats = profile.stats or {}
+        said = [f"{k.replace('_', ' ')}: {v:g}" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}"
+                for k, v in stats.items() if isinstance(v, (int, float, str))]
+        self.stats_label.setText("Measured from your documents — " + "; ".join(said) if said else "")
+
+    def profile_from_form(self):
+        """The AuthorProfile the form describes (its measured stats kept); DraftwheelError when unusable."""
+        fields = {
+            "author": self.author_edit.text().strip() or "the author",
+            "voice": " ".join(self.voice_edit.toPlainText().split()),
+            "vocabulary": [w.strip() for w in self.vocabulary_edit.text().split(",") if w.strip()],
+            "positions": [p.strip() for p in self.positions_edit.toPlainText().splitlines() if p.strip()],
+            "notes": self.notes_edit.toPlainText().strip(),
+        }
+        base = getattr(self, "base_profile", None)
+        if base is not None:
+            return dataclasses.replace(base, **fields)
+        # Same parser and messages as ``--profile FILE``.
+        return parse_profile_text(json.dumps(fields))
 
     def _generate_page(self) -> QWidget:
         page = QWidget()
@@ -293,14 +347,14 @@ class GroundWizard(QDialog):
             return
         self.imported, self.imported_folder = result, folder
         if preview["profile"] is not None:
-            self.profile_edit.setPlainText(preview["profile"].to_json())
+            self.show_profile(preview["profile"])
         self.show_message(f"Imported {folder}. Next: check your author profile.")
 
     # -- step 2: profile -----------------------------------------------------------------
     def use_profile(self):
         """The edited profile, saved to the data folder; None (and a message) when it is not valid."""
         try:
-            profile = parse_profile_text(self.profile_edit.toPlainText())
+            profile = self.profile_from_form()
             save_profile(profile, self.paths)  # small atomic write: fine on the GUI thread
         except DraftwheelError as exc:
             self._error(str(exc))
@@ -329,32 +383,39 @@ class GroundWizard(QDialog):
                                 generator=kind, endpoint=settings.remote_endpoint if kind == ENDPOINT else "",
                                 model=settings.remote_model if kind == ENDPOINT else "")
         self.progress.setRange(0, 0)  # busy until the first report
-        self.progress_label.setText("Starting…")
+        self.cancelling = False
+        where = "on this computer" if kind == LOCAL else "at the remote endpoint"
+        self.progress_label.setText(f"Starting: reading your documents, then writing pairs {where}…")
         self.show_message("Generating pairs… (you can keep this open or cancel)")
         self._set_busy(True)
         self.worker.start(request)
         self.cancel_btn.setEnabled(self.worker.running_job)
 
     def cancel_run(self) -> None:
+        self.cancelling = True
         self.worker.cancel()
         self.cancel_btn.setEnabled(False)
-        self.progress_label.setText("Cancelling after the current request…")
+        self.progress_label.setText("Cancelling: stopping after the request in progress…")
+        self.show_message("Cancelling…")
 
     def _on_progress(self, p) -> None:
         total = max(p.total, 1)
         self.progress.setRange(0, total)
         self.progress.setValue(min(p.done, total))
-        if p.stage == "import":
-            self.progress_label.setText(f"Reading files: {p.done}/{p.total} ({p.message})")
-        else:
-            note = f" — {p.message}" if p.message else ""
-            self.progress_label.setText(f"Item {p.done} of at most {p.total}; {p.kept} pair(s) kept{note}")
+        if self.cancelling:
+            return  # keep saying that it is cancelling
+        self.progress_label.setText(progress_words(p))
 
     def _on_run_failed(self, message: str) -> None:
         self._set_busy(False)
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.progress_label.setText("")
+        if self.cancelling:
+            self.cancelling = False
+            self.progress_label.setText("Cancelled. No pairs were stored.")
+            self.show_message("Cancelled. No pairs were stored.")
+            return
+        self.progress_label.setText("Stopped by an error (see below).")
         self._error(message)
 
     def _on_finished(self, result) -> None:
@@ -363,10 +424,16 @@ class GroundWizard(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         report = result.report
-        self.progress_label.setText(f"Done: {report.kept} pair(s) stored.")
+        if self.cancelling:
+            self.cancelling = False
+            said = (f"Cancelled. The {_pairs(report.kept)} written before you cancelled "
+                    "were stored for review." if report.kept else "Cancelled. No pairs were stored.")
+        else:
+            said = f"Done: {_pairs(report.kept)} stored for review."
+        self.progress_label.setText(said)
         self.report_view.setPlainText(self.report_text(result))
         self.tabs.setCurrentIndex(3)
-        self.show_message(f"{report.kept} pair(s) stored for review.")
+        self.show_message(said)
         self.reload_pairs()
 
     @staticmethod
@@ -472,6 +539,36 @@ class GroundWizard(QDialog):
 
 def open_ground_wizard(services, parent=None) -> GroundWizard:
     wizard = GroundWizard(services, parent)
+def _pairs(n: int) -> str:
+    return f"{n} pair{'s' * (n != 1)}"
+
+
+def progress_words(p) -> str:
+    """A ground Progress (done, total, kept, message, stage) as a sentence a user reads at a glance."""
+    if p.stage == "import":
+        name = f" ({p.message})" if p.message else ""
+        return f"Reading your documents: {p.done} of {p.total} files{name}."
+    note = f" Last one: {p.message}." if p.message else ""
+    return (f"Writing pairs: {p.done} of up to {p.total} tried, {_pairs(p.kept)} kept so far "
+            f"(it stops once enough are kept).{note}")
+
+
+def place_over(dialog, parent) -> None:
+    """Size ``dialog`` to fit the parent's screen (at most 900x640) and centre it over the parent window."""
+    screen = (parent.screen() if parent is not None else dialog.screen()).availableGeometry()
+    width = min(900, int(screen.width() * 0.9))
+    height = min(640, int(screen.height() * 0.9))
+    dialog.resize(width, height)
+    anchor = parent.frameGeometry() if parent is not None and parent.isVisible() else screen
+    rect = dialog.frameGeometry()
+    rect.moveCenter(anchor.center())
+    # Keep the title bar on the screen even when the parent window is partly off it.
+    x = max(screen.left(), min(rect.left(), screen.right() - rect.width()))
+    y = max(screen.top(), min(rect.top(), screen.bottom() - rect.height()))
+    dialog.move(x, y)
+
+
     wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     wizard.show()
     return wizard
+    place_over(wizard, parent)

@@ -15,14 +15,13 @@ from draftwheel.config import Settings
 from draftwheel.engine.prompts import Task, custom_task, tasks
 from draftwheel.errors import DraftwheelError
 from draftwheel.ui.data_view import DataView
-from draftwheel.ui.documents import (
+from draftwheel.app.documents import (
     FILE_FILTER,
-    Autosave,
+    SAVE_FILTERS,
     AutosaveRecord,
-    RecentFiles,
-    read_document,
+    Documents,
     release_autosave,
-    write_document,
+    save_filter_for,
 )
 from draftwheel.ui.qt import (
     QAction,
@@ -44,7 +43,9 @@ from draftwheel.ui.qt import (
 )
 from draftwheel.ui.review import STAGE_NAMES, ReviewPanel
 from draftwheel.ui.review_session import CLOSED, STREAMING, ReviewSession
+from draftwheel.ui.help_menu import build_help_menu
 from draftwheel.ui.services import Services
+from draftwheel.ui.status_bar import FittedLabel, StatusBar
 from draftwheel.ui.training_view import TrainingView
 from draftwheel.workers.adapters import BASE, list_choices
 from draftwheel.workers.engine_worker import EngineStatus, Suggestion
@@ -57,20 +58,21 @@ APP_NAME = "Draftwheel"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services, offer_restore: bool = True):
+    def __init__(self, services: Services, offer_restore: bool = True, sole_owner: bool = False):
+        """``offer_restore``: this is the app's start (reopen the last document, offer autosaves left by a
+        crash); ``sole_owner``: this process holds the data folder's instance lock."""
         super().__init__()
         self.services = services
         self.paths = services.paths
-        self.path: str | None = None
         self.session: ReviewSession | None = None
         self.last_dialog: QMessageBox | None = None
         self.restore_prompt: QMessageBox | None = None
         self.last_task: Task = tasks()["grammar"]
         self.logged_ids: list[int | None] = []
         self._autotrain_started: set[str] = set()
-        self.autosave = Autosave(self.paths.autosave_dir)
-        self.recent = RecentFiles(self.paths.home / "recent.json")
-        self.destroyed.connect(lambda _=None, i=self.autosave.id: release_autosave(i))
+        self.documents = Documents(self.paths.home, self.paths.autosave_dir, io=services.store.submit,
+                                   sole_owner=sole_owner)
+        self.destroyed.connect(lambda _=None, d=self.documents: release_autosave(d.autosave.id))
 
         self.setObjectName("mainWindow")
         self.resize(1180, 720)
@@ -113,8 +115,9 @@ class MainWindow(QMainWindow):
         if services.settings_error:
             QTimer.singleShot(0, lambda: self.show_error("Settings could not be read",
                                                          services.settings_error or ""))
+        self._restore_layout()
         if offer_restore:
-            QTimer.singleShot(0, self.offer_restore)
+            QTimer.singleShot(0, self.start_session)
 
     # -- construction ------------------------------------------------------
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -182,6 +185,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Tools")
         m.addActions([self.settings_act, self.pause_act, self.train_now_act])
         self.ground_act = m.addAction("Training pairs from my documents…", self.open_ground_wizard)
+        self.help_menu = build_help_menu(self)
 
     def _build_toolbar(self) -> None:
         tb = QToolBar("Revise")
@@ -202,6 +206,8 @@ class MainWindow(QMainWindow):
         self.adapter_box = QComboBox()
         self.adapter_box.setObjectName("adapterSwitcher")
         self.adapter_box.setMinimumWidth(160)
+        # Adapter names are the user's own ("grant writing 2026"): the box grows to show them whole.
+        self.adapter_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.adapter_box.setToolTip("Base model or one of your personal adapters")
         self.adapter_box.addItem("Automatic", "")
         self.adapter_box.addItem("Base model", BASE)
@@ -209,15 +215,26 @@ class MainWindow(QMainWindow):
         tb.addWidget(self.adapter_box)
 
     def _build_status(self) -> None:
-        sb = self.statusBar()
-        self.model_label = QLabel()
-        self.adapter_label = QLabel("Adapter: –")
-        self.stage_label = QLabel("Stage: –")
-        self.speed_label = QLabel("– tokens/s")
-        self.train_label = QLabel()
-        for w in (self.model_label, self.adapter_label, self.stage_label, self.speed_label, self.train_label):
-            w.setContentsMargins(6, 0, 6, 0)
+        sb = StatusBar(self)
+        self.setStatusBar(sb)
+        sb.watch_status_tips(self)
+        self.paused_label = FittedLabel("Logging paused")
+        self.paused_label.setObjectName("pausedIndicator")
+        self.paused_label.setToolTip("Outcomes are not stored while logging is paused (Tools › Pause logging).")
+        self.paused_label.setStyleSheet("background: #ffe08a; color: #3d2e00; border-radius: 3px;")
+        self.model_label = FittedLabel()
+        self.adapter_label = FittedLabel("Adapter: –")
+        self.stage_label = FittedLabel("Stage: –")
+        self.speed_label = FittedLabel("– tokens/s", wrap=False)
+        self.train_label = FittedLabel()
+        for w in (self.paused_label, self.model_label, self.adapter_label, self.stage_label, self.speed_label,
+                  self.train_label):
             sb.addPermanentWidget(w)
+        self._show_paused(self.services.settings.logging_paused)
+
+    def _show_paused(self, paused: bool) -> None:
+        self.paused_label.setVisible(bool(paused))
+
 
     def _build_docks(self) -> None:
         self.training_view = TrainingView(self.services)
@@ -269,7 +286,8 @@ class MainWindow(QMainWindow):
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
         self.autosave_timer.timeout.connect(self.autosave_now)
-        doc.contentsChanged.connect(self.autosave_timer.start)
+        doc.contentsChanged.connect(self._schedule_autosave)
+        doc.modificationChanged.connect(self.documents.set_modified)
 
     # -- dialogs -------------------------------------------------------------
     def show_error(self, title: str, message: str) -> QMessageBox:
@@ -554,6 +572,7 @@ class MainWindow(QMainWindow):
             w.blockSignals(True)
             w.setChecked(bool(paused))
             w.blockSignals(False)
+        self._show_paused(paused)
         self.statusBar().showMessage("Logging paused." if paused else "Logging resumed.", 4000)
 
     # -- settings ------------------------------------------------------------------
@@ -581,9 +600,20 @@ class MainWindow(QMainWindow):
         self.services.store.refresh_progress(self.last_task.name, new.train_threshold)
 
     # -- documents -------------------------------------------------------------------
+    @property
+    def path(self) -> str | None:
+        return self.documents.path
+
+    @property
+    def recent(self):
+        return self.documents.recent
+
+    @property
+    def autosave(self):
+        return self.documents.autosave
+
     def _update_title(self) -> None:
-        name = Path(self.path).name if self.path else "Untitled"
-        self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+        self.setWindowTitle(f"{self.documents.title}[*] — {APP_NAME}")
 
     def text(self) -> str:
         return self.editor.toPlainText()
@@ -593,7 +623,7 @@ class MainWindow(QMainWindow):
         if not self.editor.document().isModified():
             return True
         answer = QMessageBox.question(
-            self, "Unsaved changes", "Save the changes to the current document first?",
+            self, "Unsaved changes", f"Save the changes to “{self.documents.title}” first?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
@@ -602,16 +632,16 @@ class MainWindow(QMainWindow):
     def new_document(self) -> None:
         if self.busy or not self._confirm_discard():
             return
-        self._set_document(None, "")
+        self.documents.new()
+        self._set_document("")
 
-    def _set_document(self, path: str | None, text: str, modified: bool = False) -> None:
+    def _set_document(self, text: str) -> None:
+        """Show ``text`` as the controller's current document (path and modified state come from it)."""
+        modified = self.documents.modified
         self.editor.setPlainText(text)  # also clears the undo history
-        self.path = path
         self.editor.document().setModified(modified)
         self.setWindowModified(modified)
         self._update_title()
-        if not modified:
-            self.services.store.submit(self.autosave.clear)
 
     def open_dialog(self) -> None:
         if self.busy or not self._confirm_discard():
@@ -627,15 +657,12 @@ class MainWindow(QMainWindow):
         if confirm and not self._confirm_discard():
             return False
         try:
-            text = read_document(path)
+            text = self.documents.open(path)
         except DraftwheelError as exc:
-            if not Path(path).exists():
-                self.recent.remove(str(Path(path).expanduser().resolve()))
             self.show_error("The file could not be opened", str(exc))
             return False
-        self._set_document(str(Path(path).expanduser().resolve()), text)
-        self.recent.add(path)
-        self.statusBar().showMessage(f"Opened {path}", 4000)
+        self._set_document(text)
+        self.statusBar().showMessage(f"Opened {self.path}", 4000)
         return True
 
     def _fill_recent(self) -> None:
@@ -655,63 +682,100 @@ class MainWindow(QMainWindow):
 
     def save_as(self) -> bool:
         start = self.path or str(Path.home() / "Untitled.md")
-        path, _ = QFileDialog.getSaveFileName(self, "Save the draft as", start, FILE_FILTER)
-        return self.save_to(path) if path else False
+        path, chosen = QFileDialog.getSaveFileName(self, "Save the draft as", start, ";;".join(SAVE_FILTERS),
+                                                   save_filter_for(start))
+        return self.save_to(path, chosen) if path else False
 
-    def save_to(self, path: str) -> bool:
+    def save_to(self, path: str, chosen_filter: str = "") -> bool:
+        """Save to ``path``; with ``chosen_filter`` (Save As) the format's extension is added when missing."""
         try:
-            write_document(path, self.text())
+            self.documents.save_as(self.text(), path, chosen_filter)
         except DraftwheelError as exc:
             self.show_error("The file could not be saved", str(exc))
             return False
-        self.path = str(Path(path).expanduser().resolve())
         self.editor.document().setModified(False)
         self._update_title()
-        self.recent.add(self.path)
-        self.services.store.submit(self.autosave.clear)
         self.statusBar().showMessage(f"Saved {self.path}", 4000)
         return True
 
-    # -- autosave and restore -------------------------------------------------------------
+    # -- autosave, restore and the window's place ------------------------------------------
+    def _schedule_autosave(self) -> None:
+        # Not restarted by every keystroke: while the user types on, unsaved text is still written
+        # AUTOSAVE_DELAY_MS after the first change.
+        if not self.autosave_timer.isActive():
+            self.autosave_timer.start()
+
     def autosave_now(self) -> None:
         """Write unsaved text to the autosave folder (on the store thread: a slow disk never stalls typing)."""
         self.autosave_timer.stop()
-        if self.editor.document().isModified():
-            self.services.store.submit(self.autosave.save, self.path, self.text(),
-                                       on_error=lambda m: self.statusBar().showMessage(f"Autosave failed: {m}"))
+        self.documents.set_modified(self.editor.document().isModified())
+        self.documents.autosave_text(self.text(),
+                                     on_error=lambda m: self.statusBar().showMessage(f"Autosave failed: {m}"))
+
+    def start_session(self) -> None:
+        """At start: reopen the last document, then offer the unsaved text a crash left behind."""
+        last = self.documents.layout.last_document()
+        if last and self.path is None and not self.editor.document().isModified():
+            self.open_path(last, confirm=False)
+        self.offer_restore()
 
     def offer_restore(self) -> None:
-        records = self.autosave.orphans()
-        if not records:
+        """Ask about the next autosave left by a crash: each file is asked about once per start."""
+        if self.restore_prompt is not None and self.restore_prompt.isVisible():
+            return  # one question at a time; the next follows its answer
+        rec = self.documents.next_restore()
+        if rec is None:
             return
-        rec = records[0]
         when = _ago(rec.saved_at)
         box = QMessageBox(QMessageBox.Icon.Question, "Restore unsaved work?",
                           f"Draftwheel found unsaved text of “{rec.title}” from {when}, kept when the app last "
                           "closed without saving it.",
                           QMessageBox.StandardButton.NoButton, self)
         box.setObjectName("restoreDialog")
-        box.setInformativeText("Restore it to keep working on it, or discard it.")
+        words = len(rec.text.split())
+        box.setInformativeText(f"{words} word{'s' * (words != 1)}. Restore it to keep working on it, discard it, "
+                               "or keep it for the next start.")
+        preview = rec.text[:2000] + ("…" if len(rec.text) > 2000 else "")
+        box.setDetailedText(preview)
         self.restore_button = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
         self.discard_button = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        self.later_button = box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(self.restore_button)
+        box.setEscapeButton(self.later_button)
         box.setWindowModality(Qt.WindowModality.WindowModal)
 
         def answered(button, rec=rec) -> None:
             if button is self.restore_button:
                 self.restore(rec)
-            else:
-                Autosave.discard(rec)
+            elif button is self.discard_button:
+                self.documents.discard(rec)
             QTimer.singleShot(0, self.offer_restore)  # then the next one, if any
 
         box.buttonClicked.connect(answered)
         box.open()
         self.restore_prompt = box
 
-    def restore(self, rec: AutosaveRecord) -> None:
-        self._set_document(rec.path, rec.text, modified=True)
-        self.autosave.adopt(rec)
+    def restore(self, rec: AutosaveRecord) -> bool:
+        """Show ``rec``'s text; unsaved text already in the editor is saved or discarded only if the user says so."""
+        if self.busy:
+            self.statusBar().showMessage(f"Finish the review first; “{rec.title}” stays kept for the next start.")
+            return False
+        self.documents.set_modified(self.editor.document().isModified())
+        if not self._confirm_discard():
+            self.statusBar().showMessage(f"The unsaved text of “{rec.title}” is kept; it is offered again at the "
+                                         "next start.", 8000)
+            return False
+        self._set_document(self.documents.restore(rec))
         self.statusBar().showMessage(f"Restored unsaved text of {rec.title}. Save it to keep it.", 8000)
+        return True
+
+    def _restore_layout(self) -> None:
+        geometry = self.documents.layout.blob("geometry")
+        if geometry:
+            self.restoreGeometry(geometry)
+        state = self.documents.layout.blob("state")
+        if state:
+            self.restoreState(state)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         if self.busy and self.session is not None and self.session.state == STREAMING:
@@ -720,8 +784,9 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosave_timer.stop()
-        self.services.store.submit(self.autosave.clear)
-        release_autosave(self.autosave.id)
+        self.documents.layout.remember(geometry=bytes(self.saveGeometry()), state=bytes(self.saveState()),
+                                       last_document=self.path)
+        self.documents.close()
         event.accept()
 
 

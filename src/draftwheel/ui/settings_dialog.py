@@ -1,10 +1,19 @@
 """Settings: model (bundled or an added GGUF), threads, temperature, training threshold,
-remote endpoint and its API key (kept in the OS keyring, never in settings.json)."""
+remote endpoint and its API key (kept in the OS keyring, never in settings.json).
+
+Every field is checked as it is edited (:mod:`draftwheel.app.settings_form`):
+an invalid one says what is allowed and Save stays disabled, so nothing
+invalid is stored. Saving writes only the keys the user changed, through
+``config.settings.update_settings``, so a change made meanwhile by the CLI
+(``draftwheel privacy pause``) is kept.
+"""
 
 from __future__ import annotations
 
+from draftwheel.app.settings_form import check_fields, changed_keys, machine_cores
 from draftwheel.config import Settings
 from draftwheel.config import secrets
+from draftwheel.config.settings import update_settings
 from draftwheel.errors import DraftwheelError
 from draftwheel.models import Catalogue
 from draftwheel.ui.qt import (
@@ -43,23 +52,31 @@ class SettingsDialog(QDialog):
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_box, 1)
         model_row.addWidget(add)
+        # Wide ranges on purpose: a value out of bounds (typed, or read from the file) is shown as it is
+        # and explained, never clamped silently.
+        self.cores = machine_cores()
         self.threads = QSpinBox()
-        self.threads.setRange(0, 256)
+        self.threads.setObjectName("threadsBox")
+        self.threads.setRange(0, 4096)
         self.threads.setSpecialValueText("automatic")
         self.threads.setValue(s.n_threads)
+        self.threads.setToolTip(f"0 picks automatically; this computer has {self.cores} CPU cores.")
         self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setObjectName("temperatureBox")
+        self.temperature.setRange(0.0, 100.0)
         self.temperature.setSingleStep(0.1)
         self.temperature.setDecimals(2)
         self.temperature.setValue(s.temperature)
         self.temperature.setToolTip("0 is greedy: the same text always gets the same suggestion.")
         self.threshold = QSpinBox()
-        self.threshold.setRange(5, 100_000)
-        self.threshold.setValue(max(5, s.train_threshold))
+        self.threshold.setObjectName("thresholdBox")
+        self.threshold.setRange(0, 10_000_000)
+        self.threshold.setValue(s.train_threshold)
         self.threshold.setSuffix(" edits")
         self.auto_train = QCheckBox("Train automatically when the threshold is reached")
         self.auto_train.setChecked(s.auto_train)
         self.endpoint = QLineEdit(s.remote_endpoint)
+        self.endpoint.setObjectName("endpointEdit")
         self.endpoint.setPlaceholderText("https://… (optional, OpenAI-compatible)")
         self.remote_model = QLineEdit(s.remote_model)
         self.api_key = QLineEdit()
@@ -77,23 +94,61 @@ class SettingsDialog(QDialog):
             has = bool(s.remote_endpoint and secrets.get_api_key(s.remote_endpoint))
             self.api_key.setPlaceholderText("stored in the keyring" if has else "not set")
             self.key_note.setText("The key is stored in your system keyring, never in Draftwheel's files.")
+        self.fields = {"n_threads": self.threads, "temperature": self.temperature,
+                       "train_threshold": self.threshold, "remote_endpoint": self.endpoint}
+        self.problems: dict[str, QLabel] = {}
+        self._tips = {key: w.toolTip() for key, w in self.fields.items()}
+        for key in self.fields:
+            note = QLabel("")
+            note.setObjectName(f"{key}Problem")
+            note.setWordWrap(True)
+            note.setStyleSheet("color: #b00020;")
+            note.hide()
+            self.problems[key] = note
         form = QFormLayout()
         form.addRow("Model", model_row)
         form.addRow("CPU threads", self.threads)
+        form.addRow("", self.problems["n_threads"])
         form.addRow("Temperature", self.temperature)
+        form.addRow("", self.problems["temperature"])
         form.addRow("Training threshold", self.threshold)
+        form.addRow("", self.problems["train_threshold"])
         form.addRow("", self.auto_train)
         form.addRow("Remote endpoint", self.endpoint)
+        form.addRow("", self.problems["remote_endpoint"])
         form.addRow("Remote model", self.remote_model)
         form.addRow("API key", self.api_key)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.save_btn = buttons.button(QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.key_note)  # outside the form: a wrapped label in a form row gets clipped
         layout.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
+        self.threads.valueChanged.connect(self.validate)
+        self.temperature.valueChanged.connect(self.validate)
+        self.threshold.valueChanged.connect(self.validate)
+        self.endpoint.textChanged.connect(self.validate)
+        self.validate()
+        self.resize(600, self.sizeHint().height())
+
+    def validate(self, *_args) -> dict[str, str]:
+        """Show what is allowed beside every invalid field; Save is enabled only when all are valid."""
+        problems = check_fields(self.threads.value(), float(self.temperature.value()), self.threshold.value(),
+                                self.endpoint.text(), cores=self.cores)
+        for key, widget in self.fields.items():
+            text = problems.get(key, "")
+            self.problems[key].setText(text)
+            self.problems[key].setVisible(bool(text))
+            widget.setStyleSheet("border: 1px solid #b00020;" if text else "")
+            widget.setToolTip(text or self._tips[key])
+        self.save_btn.setEnabled(not problems)
+        if problems:
+            self.save_btn.setToolTip("Fix the fields marked in red first.")
+        else:
+            self.save_btn.setToolTip("")
+        return problems
 
     def _fill_models(self, current: str) -> None:
         self.model_box.clear()
@@ -139,18 +194,23 @@ class SettingsDialog(QDialog):
             remote_model=self.remote_model.text().strip(),
         )
 
-    def save(self) -> None:
+    def save(self) -> bool:
+        """Store the fields the user changed; False (and nothing stored) while any field is invalid."""
+        if self.validate():
+            return False
         old = self.services.settings
         try:
-            new = self.values()
+            wanted = self.values()
             key = self.api_key.text()
             if key:
-                if not new.remote_endpoint:
+                if not wanted.remote_endpoint:
                     raise DraftwheelError("An API key needs a remote endpoint.", "Fill in the endpoint too.")
-                secrets.set_api_key(new.remote_endpoint, key)
-            self.services.save_settings(new)
+                secrets.set_api_key(wanted.remote_endpoint, key)
+            changes = changed_keys(old.to_dict(), wanted.to_dict())
+            new = update_settings(self.services.paths, **changes) if changes else old
         except (DraftwheelError, OSError) as exc:
             QMessageBox.warning(self, "Settings not saved", str(exc))
-            return
+            return False
         self.saved.emit(old, new)
         self.accept()
+        return True
