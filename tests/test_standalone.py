@@ -58,3 +58,25 @@ def test_jfleg_copy_is_complete_unchanged_and_licensed():
     readme, license_text = (JFLEG / "README.md").read_text(), (JFLEG / "LICENSE.md").read_text()
     assert "CC BY-NC-SA 4.0" in readme and "Napoles" in readme and "github.com/keisks/jfleg" in readme
     assert "creativecommons.org/licenses/by-nc-sa/4.0/legalcode" in license_text
+
+
+def _readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return [block.split("```", 1)[0].strip() for block in text.split("```bash\n")[1:3]]
+
+
+def test_readme_first_command_installs_training_and_opens_the_window():
+    first, _ = _readme_commands()
+    assert "\n" not in first  # one line
+    steps = first.split(" && ")
+    assert steps[0] == "python3 -m venv .venv"
+    assert steps.index(".venv/bin/pip install torch==2.13.0") < steps.index('.venv/bin/pip install -e ".[train]"')
+    assert steps[-1] == ".venv/bin/draftwheel"
+
+
+def test_ci_runs_the_readme_test_command_word_for_word():
+    _, second = _readme_commands()
+    assert "\n" not in second and second.endswith(".venv/bin/python -m pytest -q")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == second
+    assert "libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1" in "\n".join(ci)
