@@ -63,8 +63,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-eval", action="store_true", help="register the adapter without scoring or promoting it")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--cancel", action="store_true", help="stop the training running in the background and exit")
-    p.add_argument("--status", action="store_true", help="show the running training's progress and exit")
+    p.add_argument("--status", action="store_true",
+                   help="show the running training and each task's kept edits until its next training, and exit")
     p.add_argument("--nice", type=int, default=0, help=argparse.SUPPRESS)  # set by the background starter
+    p.add_argument("--background", action="store_true", help=argparse.SUPPRESS)  # started by the app
     p.set_defaults(func=run)
 
 
@@ -154,125 +156,262 @@ def run(ns: argparse.Namespace) -> int:
         print("no training is running" if stopped else "asked the training to stop; it has not stopped yet")
         return 0 if stopped else 1
     if ns.status:
-        owner = background.running(paths)
-        if not owner:
-            print("no training is running")
-            return 0
-        print(json.dumps({"owner": owner, "progress": background.progress(paths)}, indent=2))
-        return 0
+        return _status(ns, paths, settings)
     if ns.nice:
         background.lower_priority(ns.nice)
-    with background.TrainingLock(paths).acquire({"task": ns.task}) as lock:
-        return _train(ns, paths, settings, lock)
-
-
-def _train(ns, paths, settings, lock) -> int:
-    from transformers import AutoTokenizer
-
-    from draftwheel.engine.prompts import resolve_task
-    from draftwheel.models import Catalogue
-    from draftwheel.train.dataset import build_dataset, load_pairs, require_examples, save_pairs
-    from draftwheel.train.progress import MultiCallback, ProgressFileCallback, TqdmCallback
-    from draftwheel.train.trainer import train
-    from draftwheel.models.weights import trainable_weights
-
-    task = resolve_task(ns.task)
-    runs = paths.runs_dir
-    if ns.name and not _NAME_RE.match(ns.name):
-        raise DraftwheelError(f"{ns.name!r} is not a usable name (letters, digits, . _ -, at most 64).")
-
-    if ns.resume:
-        folder = runs / ns.name if ns.name else _find_resumable(runs, task.name)
-        if folder is None or not (folder / RUN_FILE).exists():
-            what = f"named {ns.name!r}" if ns.name else f"for task {task.name!r}"
-            raise NotFoundError(f"No unfinished training run {what} to resume.", "Start one without --resume.")
-        info = _read_run(folder)
-        if not unfinished(folder):
-            raise DraftwheelError(f"The run {folder.name!r} already finished.", "Start a new one without --resume.")
-        args = TrainingArgs.from_dict(info["args"])
-        pairs = load_pairs(folder / PAIRS_FILE)
-        model_name = info["model"]
-        name = info["name"]
-    else:
-        name = ns.name or f"{task.name}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
-        folder = runs / name
-        if folder.exists() and (folder / RUN_FILE).exists():
-            raise DraftwheelError(f"A training run named {name!r} exists already.",
-                                  "Choose another --name, or continue it with --resume.")
-        args = _training_args(ns)
-        pairs = load_pairs(Path(ns.pairs).expanduser()) if ns.pairs else _store_pairs(paths, task.name)
-        model_name = ns.model or settings.model
-        info = {"name": name, "task": task.name, "model": model_name, "created": time.time(),
-                "source": ns.pairs or "store"}
-
-    require_examples(pairs, what=f"task {task.name!r}")
-    cb = MultiCallback(TqdmCallback(), ProgressFileCallback(folder / "progress.json"))
-    entry = Catalogue(paths).get(model_name)
-    base_dir = trainable_weights(paths, entry, progress=cb.on_message)
-    tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
-    dataset = build_dataset(pairs, tokenizer, args.max_seq_len, args.heldout_fraction, what=f"task {task.name!r}")
-    cb.on_message(f"Task {task.name!r}: {dataset.summary()}.")
-
-    folder.mkdir(parents=True, exist_ok=True)
-    if not ns.resume:
-        save_pairs(folder / PAIRS_FILE, pairs)
-        info["run_id"] = _store_call(paths, "start_run", task.name, steps_total=args.total_steps(len(dataset.train)),
-                                     n_train=len(dataset.train), n_heldout=len(dataset.heldout), adapter_name=name)
-    info["args"] = args.to_dict()
-    atomic_write_text(folder / RUN_FILE, json.dumps(info, indent=2) + "\n")
-    lock.update({"task": task.name, "name": name, "run_dir": str(folder)})
-    run_id = info.get("run_id")
-    if ns.resume and run_id:
-        _store_call(paths, "update_run", run_id, status="running", message="resumed")
-
-    cancel = threading.Event()
-
-    def on_signal(signum, _frame):
-        # First Ctrl-C / SIGTERM: stop after the current micro-batch and save a checkpoint;
-        # a second Ctrl-C interrupts at once.
-        cancel.set()
-        if signum == signal.SIGINT:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    run = _Run(task=ns.task)
+    previous = _catch_stop_signals(run.cancel)
     try:
-        result = train(base_dir, dataset, args, cb, folder, cancel=cancel, resume=ns.resume)
+        with background.TrainingLock(paths).acquire({"task": ns.task}) as lock:
+            return _train(ns, paths, settings, lock, run)
     except Cancelled:
-        if run_id:
-            _store_call(paths, "finish_run", run_id, "cancelled", message="cancelled; resume with --resume")
-        print(f"training cancelled; resume with: draftwheel train --resume --name {name}", file=sys.stderr)
+        _record_end(ns, paths, run, "cancelled", "cancelled; resume with --resume" if run.resume or run.run_id
+                    else "cancelled before training started")
+        print(f"training cancelled; resume with: draftwheel train --resume --name {run.name}" if run.run_id
+              else "training cancelled", file=sys.stderr)
         return 130
-    except BaseException as exc:
-        if run_id:
-            _store_call(paths, "finish_run", run_id, "failed", message=str(exc)[:500] or type(exc).__name__)
+    except ImportError as exc:
+        from draftwheel.flywheel.availability import INSTALL_HINT
+
+        failure: BaseException = DraftwheelError(f"Training is not installed here ({exc}).", INSTALL_HINT)
+        _record_end(ns, paths, run, "failed", str(failure))
+        raise failure from None
+    except (Exception, KeyboardInterrupt) as exc:
+        _record_end(ns, paths, run, "failed", str(exc) or type(exc).__name__)
         raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
-    exported = None
-    if not ns.no_export:
-        try:
-            from draftwheel.train.export import finish_adapter
-        except ImportError:
-            finish_adapter = None
-            cb.on_message("GGUF export is not available; the PEFT adapter stays in the run folder.")
-        if finish_adapter is not None:
-            try:
-                exported = finish_adapter(paths, result.adapter_dir, entry, name, task, result,
-                                          dataset.heldout_pairs, callback=cb, run_id=run_id,
-                                          evaluate=not ns.no_eval)
-            except BaseException as exc:
-                if run_id:
-                    _store_call(paths, "finish_run", run_id, "failed", final_loss=result.train_loss,
-                                steps_done=result.steps,
-                                message=f"trained, but the adapter was not registered: {exc}"[:500])
-                raise
-    if run_id:
-        _store_call(paths, "finish_run", run_id, "done", final_loss=result.train_loss, steps_done=result.steps,
-                    adapter_name=name if exported is not None else None,
-                    message=f"held-out loss {result.heldout_loss_before:.4f} -> {result.heldout_loss_after:.4f}")
 
+def _catch_stop_signals(cancel: threading.Event) -> dict:
+    """First Ctrl-C / SIGTERM: stop at the next safe point (a checkpoint is saved once training runs);
+    a second Ctrl-C interrupts at once. Returns the handlers to put back."""
+
+    def on_signal(signum, _frame):
+        cancel.set()
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    return {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+
+def _status(ns, paths, settings) -> int:
+    """The running training, and each task's counter in the same words as the app."""
+    from draftwheel.flywheel.policy import task_label, training_progress
+    from draftwheel.train import background
+
+    owner = background.running(paths)
+    counters = []
+    store = _store(paths)
+    if store is not None:
+        try:
+            with store.session() as s:
+                import draftwheel.store as st
+
+                names = sorted(t for t in st.task_counts(s) if t != "custom")
+                for name in names or [ns.task]:
+                    p = training_progress(s, name, settings.train_threshold)
+                    last = st.last_run(s, name)
+                    counters.append({"task": name, "kept": p.kept, "threshold": p.threshold,
+                                     "remaining": p.remaining, "text": p.text(task_label(name)),
+                                     "last_run": None if last is None else
+                                     {"status": last.status, "name": last.adapter_name, "message": last.message}})
+        finally:
+            store.close()
+    if ns.json:
+        print(json.dumps({"running": owner, "progress": background.progress(paths) if owner else None,
+                          "counters": counters}, indent=2, default=str))
+        return 0
+    if owner:
+        prog = background.progress(paths) or {}
+        step = f", step {prog['step']} / {prog.get('total', '?')}" if isinstance(prog.get("step"), int) else ""
+        print(f"training “{owner.get('task', '?')}” is running (process {owner.get('pid')}{step})")
+    else:
+        print("no training is running")
+    for c in counters:
+        last = c["last_run"]
+        tail = f" (last training {last['status']}: {last['message']})" if last and last["status"] == "failed" else ""
+        print(f"{c['text']}{tail}")
+    return 0
+
+
+@dataclasses.dataclass
+class _Run:
+    """What one training run is, filled in step by step (so a failure can be recorded at any step)."""
+
+    task: str
+    name: str = ""
+    folder: Path | None = None
+    args: TrainingArgs | None = None
+    pairs: list = dataclasses.field(default_factory=list)
+    model_name: str = ""
+    info: dict = dataclasses.field(default_factory=dict)
+    resume: bool = False
+    run_id: int | None = None
+    finished: bool = False  # the store already records how it ended
+    cancel: threading.Event = dataclasses.field(default_factory=threading.Event)  # set by SIGTERM / Ctrl-C
+
+
+def _train(ns, paths, settings, lock, run: _Run) -> int:
+    from draftwheel.engine.prompts import resolve_task
+
+    task = resolve_task(ns.task)
+    run.task = task.name
+    _plan(ns, paths, settings, run)
+    entry = _check_can_train(paths, run)
+    from draftwheel.train.dataset import require_examples
+
+    require_examples(run.pairs, what=f"task {task.name!r}")
+    # The folder and the lock's pointer to it exist from here on, so the app sees the
+    # progress messages of the slow steps before training (weights conversion, tokenizing).
+    assert run.folder is not None
+    run.folder.mkdir(parents=True, exist_ok=True)
+    lock.update({"task": run.task, "name": run.name, "run_dir": str(run.folder)})
+    cb, base_dir, dataset = _prepare(paths, entry, run)
+    _record_start(paths, run, dataset)
+    result = _fit(paths, base_dir, dataset, cb, run)
+    exported = None if ns.no_export else _export(ns, paths, entry, task, result, dataset, cb, run)
+    if run.run_id:
+        _store_call(paths, "finish_run", run.run_id, "done", final_loss=result.train_loss, steps_done=result.steps,
+                    adapter_name=run.name if exported is not None else None,
+                    message=f"held-out loss {result.heldout_loss_before:.4f} -> {result.heldout_loss_after:.4f}")
+    run.finished = True
+    _report(ns, result, exported)
+    return 0
+
+
+def _plan(ns, paths, settings, run: _Run) -> None:
+    """Which run: a new one (its name, settings and data) or the unfinished one ``--resume`` continues."""
+    runs = paths.runs_dir
+    if ns.name and not _NAME_RE.match(ns.name):
+        raise DraftwheelError(f"{ns.name!r} is not a usable name (letters, digits, . _ -, at most 64).")
+    from draftwheel.train.dataset import load_pairs
+
+    if ns.resume:
+        folder = runs / ns.name if ns.name else _find_resumable(runs, run.task)
+        if folder is None or not (folder / RUN_FILE).exists():
+            what = f"named {ns.name!r}" if ns.name else f"for task {run.task!r}"
+            raise NotFoundError(f"No unfinished training run {what} to resume.", "Start one without --resume.")
+        info = _read_run(folder)
+        if not unfinished(folder):
+            raise DraftwheelError(f"The run {folder.name!r} already finished.", "Start a new one without --resume.")
+        run.args = TrainingArgs.from_dict(info["args"])
+        run.pairs = load_pairs(folder / PAIRS_FILE)
+        run.model_name, run.name, run.info, run.folder, run.resume = info["model"], info["name"], info, folder, True
+        run.run_id = info.get("run_id")
+        return
+    name = ns.name or f"{run.task}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
+    folder = runs / name
+    if folder.exists() and (folder / RUN_FILE).exists():
+        raise DraftwheelError(f"A training run named {name!r} exists already.",
+                              "Choose another --name, or continue it with --resume.")
+    run.name, run.folder = name, folder
+    run.args = _training_args(ns)
+    run.pairs = load_pairs(Path(ns.pairs).expanduser()) if ns.pairs else _store_pairs(paths, run.task)
+    run.model_name = ns.model or settings.model
+    run.info = {"name": name, "task": run.task, "model": run.model_name, "created": time.time(),
+                "source": ns.pairs or "store"}
+
+
+def _check_can_train(paths, run: _Run):
+    """The catalogue model to train on, once training is known to be able to run here (else one clear line)."""
+    from draftwheel.flywheel.availability import training_availability
+    from draftwheel.models import Catalogue
+
+    entry = Catalogue(paths).get(run.model_name)
+    avail = training_availability(paths, entry)
+    if not avail.ok:
+        raise DraftwheelError(avail.reason, avail.fix)
+    return entry
+
+
+def _prepare(paths, entry, run: _Run):
+    """(progress callback, trainable weights folder, tokenized dataset)."""
+    from transformers import AutoTokenizer
+
+    from draftwheel.models.weights import trainable_weights
+    from draftwheel.train.dataset import build_dataset
+    from draftwheel.train.progress import (
+        MultiCallback,
+        ProgressFileCallback,
+        TqdmCallback,
+    )
+
+    assert run.folder is not None and run.args is not None
+    cb = MultiCallback(TqdmCallback(), ProgressFileCallback(run.folder / "progress.json"))
+    base_dir = trainable_weights(paths, entry, progress=cb.on_message)
+    tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
+    dataset = build_dataset(run.pairs, tokenizer, run.args.max_seq_len, run.args.heldout_fraction,
+                            what=f"task {run.task!r}")
+    cb.on_message(f"Task {run.task!r}: {dataset.summary()}.")
+    return cb, base_dir, dataset
+
+
+def _record_start(paths, run: _Run, dataset) -> None:
+    """The run folder's data and settings, and the store's record of the run."""
+    from draftwheel.train.dataset import save_pairs
+
+    assert run.folder is not None and run.args is not None
+    if not run.resume:
+        save_pairs(run.folder / PAIRS_FILE, run.pairs)
+        run.run_id = _store_call(paths, "start_run", run.task,
+                                 steps_total=run.args.total_steps(len(dataset.train)), n_train=len(dataset.train),
+                                 n_heldout=len(dataset.heldout), adapter_name=run.name)
+        run.info["run_id"] = run.run_id
+    run.info["args"] = run.args.to_dict()
+    atomic_write_text(run.folder / RUN_FILE, json.dumps(run.info, indent=2) + "\n")
+    if run.resume and run.run_id:
+        _store_call(paths, "update_run", run.run_id, status="running", message="resumed")
+
+
+def _fit(paths, base_dir, dataset, cb, run: _Run):
+    """Train (raises Cancelled once a stop signal came: the trainer has saved a checkpoint)."""
+    from draftwheel.train.trainer import train
+
+    if run.cancel.is_set():
+        raise Cancelled()
+    return train(base_dir, dataset, run.args, cb, run.folder, cancel=run.cancel, resume=run.resume)
+
+
+def _export(ns, paths, entry, task, result, dataset, cb, run: _Run):
+    """GGUF export, held-out scores, promotion and registry; None where export is not installed."""
+    try:
+        from draftwheel.train.export import finish_adapter
+    except ImportError:
+        cb.on_message("GGUF export is not available; the PEFT adapter stays in the run folder.")
+        return None
+    try:
+        return finish_adapter(paths, result.adapter_dir, entry, run.name, task, result, dataset.heldout_pairs,
+                              callback=cb, run_id=run.run_id, evaluate=not ns.no_eval)
+    except BaseException as exc:
+        if run.run_id:
+            _store_call(paths, "finish_run", run.run_id, "failed", final_loss=result.train_loss,
+                        steps_done=result.steps, message=f"trained, but the adapter was not registered: {exc}"[:500])
+            run.finished = True
+        raise
+
+
+def _record_end(ns, paths, run: _Run, status: str, message: str) -> None:
+    """Say in the store how the run ended (failed or cancelled): always once it has a record; for a
+    background run, also before.
+
+    A background run (started by the app) that ends before it has a record
+    gets one anyway, so the app can show it and the counter does not start
+    the same doomed (or unwanted) run again on the next kept edit.
+    """
+    if run.finished:
+        return
+    try:
+        if run.run_id is None and getattr(ns, "background", False):
+            run.run_id = _store_call(paths, "start_run", run.task, adapter_name=run.name or None)
+        if run.run_id:
+            _store_call(paths, "finish_run", run.run_id, status, message=message[:500])
+    except Exception as inner:  # noqa: BLE001 - the original failure is what the user must see
+        print(f"draftwheel: the outcome could not be recorded in the store: {inner}", file=sys.stderr)
+
+
+def _report(ns, result, exported) -> None:
     summary = result.to_dict()
     summary.pop("losses")
     if exported is not None:
@@ -280,13 +419,12 @@ def _train(ns, paths, settings, lock) -> int:
                               "scores": getattr(exported, "scores", {})}
     if ns.json:
         print(json.dumps(summary, indent=2))
+        return
+    print(f"trained {result.steps} steps on {result.n_train} examples in {result.seconds:.0f} s "
+          f"({result.tokens_per_s:.0f} tokens/s, peak {result.peak_memory_bytes / 2**30:.2f} GiB)")
+    print(f"held-out loss {result.heldout_loss_before:.4f} -> {result.heldout_loss_after:.4f}")
+    if exported is not None:
+        state = "promoted" if getattr(exported, "promoted", False) else "not promoted"
+        print(f"adapter {exported.name!r}: {state}")
     else:
-        print(f"trained {result.steps} steps on {result.n_train} examples in {result.seconds:.0f} s "
-              f"({result.tokens_per_s:.0f} tokens/s, peak {result.peak_memory_bytes / 2**30:.2f} GiB)")
-        print(f"held-out loss {result.heldout_loss_before:.4f} -> {result.heldout_loss_after:.4f}")
-        if exported is not None:
-            state = "promoted" if getattr(exported, "promoted", False) else "not promoted"
-            print(f"adapter {exported.name!r}: {state}")
-        else:
-            print(f"PEFT adapter: {result.adapter_dir}")
-    return 0
+        print(f"PEFT adapter: {result.adapter_dir}")

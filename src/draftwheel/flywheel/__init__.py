@@ -11,9 +11,17 @@ Policy (``flywheel.policy``):
 (zero until the task has accepted/edited edits, few after, lora when a promoted
 adapter exists for the task [and base model]; an explicit ``mode`` wins, and
 ``lora`` without a promoted adapter is a DraftwheelError);
-``edits_until_training(session, task, threshold) -> int`` (0 = due now; counted
-from ``edits_at_start`` of the task's last training run);
-``new_edits_since_training(session, task) -> int``; ``MODES``.
+``choose_adapter(paths, model, task, explicit=None, choice='', mode='auto')``
+(the one answer to "which adapter", for the CLI and the app);
+``kept_since_training(session, task)`` — THE counter: kept edits (accepted or
+edited, marked for training, not undone) stored since the task's last training
+run started; ``training_progress(session, task, threshold) -> Progress``
+(``.text()`` reads forwards, the same words everywhere);
+``edits_until_training`` (0 = due now); ``should_promote``;
+``TrainingPolicy`` — when to train (threshold, "Train now"), whether to resume
+an interrupted run (at most ``MAX_RESUMES`` times), with the reason in plain
+words when it will not; ``training_availability(paths, model)`` (availability
+module) says whether training can run here at all.
 
 Retrieval (``flywheel.retrieve``):
 ``retrieve_examples(session, task, text, k, token_budget, count_tokens) -> list[Example]``
@@ -36,14 +44,54 @@ Import / export (``flywheel.importing``, ``flywheel.export``):
 chat, completions, openai, text.
 """
 
+from draftwheel.flywheel.availability import Availability, training_availability
 from draftwheel.flywheel.export import FORMATS, export_examples
 from draftwheel.flywheel.importing import ParsedPairs, parse_jsonl, parse_parallel
-from draftwheel.flywheel.policy import MODES, choose_stage, edits_until_training, new_edits_since_training
+from draftwheel.flywheel.policy import (
+    MODES,
+    Decision,
+    Progress,
+    TrainingPolicy,
+    choose_adapter,
+    choose_stage,
+    counter_text,
+    edits_until_training,
+    kept_since_training,
+    new_edits_since_training,
+    should_promote,
+    training_progress,
+)
 from draftwheel.flywheel.retrieve import Similar, retrieve_examples, similar_edits
-from draftwheel.flywheel.revise import examples_for_store, options_from, revise_with_flywheel
+from draftwheel.flywheel.revise import (
+    examples_for_store,
+    options_from,
+    revise_with_flywheel,
+)
 
 __all__ = [
-    "FORMATS", "MODES", "ParsedPairs", "Similar", "choose_stage", "edits_until_training", "examples_for_store",
-    "export_examples", "new_edits_since_training", "options_from", "parse_jsonl", "parse_parallel",
-    "retrieve_examples", "revise_with_flywheel", "similar_edits",
+    "FORMATS",
+    "MODES",
+    "Availability",
+    "Decision",
+    "ParsedPairs",
+    "Progress",
+    "Similar",
+    "TrainingPolicy",
+    "choose_adapter",
+    "choose_stage",
+    "counter_text",
+    "edits_until_training",
+    "examples_for_store",
+    "export_examples",
+    "kept_since_training",
+    "new_edits_since_training",
+    "options_from",
+    "parse_jsonl",
+    "parse_parallel",
+    "retrieve_examples",
+    "revise_with_flywheel",
+    "should_promote",
+    "similar_edits",
+    "training_availability",
+    "training_progress",
 ]

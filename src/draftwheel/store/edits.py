@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,25 @@ def count_edits(
 ) -> int:
     """How many edits match; by default the kept (accepted or edited) ones."""
     stmt = _filtered(select(func.count()).select_from(Edit), task, outcomes, origin, None)
+    return int(session.scalar(stmt) or 0)
+
+
+def count_kept_since(session: Session, task: str, since: datetime | None = None) -> int:
+    """Kept edits of ``task`` that training would use, stored after ``since`` (UTC; None: all of them).
+
+    Kept: accepted or edited, marked for training, and not undone (where the
+    store records undo). Rejections never count; nothing is stored while
+    logging is paused, so nothing from then counts either. Compared by time,
+    not by subtracting totals, so deleting or excluding older edits cannot
+    move the count.
+    """
+    stmt = _filtered(select(func.count()).select_from(Edit), task, KEPT_OUTCOMES, None, None)
+    stmt = stmt.where(Edit.include_in_training.is_(True))
+    undone = getattr(Edit, "undone", None)
+    if undone is not None:
+        stmt = stmt.where(undone.is_not(True))
+    if since is not None:
+        stmt = stmt.where(Edit.created_at > since)
     return int(session.scalar(stmt) or 0)
 
 

@@ -1,6 +1,7 @@
 """Training in a separate, low-priority process, one at a time.
 
-The app and the automatic trigger call :func:`start_background`; it runs
+The app and the automatic trigger call :func:`launch` (through the flywheel's
+policy, which decides whether to); it runs
 ``python -m draftwheel train ...`` detached (its own session, niceness 10 on
 POSIX, below-normal priority on Windows), with its output in
 ``runs/background.log``. The training command holds an exclusive lock on
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from draftwheel.config.paths import AppPaths, private_dir
@@ -101,8 +103,9 @@ def progress(paths: AppPaths) -> dict | None:
 
 def train_command(paths: AppPaths, task: str, name: str | None = None, resume: bool = False,
                   extra: list[str] | tuple[str, ...] = (), niceness: int = NICENESS) -> list[str]:
+    # --background: started by the app, so a failure of any kind is also recorded in the store.
     cmd = [sys.executable, "-m", "draftwheel", "--home", str(paths.home), "train", "--task", task,
-           "--nice", str(niceness)]
+           "--nice", str(niceness), "--background"]
     if name:
         cmd += ["--name", name]
     if resume:
@@ -110,9 +113,46 @@ def train_command(paths: AppPaths, task: str, name: str | None = None, resume: b
     return cmd + list(extra)
 
 
-def start_background(paths: AppPaths, task: str, name: str | None = None, resume: bool = False,
-                     extra: list[str] | tuple[str, ...] = (), niceness: int = NICENESS) -> int:
-    """Start ``draftwheel train`` detached at low priority (``niceness`` added on POSIX); returns its pid."""
+@dataclass
+class Launch:
+    """A training process this process started: to tell when it ends, and how."""
+
+    proc: subprocess.Popen
+    task: str
+    name: str | None
+    resume: bool
+    log_path: Path
+    log_offset: int  # bytes of the shared log written before this process started
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def poll(self) -> int | None:
+        """The exit status once the process has ended (and is reaped), else None."""
+        return self.proc.poll()
+
+    def output(self, limit: int = 64_000) -> str:
+        """What this process wrote to the log (the last ``limit`` bytes of it)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                end = f.tell()
+                f.seek(max(self.log_offset, end - limit))
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def last_line(self) -> str:
+        """The error's last line: the last non-empty line of this process's output (progress bars skipped)."""
+        lines = [ln.strip() for ln in self.output().replace("\r", "\n").splitlines()]
+        lines = [ln for ln in lines if ln and "it/s]" not in ln and "s/it]" not in ln]
+        return lines[-1] if lines else ""
+
+
+def launch(paths: AppPaths, task: str, name: str | None = None, resume: bool = False,
+           extra: list[str] | tuple[str, ...] = (), niceness: int = NICENESS) -> Launch:
+    """Start ``draftwheel train`` detached at low priority (``niceness`` added on POSIX)."""
     owner = running(paths)
     if owner:
         raise DraftwheelError(f"Another training is already running (process {owner.get('pid')}).")
@@ -126,9 +166,16 @@ def start_background(paths: AppPaths, task: str, name: str | None = None, resume
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
     with open(log_path, "ab") as log:
+        offset = log.tell()
         proc = subprocess.Popen(train_command(paths, task, name, resume, extra, niceness), stdout=log,
                                 stderr=subprocess.STDOUT, env=env, **kwargs)
-    return proc.pid
+    return Launch(proc, task, name, resume, log_path, offset)
+
+
+def start_background(paths: AppPaths, task: str, name: str | None = None, resume: bool = False,
+                     extra: list[str] | tuple[str, ...] = (), niceness: int = NICENESS) -> int:
+    """:func:`launch`, for callers that only need the pid."""
+    return launch(paths, task, name, resume, extra, niceness).pid
 
 
 def cancel_background(paths: AppPaths, timeout_s: float = 60.0) -> bool:
