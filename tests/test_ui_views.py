@@ -78,7 +78,8 @@ def test_training_progress_label_counts_kept_edits(qtbot, window, services):
         services.store.ops.log_outcome(_record(f"t{i} a", f"t{i} b"))
     services.store.ops.log_outcome(_record("r a", "r a", outcome="rejected"))
     services.store.refresh_progress("grammar", 100)
-    qtbot.waitUntil(lambda: window.train_label.text() == "3 / 100 edits until the next training", timeout=10_000)
+    qtbot.waitUntil(lambda: window.train_label.text() == "Fix grammar: 3 / 100 kept edits, 97 more until training",
+                    timeout=10_000)
 
 
 def test_training_view_shows_runs_adapters_and_loss_curve(qtbot, window, services):
@@ -94,7 +95,7 @@ def test_training_view_shows_runs_adapters_and_loss_curve(qtbot, window, service
     qtbot.waitUntil(lambda: view.runs_table.rowCount() == 1, timeout=10_000)
     assert view.runs_table.item(0, 2).text() == "done"
     assert view.runs_table.item(0, 4).text() == "1.234"
-    assert "chrf 61.0" in view.runs_table.item(0, 6).text() and "chrf 55.5" in view.runs_table.item(0, 6).text()
+    assert view.runs_table.item(0, 6).text() == "held-out chrF 61.0, before 55.5"
     assert view.current.format() == "No training running" and not view.cancel_btn.isEnabled()
     view.chart.set_points([(1, 3.2), (2, 2.9), (3, 2.5)])
     assert view.chart.series.count() == 3

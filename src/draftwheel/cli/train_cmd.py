@@ -268,6 +268,8 @@ def _train(ns, paths, settings, lock, run: _Run) -> int:
     assert run.folder is not None
     run.folder.mkdir(parents=True, exist_ok=True)
     lock.update({"task": run.task, "name": run.name, "run_dir": str(run.folder)})
+    if run.cancel.is_set():
+        raise Cancelled()
     cb, base_dir, dataset = _prepare(paths, entry, run)
     _record_start(paths, run, dataset)
     result = _fit(paths, base_dir, dataset, cb, run)

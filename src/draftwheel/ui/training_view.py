@@ -131,6 +131,7 @@ class TrainingView(QWidget):
         self.runs: list[dict[str, Any]] = []
         self.live: dict[str, Any] | None = None
         self.log_path: str | None = None  # the log of the failure shown, if any
+        self._message_is_live = False  # the message line shows the running training's own message
         self.runs_table = QTableWidget(0, len(RUN_HEADERS))
         self.runs_table.setObjectName("runsTable")
         self.runs_table.setHorizontalHeaderLabels(RUN_HEADERS)
@@ -208,6 +209,7 @@ class TrainingView(QWidget):
 
     def say(self, message: str) -> None:
         self.message.setText(message)
+        self._message_is_live = False
 
     def show_failure(self, message: str, log_path: str | None) -> None:
         """A training failed: its error's last line, and the button that opens its log."""
@@ -248,10 +250,12 @@ class TrainingView(QWidget):
             self.current.setFormat(_live_text(live))
             if live.get("message"):
                 self.message.setText(str(live["message"]))
+                self._message_is_live = True
         else:
             self._show_idle()
-            if was_live:
+            if was_live and self._message_is_live:  # do not leave the last progress message up as if current
                 self.message.setText("The training has ended; see its row below.")
+            self._message_is_live = False
         self.cancel_btn.setEnabled(live is not None)
         self.chart.set_points(snap.get("curve", []), running=live is not None)
         counters = snap.get("counters")

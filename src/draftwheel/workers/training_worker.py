@@ -148,7 +148,11 @@ class TrainingOps:
                 still.append(launch)
                 continue
             if code not in (0, CANCELLED_EXIT) and not getattr(launch, "announced", False):
-                line = launch.last_line() or f"the training process exited with status {code}"
+                line = launch.last_line().removeprefix("draftwheel: error: ")
+                if code < 0:  # killed by a signal: what it last printed is not the reason
+                    line = f"the training process was killed (signal {-code}; out of memory?)" + (
+                        f"; its last words: {line}" if line else "")
+                line = line or f"the training process exited with status {code}"
                 self.policy.failed(launch.task, line)
                 out.append({"task": launch.task, "label": task_label(launch.task), "message": line,
                             "log": str(launch.log_path), "code": code})
