@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self.restore_prompt: QMessageBox | None = None
         self.last_task: Task = tasks()["grammar"]
         self.logged_ids: list[int | None] = []
-        self._autotrain_started: set[str] = set()
+        self.train_task: str = self.last_task.name  # what "Train now" trains: the task of the counter shown
         self.documents = Documents(self.paths.home, self.paths.autosave_dir, io=services.store.submit,
                                    sole_owner=sole_owner)
         self.destroyed.connect(lambda _=None, d=self.documents: release_autosave(d.autosave.id))
@@ -275,6 +275,8 @@ class MainWindow(QMainWindow):
         training.promoted.connect(self._on_promoted)
         training.resumed.connect(self._on_training_resumed)
         self.review.accept_all_requested.connect(self.accept_all)
+        training.decided.connect(self._on_training_decided)
+        training.run_failed.connect(self._on_training_failed)
         self.review.apply_requested.connect(self.apply)
         self.review.reject_requested.connect(self.reject)
         self.review.cancel_requested.connect(self.cancel_generation)
@@ -530,22 +532,59 @@ class MainWindow(QMainWindow):
         self.show_error("The outcome could not be stored", f"{message}\n\nYour text is not affected.")
 
     def _on_progress(self, p: TrainingProgress) -> None:
-        label = tasks().get(p.task).label if p.task in tasks() else p.task
-        self.train_label.setText(f"{p.done} / {p.threshold} edits until the next training")
-        self.train_label.setToolTip(f"Accepted or edited suggestions for “{label}” since its last training.")
+        """The counter of the task last revised (custom instructions are not trained: the counter stays)."""
+        from draftwheel.flywheel import policy
+
+        if p.task in policy.UNTRAINABLE_TASKS:
+            return
+        self.train_task = p.task
+        label = policy.task_label(p.task)
+        self.train_label.setText(policy.counter_text(label, p.done, p.threshold))
+        self.train_label.setToolTip(f"Kept (accepted or edited) suggestions for “{label}” since its last training; "
+                                    "rejected ones, undone ones and anything while logging was paused do not count.")
+        self.training_view.set_train_task(label)
         st = self.services.settings
-        if p.remaining == 0 and st.auto_train and p.task not in self._autotrain_started and p.task != "custom":
-            self._autotrain_started.add(p.task)
-            self.services.training.start_training(p.task)
-            self.statusBar().showMessage(f"Training a personal adapter for “{label}” in the background…", 8000)
+        if p.remaining == 0 and st.auto_train:
+            # The flywheel's policy decides on the training thread (it may be running, or unable to run).
+            self.services.training.auto_train(p.task, p.threshold)
+
+    def _on_training_decided(self, decision: dict) -> None:
+        """What became of "Train now", the threshold trigger or the start-up resume, in words."""
+        message = decision.get("message") or ""
+        if not message:
+            return
+        self.statusBar().showMessage(message, 15000)
+        self.training_view.say(message)
+
+    def _on_training_failed(self, failure: dict) -> None:
+        """A training ended in failure: the status bar and the training view say so, with its log."""
+        text = f"Training “{failure.get('label') or failure.get('task')}” failed: {failure.get('message')}"
+        self.statusBar().showMessage(text)
+        self.training_view.show_failure(text, failure.get("log"))
+        btn = getattr(self, "training_failed_btn", None)
+        if btn is None:
+            from draftwheel.ui.qt import QPushButton
+            from draftwheel.ui.training_view import open_log
+
+            btn = self.training_failed_btn = QPushButton("Training failed: open its log")
+            btn.setObjectName("trainingFailedButton")
+            btn.setFlat(True)
+            btn.clicked.connect(lambda: btn.property("log") and open_log(btn.property("log")))
+            self.statusBar().addPermanentWidget(btn)
+        btn.setProperty("log", failure.get("log") or "")
+        btn.setToolTip(text)
+        btn.show()
 
     def _on_training_resumed(self, found: dict) -> None:
-        self._autotrain_started.add(found["task"])
         self.statusBar().showMessage(
             f"Resuming the training “{found['name']}” that was interrupted; it continues in the background.", 8000)
 
     def train_now(self) -> None:
-        self.services.training.start_training(self.last_task.name)
+        """Train the task the counter shows; the answer (started, or why not) comes back as a decision."""
+        btn = getattr(self, "training_failed_btn", None)
+        if btn is not None:
+            btn.hide()
+        self.services.training.train_now(self.train_task, self.services.settings.train_threshold)
         self.training_dock.show()
         self.training_dock.raise_()
 
@@ -597,6 +636,7 @@ class MainWindow(QMainWindow):
         else:
             self.services.engine.update_settings(new)
         self.set_logging_paused(new.logging_paused)
+        self.services.store.refresh_progress(self.train_task, self.services.settings.train_threshold)
         self.services.store.refresh_progress(self.last_task.name, new.train_threshold)
 
     # -- documents -------------------------------------------------------------------
