@@ -11,11 +11,14 @@ from draftwheel.errors import DraftwheelError
 def launch_app(args: argparse.Namespace | None = None) -> int:
     """Check that Qt can open a window here, then run the app. Any failure to start is one
     line on stderr and a non-zero exit code, never Qt's abort or a traceback."""
-    from draftwheel.cli.qt_platform import PlatformError, check
+    from draftwheel.cli.qt_platform import check
+
+    from draftwheel.config import app_paths
 
     try:
         check()
-    except PlatformError as exc:
+        app_paths()  # the data folder must be writable before a window promises anything
+    except DraftwheelError as exc:  # PlatformError, DataFolderError: one line, no window
         print(f"draftwheel: error: {exc}", file=sys.stderr)
         return exc.exit_code
     try:

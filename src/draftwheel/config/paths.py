@@ -15,7 +15,13 @@ from pathlib import Path
 
 import platformdirs
 
+from draftwheel.errors import DraftwheelError
+
 ENV_HOME = "DRAFTWHEEL_HOME"
+
+
+class DataFolderError(DraftwheelError):
+    """The data folder cannot be created or written (a read-only disk, no permission)."""
 
 
 def data_home() -> Path:
@@ -73,9 +79,22 @@ class AppPaths:
         return self.home / "autosave"
 
     def ensure(self) -> "AppPaths":
-        private_dir(self.home)
-        for sub in (self.models_dir, self.adapters_dir, self.runs_dir, self.autosave_dir):
-            private_dir(sub)
+        """Create the folders; a data folder that cannot be written is one DataFolderError up
+        front (what and why, and what to do), not a failure half-way through a command."""
+        try:
+            private_dir(self.home)
+            for sub in (self.models_dir, self.adapters_dir, self.runs_dir, self.autosave_dir):
+                private_dir(sub)
+            # access() sees a read-only mount even for root, and a folder not ours to write.
+            if not os.access(self.home, os.W_OK | os.X_OK):
+                raise PermissionError(13, "Permission denied", str(self.home))
+        except OSError as exc:
+            where = exc.filename if exc.filename and Path(exc.filename) != self.home else None
+            reason = exc.strerror or str(exc)
+            raise DataFolderError(
+                f"The data folder {self.home} cannot be written ({reason}{f': {where}' if where else ''}).",
+                "Make it writable, or choose another folder with --home DIR or DRAFTWHEEL_HOME.",
+            ) from exc
         return self
 
 
