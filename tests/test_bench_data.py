@@ -5,7 +5,7 @@ The plain-install side (no checkout around) is exercised on a real wheel in test
 from __future__ import annotations
 
 from conftest import JFLEG
-from draftwheel.bench.train import check_data
+from draftwheel.bench.train import check_data, check_ready
 from draftwheel.cli.main import main
 
 
@@ -39,3 +39,22 @@ def test_the_checkout_copy_is_found_from_any_working_folder(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     assert check_data(None) == JFLEG.resolve()
     assert check_data(JFLEG) == JFLEG.resolve()
+
+
+def test_bench_train_without_the_train_extra_says_what_to_install(monkeypatch, tmp_path, capsys):
+    import sys
+
+    # None in sys.modules is how Python marks a module as absent: import and find_spec both say so.
+    monkeypatch.setitem(sys.modules, "peft", None)
+    assert main(["bench", "train"]) == 2
+    assert _one_error_line(capsys) == (
+        "draftwheel: error: The train benchmark needs peft, which is not installed. Install the train extra: "
+        "pip install torch==2.13.0 && pip install 'draftwheel[train]'.")
+    # In a run of every benchmark it is skipped with that note; the data is still checked first.
+    from draftwheel.cli.bench_cmd import _data_for
+
+    assert "needs peft" in str(_data_for(["train"], None, explicit=False)["train"])
+    assert main(["bench", "train", "--data", str(tmp_path / "nope")]) == 2
+    assert "no such folder" in _one_error_line(capsys)
+    monkeypatch.delitem(sys.modules, "peft")
+    assert check_ready(None) == JFLEG.resolve()

@@ -29,6 +29,7 @@ step of each side is a warm-up and not timed).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import statistics
@@ -42,6 +43,7 @@ from draftwheel.errors import InputError
 # The repository's copy of JFLEG, relative to a checkout's root (evaluation data: never in a wheel).
 CHECKOUT_DATA = Path("benchmarks") / "data" / "jfleg"
 DATA_FILES = ("dev.src", "dev.ref0")
+TRAIN_PACKAGES = ("torch", "transformers", "peft", "safetensors")  # the train extra
 DATA_HINT = ("Pass --data DIR, a folder holding JFLEG's dev.src and dev.ref0 "
              "(a Draftwheel checkout has one in benchmarks/data/jfleg).")
 # side -> (dtype of the frozen weights, our loss path?, gradient checkpointing?)
@@ -62,6 +64,19 @@ def checkout_data() -> Path | None:
         if all((root / CHECKOUT_DATA / name).is_file() for name in DATA_FILES):
             return root / CHECKOUT_DATA
     return None
+
+
+def check_ready(data: str | Path | None) -> Path:
+    """Everything the benchmark needs before it loads anything: a given ``--data`` folder, the
+    train extra's packages, then the data (see :func:`check_data`). Raises InputError, one line."""
+    if data is not None:
+        check_data(data)
+    missing = [name for name in TRAIN_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise InputError(f"The train benchmark needs {', '.join(missing)}, which "
+                         f"{'is' if len(missing) == 1 else 'are'} not installed.",
+                         "Install the train extra: pip install torch==2.13.0 && pip install 'draftwheel[train]'.")
+    return check_data(data)
 
 
 def check_data(data: str | Path | None) -> Path:
@@ -160,7 +175,7 @@ def _run_side(side: str, base_dir: Path, steps: int, batch_size: int, max_seq_le
 
 
 def run(quick: bool = False, data: str | Path | None = None) -> dict:
-    folder = check_data(data)  # before loading anything: a missing folder is a one-line error
+    folder = check_ready(data)  # before loading anything: a missing package or folder is a one-line error
     from draftwheel.config import app_paths, load_settings
     from draftwheel.models import Catalogue
     from draftwheel.models.weights import trainable_weights

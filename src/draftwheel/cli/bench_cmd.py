@@ -86,13 +86,14 @@ def markdown(results: list[dict], report: dict | None = None) -> str:
 
 
 def _data_for(names: list[str], data: str | None, explicit: bool) -> dict[str, Path | InputError]:
-    """Each benchmark's evaluation data (modules with ``check_data(data) -> Path``), checked before
-    anything runs. A bad ``--data``, or a benchmark named on the command line with no data to find,
-    raises InputError (one line); in a run of all benchmarks a missing folder only skips that one."""
+    """Each benchmark's evaluation data (modules with ``check_ready(data) -> Path``: their
+    packages and data), checked before anything runs. A bad ``--data``, or a benchmark named on
+    the command line that lacks either, raises InputError (one line); in a run of all benchmarks
+    it only skips that one, with the same words as its note."""
     found: dict[str, Path | InputError] = {}
     for name in names:
         try:
-            check = getattr(importlib.import_module(BENCHES[name]), "check_data", None)
+            check = getattr(importlib.import_module(BENCHES[name]), "check_ready", None)
         except ImportError:
             continue  # run_one reports the missing package
         if check is None:
