@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
         self.train_label = FittedLabel()
         for w in (self.paused_label, self.model_label, self.adapter_label, self.stage_label, self.speed_label,
                   self.train_label):
-            sb.addPermanentWidget(w)
+            sb.add_field(w)
         self._show_paused(self.services.settings.logging_paused)
 
     def _show_paused(self, paused: bool) -> None:
