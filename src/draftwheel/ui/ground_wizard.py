@@ -537,8 +537,6 @@ class GroundWizard(QDialog):
         super().done(code)
 
 
-def open_ground_wizard(services, parent=None) -> GroundWizard:
-    wizard = GroundWizard(services, parent)
 def _pairs(n: int) -> str:
     return f"{n} pair{'s' * (n != 1)}"
 
@@ -568,7 +566,9 @@ def place_over(dialog, parent) -> None:
     dialog.move(x, y)
 
 
+def open_ground_wizard(services, parent=None) -> GroundWizard:
+    wizard = GroundWizard(services, parent)
     wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    place_over(wizard, parent)
     wizard.show()
     return wizard
-    place_over(wizard, parent)
