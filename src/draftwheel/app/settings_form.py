@@ -28,8 +28,7 @@ def machine_cores() -> int:
 def check_threads(value: int, cores: int | None = None) -> str | None:
     cores = cores or machine_cores()
     if value < 0 or value > cores:
-        return (f"Allowed: 0 (automatic) to {cores}, the CPU cores of this computer; more threads than cores "
-                "make generation slower, not faster.")
+        return f"Allowed: 0 (automatic) to {cores}, the CPU cores of this computer."
     return None
 
 
@@ -41,8 +40,8 @@ def check_temperature(value: float) -> str | None:
 
 def check_threshold(value: int) -> str | None:
     if not MIN_EXAMPLES <= value <= THRESHOLD_MAX:
-        return (f"Allowed: {MIN_EXAMPLES} to {THRESHOLD_MAX:,} kept edits; training needs at least {MIN_EXAMPLES} "
-                "examples to learn from and to check itself on.")
+        # Training needs MIN_EXAMPLES examples to learn from and to check itself on.
+        return f"Allowed: {MIN_EXAMPLES} to {THRESHOLD_MAX:,} kept edits (training needs at least {MIN_EXAMPLES})."
     return None
 
 
@@ -58,7 +57,7 @@ def check_endpoint(value: str) -> str | None:
         parts, port_ok = None, False
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok \
             or any(c.isspace() for c in value):
-        return "Allowed: empty, or a web address such as https://api.example.com/v1 (http:// or https://)."
+        return "Allowed: empty, or a web address such as https://api.example.com/v1"
     return None
 
 

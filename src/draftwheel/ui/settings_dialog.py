@@ -30,6 +30,7 @@ from draftwheel.ui.qt import (
     QMessageBox,
     QPushButton,
     QSpinBox,
+    QTimer,
     QVBoxLayout,
     Signal,
 )
@@ -137,6 +138,7 @@ class SettingsDialog(QDialog):
         """Show what is allowed beside every invalid field; Save is enabled only when all are valid."""
         problems = check_fields(self.threads.value(), float(self.temperature.value()), self.threshold.value(),
                                 self.endpoint.text(), cores=self.cores)
+        shown_before = [n.isVisibleTo(self) for n in self.problems.values()]
         for key, widget in self.fields.items():
             text = problems.get(key, "")
             self.problems[key].setText(text)
@@ -144,11 +146,19 @@ class SettingsDialog(QDialog):
             widget.setStyleSheet("border: 1px solid #b00020;" if text else "")
             widget.setToolTip(text or self._tips[key])
         self.save_btn.setEnabled(not problems)
+        if [n.isVisibleTo(self) for n in self.problems.values()] != shown_before:
+            QTimer.singleShot(0, self._fit_height)  # a note appeared or went: no row may be squeezed
         if problems:
             self.save_btn.setToolTip("Fix the fields marked in red first.")
         else:
             self.save_btn.setToolTip("")
         return problems
+
+    def _fit_height(self) -> None:
+        layout = self.layout()
+        layout.activate()
+        want = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
+        self.resize(self.width(), max(want, self.sizeHint().height()))
 
     def _fill_models(self, current: str) -> None:
         self.model_box.clear()
