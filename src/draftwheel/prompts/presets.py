@@ -1,0 +1,100 @@
+"""Task presets: the instructions the app offers, read from data files.
+
+Each preset is one JSON file in ``resources/prompts/`` (packaged as
+``draftwheel/resources/prompts/``)::
+
+    {"name": "grammar", "label": "Fix grammar", "order": 1, "shortcut": "Ctrl+1",
+     "instruction": "Correct grammar, spelling and punctuation. Change nothing else.",
+     "demo": {"input": "He go to the libary ...", "output": "He went to the library ..."}}
+
+``demo`` is one built-in demonstration, so a base model sees the pattern
+before the user has any edits of their own; ``order`` sorts the menu. A
+packager may add files; a file that cannot be read is skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from draftwheel.config.paths import resources_dir
+from draftwheel.errors import DraftwheelError, NotFoundError
+
+log = logging.getLogger(__name__)
+
+PRESETS_SUBDIR = "prompts"
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    label: str
+    instruction: str
+    shortcut: str = ""
+    demo: tuple[str, str] | None = None  # (input, revision)
+
+
+@dataclass(frozen=True)
+class Example:
+    input: str
+    output: str
+
+
+def presets_dir() -> Path:
+    return resources_dir() / PRESETS_SUBDIR
+
+
+def read_preset(file: Path) -> tuple[int, Task]:
+    """(menu order, task) from one preset file; ValueError/KeyError/TypeError when it is malformed."""
+    raw = json.loads(file.read_text(encoding="utf-8"))
+    demo = raw.get("demo")
+    if isinstance(demo, dict):
+        demo = (str(demo["input"]), str(demo["output"]))
+    elif demo:
+        demo = (str(demo[0]), str(demo[1]))
+    for key in ("name", "label", "instruction"):
+        if not isinstance(raw[key], str) or not raw[key].strip():
+            raise ValueError(f"{key} must be a non-empty string")
+    task = Task(raw["name"], raw["label"], raw["instruction"], str(raw.get("shortcut", "")), demo or None)
+    return int(raw.get("order", 1000)), task
+
+
+@lru_cache(maxsize=1)
+def _load_tasks() -> dict[str, Task]:
+    folder = presets_dir()
+    found: list[tuple[int, str, Task]] = []
+    for file in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            order, task = read_preset(file)
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+            log.warning("%s: skipping a damaged prompt preset (%s)", file, exc)
+            continue
+        found.append((order, task.name, task))
+    if not found:
+        raise DraftwheelError(f"No prompt presets in {folder}.", "The installation is incomplete; reinstall Draftwheel.")
+    return {name: task for _order, name, task in sorted(found, key=lambda t: (t[0], t[1]))}
+
+
+def tasks() -> dict[str, Task]:
+    """The preset tasks by name, in menu order."""
+    return dict(_load_tasks())
+
+
+def custom_task(instruction: str) -> Task:
+    return Task("custom", "Custom", instruction.strip())
+
+
+def resolve_task(name: str | None = None, instruction: str | None = None) -> Task:
+    if instruction:
+        return custom_task(instruction)
+    name = name or "grammar"
+    known = _load_tasks()
+    if name not in known:
+        raise NotFoundError(
+            f"Unknown task {name!r}.",
+            f"Use one of {', '.join(known)}, or give your own with --instruction TEXT.",
+        )
+    return known[name]
