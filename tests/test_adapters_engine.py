@@ -197,7 +197,7 @@ def test_finish_adapter_scores_and_promotes_only_when_better(paths, bundled_gguf
     from draftwheel.models import adapters as reg
     from draftwheel.store import get_adapter as row_of
     from draftwheel.store import open_store, start_run
-    from draftwheel.train.export import finish_adapter
+    from draftwheel.flywheel.promotion import finish_adapter
 
     base = bundled_entry(paths)
     heldout = _heldout(3, max_words=12)
@@ -241,7 +241,7 @@ def test_finish_adapter_scores_and_promotes_only_when_better(paths, bundled_gguf
 def test_fewshot_baseline_never_shows_an_edit_as_its_own_example(paths):
     from draftwheel.engine.prompts import resolve_task
     from draftwheel.store import add_edits, open_store
-    from draftwheel.train.promote import current_stage, store_examples
+    from draftwheel.flywheel.promotion import current_stage, store_examples
 
     pairs = _heldout(6)
     assert current_stage(paths, "grammar", "x" * 64, "new") == ("zero", None)

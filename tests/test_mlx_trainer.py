@@ -108,11 +108,13 @@ def test_engines_load_the_trained_adapter(trained, mlx_engine, engine):
 def test_register_puts_mlx_weights_in_the_adapter_folder(trained, paths, engine):
     from draftwheel.models import Catalogue
     from draftwheel.models.adapters import adapter_ref, get_adapter
-    from draftwheel.train.mlx_trainer import register
+    from draftwheel.flywheel.adapters import register_copy
+    from draftwheel.train.mlx_trainer import adapter_info
 
     result, _rec, args = trained
     entry = Catalogue(paths).ensure_bundled()
-    info = register(paths, result, "mlx style", "grammar", entry, args)
+    described = adapter_info(result, "mlx style", "grammar", entry, args)
+    info = register_copy(paths, described, result.gguf, result.peft_dir, {"mlx": result.mlx_dir})
     again = get_adapter(paths, "mlx style")
     assert again.rank == RANK and again.alpha == pytest.approx(ALPHA) and again.steps == 2
     assert (again.folder / "mlx" / "adapters.safetensors").is_file()

@@ -6,6 +6,8 @@ what to do. The CLI prints it as one line and exits non-zero; the app shows it
 in a dialog. Anything else escaping is a bug.
 """
 
+import errno
+import shutil
 
 class DraftwheelError(Exception):
     """An error with a message meant for the user (one line, no traceback)."""
@@ -50,9 +52,6 @@ def write_failure(exc: BaseException, where) -> OSError | None:
     ...") with no errno; for those, a nearly full disk under ``where`` says
     ENOSPC.
     """
-    import errno
-    import shutil
-
     if isinstance(exc, OSError):
         return exc
     if not isinstance(exc, Exception) or isinstance(exc, DraftwheelError):
@@ -65,3 +64,22 @@ def write_failure(exc: BaseException, where) -> OSError | None:
     except OSError:
         return None
     return OSError(errno.ENOSPC, "No space left on device") if free < LOW_SPACE_BYTES else None
+
+
+# errno values that mean "no room": a full disk, a full quota, a file over the size limit.
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def write_error(exc: BaseException, where, what: str, full_hint: str) -> DraftwheelError | None:
+    """The user's message for a failed attempt to ``what`` (e.g. "write the adapter to /x") in folder ``where``.
+
+    None when ``exc`` is not a write failure (see :func:`write_failure`): the
+    caller re-raises it. A full disk says so and gives ``full_hint`` (what to
+    do, and what was or was not changed); any other OS error names its cause.
+    """
+    failure = write_failure(exc, where)
+    if failure is None:
+        return None
+    if failure.errno in DISK_FULL_ERRNOS:
+        return DraftwheelError(f"The disk is full: could not {what}.", full_hint)
+    return DraftwheelError(f"Could not {what}: {failure.strerror or failure}.")

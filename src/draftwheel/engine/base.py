@@ -3,16 +3,23 @@
 ``Engine.stream(request)`` yields small :class:`Chunk` records as tokens are
 produced; ``generate`` is a loop over it. Cancellation is a flag checked
 between tokens, so a cancelled request stops within one token.
+
+Backends share the generation loop (:func:`stream_steps`): each turns its
+library's token stream into :class:`Step` records (new text, whether it was a
+generated token, whether the library ended there); the loop applies stop
+strings, the token limit, cancellation and the timing figures.
 """
 
 from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
+from draftwheel.errors import DraftwheelError
+from draftwheel.models.adapter_info import AdapterRef
 from draftwheel.models.catalogue import ModelEntry
 
 
@@ -62,15 +69,6 @@ class Generation:
     tokens_per_s: float
     time_to_first_token: float
     finish_reason: str
-
-
-@dataclass(frozen=True)
-class AdapterRef:
-    """A LoRA adapter file for the loaded base model, applied at ``scale``."""
-
-    name: str
-    path: Path
-    scale: float = 1.0
 
 
 @dataclass
@@ -165,3 +163,67 @@ class StopMatcher:
     def flush(self) -> str:
         out, self.buffer = self.buffer, ""
         return out
+
+
+@dataclass(frozen=True)
+class Step:
+    """One item of a backend's token stream, as the shared loop consumes it."""
+
+    text: str  # newly decoded text (may be "", e.g. half of a multi-byte character)
+    counts: bool = True  # a generated token (False: the end-of-generation token)
+    finish: str | None = None  # the backend ended here: "stop" (end of generation) or "length"
+
+
+def fit_prompt(tokens: list[int], n_ctx: int, max_tokens: int) -> int:
+    """The number of tokens that may be generated after ``tokens`` in an ``n_ctx`` window (at least 1)."""
+    if len(tokens) + 1 > n_ctx:
+        raise DraftwheelError(f"The prompt ({len(tokens)} tokens) does not fit the context window ({n_ctx}).")
+    return max(1, min(max_tokens, n_ctx - len(tokens)))
+
+
+def stream_steps(steps: Iterator[Step], stop: tuple[str, ...], n_prompt: int, n_cached: int, max_tokens: int,
+                 cancel: CancelToken | None, t0: float, flush: Callable[[], str] = lambda: "") -> Iterator[Chunk]:
+    """The generation loop shared by every backend: ``Chunk``s from a backend's ``steps``.
+
+    ``t0``: ``time.perf_counter()`` when the request arrived (time to first
+    token counts from there). ``flush()``: text the backend still holds at the
+    end (an unfinished UTF-8 sequence). The last chunk carries the finish
+    reason: "stop", "length" or "cancelled"; a cancelled request emits no tail.
+    """
+    stops = StopMatcher(stop)
+    n_gen = 0
+    ttft = 0.0
+    t_first = None
+    finish = "length"
+
+    def chunk(text: str, reason: str | None) -> Chunk:
+        now = time.perf_counter()
+        rate = (n_gen - 1) / (now - t_first) if t_first and n_gen > 1 and now > t_first else 0.0
+        return Chunk(text, n_prompt, n_cached, n_gen, rate, ttft, reason)
+
+    try:
+        for step in steps:
+            if t_first is None:
+                t_first = time.perf_counter()
+                ttft = t_first - t0
+            if cancel is not None and cancel.cancelled:
+                finish = "cancelled"
+                break
+            n_gen += step.counts
+            text = stops.feed(step.text)
+            if stops.stopped:
+                finish = "stop"
+                if text:
+                    yield chunk(text, None)
+                break
+            finish = step.finish or finish
+            if text:
+                yield chunk(text, None)
+            if step.finish or n_gen >= max_tokens:
+                break
+    finally:
+        close = getattr(steps, "close", None)
+        if close is not None:
+            close()
+    tail = "" if stops.stopped or finish == "cancelled" else stops.feed(flush()) + stops.flush()
+    yield chunk(tail, finish)

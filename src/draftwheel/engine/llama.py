@@ -23,7 +23,9 @@ from draftwheel.engine.base import (
     Engine,
     EngineInfo,
     GenerationRequest,
-    StopMatcher,
+    Step,
+    fit_prompt,
+    stream_steps,
 )
 from draftwheel.errors import DraftwheelError, ModelFileError
 from draftwheel.models.catalogue import ModelEntry
@@ -115,9 +117,7 @@ class LlamaEngine(Engine):
         llm = self._llm
         t0 = time.perf_counter()
         tokens = self.tokenize(request.prompt, add_bos=True)
-        if len(tokens) + 1 > self._n_ctx:
-            raise DraftwheelError(f"The prompt ({len(tokens)} tokens) does not fit the context window ({self._n_ctx}).")
-        max_tokens = max(1, min(request.max_tokens, self._n_ctx - len(tokens)))
+        max_tokens = fit_prompt(tokens, self._n_ctx, request.max_tokens)
         cached = 0
         if llm.n_tokens:
             for a, b in zip(llm._input_ids[: llm.n_tokens], tokens):
@@ -127,49 +127,22 @@ class LlamaEngine(Engine):
         if request.seed is not None:
             llm.set_seed(request.seed)
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        stops = StopMatcher(request.stop)
-        n_gen = 0
-        ttft = 0.0
-        t_first = None
-        finish = "length"
+        yield from stream_steps(self._steps(tokens, request, decoder), request.stop, len(tokens), cached,
+                                max_tokens, cancel, t0, lambda: decoder.decode(b"", final=True))
+
+    def _steps(self, tokens: list[int], request: GenerationRequest, decoder) -> Iterator[Step]:
+        llm = self._llm
         vocab = llm._model.vocab
-        is_eog = self._lib.llama_vocab_is_eog
-
-        def chunk(text: str, reason: str | None) -> Chunk:
-            now = time.perf_counter()
-            rate = (n_gen - 1) / (now - t_first) if t_first and n_gen > 1 and now > t_first else 0.0
-            return Chunk(text, len(tokens), cached, n_gen, rate, ttft, reason)
-
         gen = llm.generate(tokens, top_k=request.top_k, top_p=request.top_p, min_p=0.0,
                            temp=request.temperature, repeat_penalty=request.repeat_penalty, reset=True)
         try:
             for tok in gen:
-                if t_first is None:
-                    t_first = time.perf_counter()
-                    ttft = t_first - t0
-                if cancel is not None and cancel.cancelled:
-                    finish = "cancelled"
-                    break
-                if is_eog(vocab, tok):
-                    finish = "stop"
-                    break
-                n_gen += 1
-                text = stops.feed(decoder.decode(llm.detokenize([tok])))
-                if stops.stopped:
-                    finish = "stop"
-                    if text:
-                        yield chunk(text, None)
-                    break
-                if text:
-                    yield chunk(text, None)
-                if n_gen >= max_tokens:
-                    break
+                if self._lib.llama_vocab_is_eog(vocab, tok):
+                    yield Step("", counts=False, finish="stop")
+                    return
+                yield Step(decoder.decode(llm.detokenize([tok])))
         finally:
             gen.close()
-        tail = "" if stops.stopped else stops.feed(decoder.decode(b"", final=True)) + stops.flush()
-        if finish == "cancelled":
-            tail = ""
-        yield chunk(tail, finish)
 
     # -- adapters ------------------------------------------------------------
     @property

@@ -29,9 +29,12 @@ from draftwheel.engine.base import (
     Engine,
     EngineInfo,
     GenerationRequest,
-    StopMatcher,
+    Step,
+    fit_prompt,
+    stream_steps,
 )
 from draftwheel.errors import DraftwheelError, ModelFileError, NotFoundError
+from draftwheel.models import mlx_adapter
 from draftwheel.models.catalogue import ModelEntry
 
 
@@ -52,7 +55,7 @@ class MlxEngine(Engine):
         ``dtype``: ``None`` keeps the stored float32; ``"float16"``/``"bfloat16"``
         halve memory and speed up Apple GPUs at a small cost in fidelity.
         """
-        from draftwheel.engine.mlx_runtime import import_mx
+        from draftwheel.models.mlx_runtime import import_mx
 
         try:
             mx = import_mx()  # first: picks a fast BLAS on Linux before mlx loads
@@ -119,58 +122,31 @@ class MlxEngine(Engine):
 
     # -- generation ----------------------------------------------------------
     def stream(self, request: GenerationRequest, cancel: CancelToken | None = None) -> Iterator[Chunk]:
+        t0 = time.perf_counter()
+        tokens = self.tokenize(request.prompt, add_bos=True)
+        max_tokens = fit_prompt(tokens, self._n_ctx, request.max_tokens)
+        if request.temperature > 0:
+            self._mx.random.seed(self._seed if request.seed is None else request.seed)
+        # No prefix reuse: every request starts with a fresh KV cache, so 0 cached tokens.
+        yield from stream_steps(self._steps(tokens, request, max_tokens), request.stop, len(tokens), 0,
+                                max_tokens, cancel, t0)
+
+    def _steps(self, tokens: list[int], request: GenerationRequest, max_tokens: int) -> Iterator[Step]:
         from mlx_lm.generate import stream_generate
         from mlx_lm.sample_utils import make_logits_processors, make_sampler
 
-        t0 = time.perf_counter()
-        tokens = self.tokenize(request.prompt, add_bos=True)
-        if len(tokens) + 1 > self._n_ctx:
-            raise DraftwheelError(f"The prompt ({len(tokens)} tokens) does not fit the context window ({self._n_ctx}).")
-        max_tokens = max(1, min(request.max_tokens, self._n_ctx - len(tokens)))
-        if request.temperature > 0:
-            self._mx.random.seed(self._seed if request.seed is None else request.seed)
         sampler = make_sampler(request.temperature, top_p=request.top_p, top_k=request.top_k)
         processors = (make_logits_processors(repetition_penalty=request.repeat_penalty)
                       if request.repeat_penalty and request.repeat_penalty != 1.0 else None)
-        stops = StopMatcher(request.stop)
-        n_gen = 0
-        ttft = 0.0
-        t_first = None
-        finish = "length"
-
-        def chunk(text: str, reason: str | None) -> Chunk:
-            now = time.perf_counter()
-            rate = (n_gen - 1) / (now - t_first) if t_first and n_gen > 1 and now > t_first else 0.0
-            return Chunk(text, len(tokens), 0, n_gen, rate, ttft, reason)
-
         gen = stream_generate(self._model, self._tok, tokens, max_tokens=max_tokens,
                               sampler=sampler, logits_processors=processors)
         try:
             for resp in gen:
-                if t_first is None:
-                    t_first = time.perf_counter()
-                    ttft = t_first - t0
-                if cancel is not None and cancel.cancelled:
-                    finish = "cancelled"
-                    break
                 # stream_generate's last response repeats no token when it stopped on EOS
                 # ("stop"); with "length" it carries the last generated token.
-                if resp.finish_reason != "stop":
-                    n_gen += 1
-                text = stops.feed(resp.text)
-                if stops.stopped:
-                    finish = "stop"
-                    if text:
-                        yield chunk(text, None)
-                    break
-                if resp.finish_reason is not None:
-                    finish = resp.finish_reason
-                if text:
-                    yield chunk(text, None)
+                yield Step(resp.text, counts=resp.finish_reason != "stop", finish=resp.finish_reason)
         finally:
             gen.close()
-        tail = "" if stops.stopped or finish == "cancelled" else stops.flush()
-        yield chunk(tail, finish)
 
     # -- adapters ------------------------------------------------------------
     @property
@@ -189,8 +165,6 @@ class MlxEngine(Engine):
 
     def _read_adapter(self, ref: AdapterRef):
         """Load (once) an adapter's weights as mx arrays: from ``mlx/``, else from its GGUF."""
-        from draftwheel.train import mlx_convert
-
         key = str(Path(ref.path).resolve())
         if key in self._adapters:
             return self._adapters[key]
@@ -198,14 +172,14 @@ class MlxEngine(Engine):
         folder = adapter_folder(ref)
         if not path.exists():
             raise NotFoundError(f"Adapter {ref.name!r}: {path} does not exist.")
-        if (folder / mlx_convert.MLX_SUBDIR / mlx_convert.MLX_CONFIG).is_file():
-            lora = mlx_convert.read_mlx_adapter(folder / mlx_convert.MLX_SUBDIR)
+        if (folder / mlx_adapter.MLX_SUBDIR / mlx_adapter.MLX_CONFIG).is_file():
+            lora = mlx_adapter.read_mlx_adapter(folder / mlx_adapter.MLX_SUBDIR)
         else:
             gguf_file = path if path.is_file() else folder / "adapter.gguf"
             if not gguf_file.is_file():
                 raise NotFoundError(f"Adapter {ref.name!r}: {folder} holds neither an mlx/ folder nor adapter.gguf.")
             n_blocks = len(getattr(self._model, "layers", []))
-            lora = mlx_convert.gguf_to_mlx(gguf_file, list(self._linear_modules()), n_blocks)
+            lora = mlx_adapter.gguf_to_mlx(gguf_file, list(self._linear_modules()), n_blocks)
         known = self._linear_modules()
         unknown = [m for m in lora.modules if m not in known]
         if unknown:

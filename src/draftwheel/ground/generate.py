@@ -32,12 +32,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from draftwheel.engine.base import CancelToken
-from draftwheel.engine.prompts import END_MARKER
+from draftwheel.errors import InputError
 from draftwheel.ground.check import CheckSettings, check_pair, near_duplicates
 from draftwheel.ground.documents import Passage
 from draftwheel.ground.llm import GenerationError, Generator, Prompt
 from draftwheel.ground.profile import AuthorProfile
 from draftwheel.ground.themes import Theme, round_robin
+from draftwheel.prompts import END_MARKER
 
 log = logging.getLogger(__name__)
 
@@ -324,84 +325,102 @@ def generate_pairs(themes: list[Theme], generator: Generator, profile: AuthorPro
     """
     unknown = [k for k in kinds if k not in SPECS]
     if unknown:
-        from draftwheel.errors import InputError
-
         raise InputError(f"Unknown pair kind(s): {', '.join(unknown)}.", f"Use some of: {', '.join(KINDS)}.")
-    report = GenerationReport(generator=getattr(generator, "name", type(generator).__name__))
     items = plan(themes, kinds)[: max_attempts if max_attempts is not None else max(1, 3 * n_pairs)]
-    seen = list(existing)
-    kept: list[Pair] = []
-    batch: list[Pair] = []
-    streak = 0
-    last_error = ""
+    run = _Generation(generator, profile, n_pairs, check, list(existing), on_batch, cancel, max_consecutive_failures)
+    for done, (theme, passage, kind) in enumerate(items, 1):
+        if len(run.kept) >= n_pairs:
+            break
+        if run.cancelled():
+            break
+        stop, message = run.attempt(theme, passage, kind)
+        if stop:
+            break
+        if len(run.batch) >= batch_size or len(run.kept) + len(run.batch) >= n_pairs:
+            run.flush()
+        if on_progress is not None:
+            on_progress(Progress(done, len(items), len(run.kept) + len(run.batch), message))
+    run.flush()
+    return run.kept, run.report
 
-    def flush() -> None:
-        nonlocal batch
-        if not batch:
+
+class _Generation:
+    """The state of one :func:`generate_pairs` call: the report, the pending batch and the kept pairs."""
+
+    def __init__(self, generator: Generator, profile: AuthorProfile, n_pairs: int, check: CheckSettings,
+                 seen: list[str], on_batch, cancel: CancelToken | None, max_failures: int):
+        self.generator, self.profile, self.n_pairs, self.check = generator, profile, n_pairs, check
+        self.seen = seen  # texts a new pair must not nearly duplicate
+        self.on_batch, self.cancel, self.max_failures = on_batch, cancel, max_failures
+        self.report = GenerationReport(generator=getattr(generator, "name", type(generator).__name__))
+        self.kept: list[Pair] = []
+        self.batch: list[Pair] = []  # grounded, not yet de-duplicated
+        self.streak = 0  # generator failures in a row
+
+    def cancelled(self) -> bool:
+        if self.cancel is not None and self.cancel.cancelled:
+            self.report.cancelled = True
+            return True
+        return False
+
+    def attempt(self, theme: Theme, passage: Passage, kind: str) -> tuple[bool, str]:
+        """Generate and check one item; returns (stop generating, progress message)."""
+        self.report.attempted += 1
+        self.report._count(kind, "attempted")
+        try:
+            pair = make_pair(kind, passage, theme.label, self.generator, self.profile, self.cancel)
+        except GenerationError as exc:
+            if self.cancelled():
+                return True, ""
+            return self._failed(passage, kind, str(exc))
+        self.streak = 0
+        if self.cancelled():  # the request was cut short: the text is partial
+            return True, ""
+        return False, self._judge(pair, passage, kind)
+
+    def _failed(self, passage: Passage, kind: str, error: str) -> tuple[bool, str]:
+        self.report.failures.append(ItemNote(passage.label, kind, error))
+        self.streak += 1
+        if self.streak >= self.max_failures:
+            self.report.stopped = f"{self.streak} requests failed in a row (last: {error})"
+            return True, ""
+        return False, f"{passage.label} [{kind}]: {error}"
+
+    def _judge(self, pair: Pair, passage: Passage, kind: str) -> str:
+        """Check a generated pair against its passage; a grounded one joins the batch."""
+        self.report.generated += 1
+        self.report._count(kind, "generated")
+        verdict = check_pair(kind, pair.input_text, pair.answer, passage.text, self.check, avoid=demo_texts(kind))
+        pair.support = round(verdict.support, 4)
+        if verdict.ok:
+            self.report.grounded += 1
+            self.report._count(kind, "grounded")
+            self.batch.append(pair)
+            return ""
+        shown = pair.input_text if kind == "rewrite" or verdict.reason.startswith("input") else pair.answer
+        note = f"{verdict.reason}: {_preview(shown)}"
+        self.report.rejections.append(ItemNote(passage.label, kind, note))
+        return f"{passage.label} [{kind}]: rejected, {note}"
+
+    def flush(self) -> None:
+        """De-duplicate the batch, hand the fresh pairs to ``on_batch`` and keep them."""
+        if not self.batch:
             return
-        room = n_pairs - len(kept)
-        drop = set(near_duplicates([p.dedupe_text for p in batch],
-                                   check.dup_threshold, existing=seen))
-        fresh = [p for i, p in enumerate(batch) if i not in drop][:max(0, room)]
-        report.duplicates += len(drop)
-        batch = []
+        room = self.n_pairs - len(self.kept)
+        drop = set(near_duplicates([p.dedupe_text for p in self.batch], self.check.dup_threshold, existing=self.seen))
+        fresh = [p for i, p in enumerate(self.batch) if i not in drop][:max(0, room)]
+        self.report.duplicates += len(drop)
+        self.batch = []
         if not fresh:
             return
-        if on_batch is not None:
-            on_batch(fresh)
-        kept.extend(fresh)
-        seen.extend(p.dedupe_text for p in fresh)
-        report.kept += len(fresh)
+        if self.on_batch is not None:
+            self.on_batch(fresh)
+        self.kept.extend(fresh)
+        self.seen.extend(p.dedupe_text for p in fresh)
+        self.report.kept += len(fresh)
         for p in fresh:
-            report._count(p.kind, "kept")
-            report.by_theme[p.theme] = report.by_theme.get(p.theme, 0) + 1
-
-    for done, (theme, passage, kind) in enumerate(items, 1):
-        if len(kept) >= n_pairs:
-            break
-        if cancel is not None and cancel.cancelled:
-            report.cancelled = True
-            break
-        report.attempted += 1
-        report._count(kind, "attempted")
-        message = ""
-        try:
-            pair = make_pair(kind, passage, theme.label, generator, profile, cancel)
-        except GenerationError as exc:
-            if cancel is not None and cancel.cancelled:
-                report.cancelled = True
-                break
-            report.failures.append(ItemNote(passage.label, kind, str(exc)))
-            message = f"{passage.label} [{kind}]: {exc}"
-            streak += 1
-            last_error = str(exc)
-            if streak >= max_consecutive_failures:
-                report.stopped = f"{streak} requests failed in a row (last: {last_error})"
-                break
-        else:
-            streak = 0
-            if cancel is not None and cancel.cancelled:  # the request was cut short: the text is partial
-                report.cancelled = True
-                break
-            report.generated += 1
-            report._count(kind, "generated")
-            verdict = check_pair(kind, pair.input_text, pair.answer, passage.text, check, avoid=demo_texts(kind))
-            pair.support = round(verdict.support, 4)
-            if verdict.ok:
-                report.grounded += 1
-                report._count(kind, "grounded")
-                batch.append(pair)
-            else:
-                shown = pair.input_text if kind == "rewrite" or verdict.reason.startswith("input") else pair.answer
-                note = f"{verdict.reason}: {_preview(shown)}"
-                report.rejections.append(ItemNote(passage.label, kind, note))
-                message = f"{passage.label} [{kind}]: rejected, {note}"
-        if len(batch) >= batch_size or len(kept) + len(batch) >= n_pairs:
-            flush()
-        if on_progress is not None:
-            on_progress(Progress(done, len(items), len(kept) + len(batch), message))
-    flush()
-    return kept, report
+            self.report._count(p.kind, "kept")
+            self.report.by_theme[p.theme] = self.report.by_theme.get(p.theme, 0) + 1
 
 
 def _preview(text: str, width: int = 80) -> str:

@@ -196,3 +196,19 @@ def read_gguf(path: str | Path, what: str = "model") -> GGUFInfo:
         n_tensors=len(tensors),
         metadata=meta,
     )
+
+
+def gguf_header(path: str | Path) -> tuple[dict[str, Any], dict[str, tuple[int, ...]]]:
+    """(scalar and string metadata, {tensor name: ne}) of a GGUF, read from its header only.
+
+    A damaged header is a :class:`ModelFileError`.
+    """
+    import struct
+
+    path = Path(path)
+    try:
+        header = parse_header(path)
+    except (OSError, ValueError, struct.error) as exc:
+        raise ModelFileError(f"{path}: the GGUF header is damaged or truncated ({exc}).",
+                             "Copy the file again.") from None
+    return header.metadata, {name: t.dims for name, t in header.tensors.items()}

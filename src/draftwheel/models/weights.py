@@ -14,18 +14,18 @@ finished. ``draftwheel-weights.json`` (written last) records the source.
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 from typing import Callable
 
-from draftwheel.config.atomic import atomic_write_text, pid_alive
+from draftwheel.config.atomic import atomic_write_text, sweep_stale_temps
 from draftwheel.config.paths import AppPaths, private_dir
-from draftwheel.errors import DraftwheelError, write_failure
+from draftwheel.errors import DraftwheelError, write_error
 from draftwheel.models.catalogue import ModelEntry
 
 log = logging.getLogger(__name__)
@@ -54,24 +54,9 @@ def read_meta(folder: Path) -> dict:
         return {}
 
 
-def _remove_stale_temps(root: Path, key: str) -> None:
-    """Delete half-written conversions left by processes that no longer run."""
-    for tmp in root.glob(f".{key}.*.tmp"):
-        try:
-            pid = int(tmp.name.split(".")[-2])
-        except ValueError:
-            pid = -1
-        if pid <= 0 or not pid_alive(pid):
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _disk_error(exc: OSError, where: Path) -> DraftwheelError:
-    if exc.errno == errno.ENOSPC:
-        return DraftwheelError(
-            f"Not enough disk space to write the trainable weights to {where}.",
-            "They need about 1.2 GB for the bundled model; free some space and try again.",
-        )
-    return DraftwheelError(f"Could not write the trainable weights to {where}: {exc.strerror or exc}.")
+def _disk_error(exc: BaseException, where: Path) -> DraftwheelError | None:
+    return write_error(exc, where, f"write the trainable weights to {where}",
+                       "They need about 1.2 GB for the bundled model; free some space and try again.")
 
 
 def convert(gguf: Path, out: Path, progress: Progress | None = None) -> None:
@@ -113,7 +98,7 @@ def trainable_weights(paths: AppPaths, model_entry: ModelEntry, progress: Progre
         return target
     root = private_dir(paths.weights_cache)
     key = target.name
-    _remove_stale_temps(root, key)
+    sweep_stale_temps(root, re.compile(rf"^\.{re.escape(key)}\.(\d+)\.tmp$"))  # conversions of dead processes
     if target.exists():
         # An incomplete folder under the final name (e.g. deleted files by hand).
         shutil.rmtree(target, ignore_errors=True)
@@ -141,10 +126,10 @@ def trainable_weights(paths: AppPaths, model_entry: ModelEntry, progress: Progre
                 raise
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        failure = write_failure(exc, root)
-        if failure is None:
+        error = _disk_error(exc, root)
+        if error is None:
             raise
-        raise _disk_error(failure, root) from None
+        raise error from None
     if progress:
         progress(f"Trainable weights ready in {target}.")
     return target

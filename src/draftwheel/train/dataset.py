@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from draftwheel.engine.prompts import Task, resolve_task, training_pair
+from draftwheel.prompts import Task, resolve_task, tasks, training_pair
 from draftwheel.errors import DraftwheelError
 
 IGNORE_INDEX = -100
@@ -45,18 +45,12 @@ class Pair:
         return self.key or f"text:{self.task}:{self.input}"
 
     def resolved_task(self) -> Task:
-        if self.task == "custom" or (self.instruction and self.task not in _known_tasks()):
+        if self.task == "custom" or (self.instruction and self.task not in tasks()):
             return resolve_task(None, self.instruction or self.task)
         return resolve_task(self.task)
 
     def prompt_completion(self) -> tuple[str, str]:
         return training_pair(self.resolved_task(), self.input, self.final)
-
-
-def _known_tasks() -> set[str]:
-    from draftwheel.engine.prompts import tasks
-
-    return set(tasks())
 
 
 @dataclass

@@ -17,7 +17,6 @@ each tensor, so any other per-module scale (rsLoRA's alpha / sqrt(r), PEFT's
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
@@ -27,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from draftwheel.errors import DraftwheelError, ModelFileError
+from draftwheel.errors import DraftwheelError, ModelFileError, write_error
+from draftwheel.models.gguf_info import gguf_header
 
 CONFIG_FILE = "adapter_config.json"
 WEIGHTS_FILE = "adapter_model.safetensors"
@@ -102,8 +102,6 @@ def _module_scale(cfg: dict, module: str, rank: int) -> float:
 
 def base_tensors(base_gguf: Path) -> tuple[str, int, dict[str, tuple[int, ...]]]:
     """(architecture, block count, {tensor name: ggml shape ne}) of a model GGUF, from its header."""
-    from draftwheel.models.adapters import gguf_header
-
     if not Path(base_gguf).is_file():
         raise ModelFileError(f"{base_gguf}: the base model file is missing.")
     meta, shapes = gguf_header(base_gguf)
@@ -138,31 +136,9 @@ def gguf_tensor_name(name_map, module: str) -> str | None:
     return None
 
 
-def _fail_disk(path: Path, exc: OSError) -> DraftwheelError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DraftwheelError(
-            f"The disk is full: could not write the adapter to {path.parent}.",
-            "Free some disk space and export again; nothing was added.",
-        )
-    return DraftwheelError(f"Could not write the adapter to {path}: {exc.strerror or exc}.")
-
-
-def export_gguf_adapter(peft_dir: str | Path, base_gguf: str | Path, out_path: str | Path,
-                        name: str | None = None, dtype: str = "f32") -> GGUFAdapterExport:
-    """Write the PEFT LoRA in ``peft_dir`` as a llama.cpp adapter GGUF for ``base_gguf``.
-
-    The file is written beside ``out_path`` under a temporary name and renamed
-    into place only when complete. ``dtype``: ``f32`` (exact) or ``f16`` (half the size).
-    """
-    import gguf
-
-    peft_dir, out_path = Path(peft_dir), Path(out_path)
-    cfg = read_peft_config(peft_dir)
-    tensors = _load_tensors(peft_dir / WEIGHTS_FILE)
-    arch, n_blocks, shapes = base_tensors(Path(base_gguf))
-    name_map = _name_map(arch, n_blocks)
-
-    pairs: dict[str, dict[str, np.ndarray]] = {}  # HF module -> {"A": .., "B": ..}
+def _pairs(peft_dir: Path, tensors: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+    """{HF module path: {"A": lora_A (r, in), "B": lora_B (out, r)}} from PEFT's saved tensors."""
+    pairs: dict[str, dict[str, np.ndarray]] = {}
     for key, value in tensors.items():
         if "lora_magnitude_vector" in key:
             raise DraftwheelError(f"{peft_dir}: DoRA adapters cannot be run by llama.cpp.", "Train a plain LoRA.")
@@ -178,10 +154,19 @@ def export_gguf_adapter(peft_dir: str | Path, base_gguf: str | Path, out_path: s
         pairs.setdefault(module, {})[m["ab"]] = value
     if not pairs:
         raise DraftwheelError(f"{peft_dir}: the adapter holds no LoRA weights.")
+    return pairs
 
+
+def file_alpha(cfg: dict) -> float:
+    """The one alpha of the file; with rsLoRA llama.cpp's alpha / r must equal alpha / sqrt(r)."""
     rank = int(cfg.get("r", 8))
-    # One alpha for the file; with rsLoRA llama.cpp's alpha / r must equal alpha / sqrt(r).
-    alpha = float(cfg.get("lora_alpha", 8)) * (math.sqrt(rank) if cfg.get("use_rslora") else 1.0)
+    return float(cfg.get("lora_alpha", 8)) * (math.sqrt(rank) if cfg.get("use_rslora") else 1.0)
+
+
+def _plan(peft_dir: Path, cfg: dict, pairs: dict[str, dict[str, np.ndarray]], name_map,
+          shapes: dict[str, tuple[int, ...]], base_name: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """[(base GGUF tensor name, A, B with any extra scale folded in)], each checked against the base's shape."""
+    alpha = file_alpha(cfg)
     missing: list[str] = []
     planned: list[tuple[str, np.ndarray, np.ndarray]] = []
     for module, ab in sorted(pairs.items()):
@@ -202,21 +187,24 @@ def export_gguf_adapter(peft_dir: str | Path, base_gguf: str | Path, out_path: s
                 "This adapter was trained for another base model.",
             )
         r = a.shape[0]
-        # Fold any scale that differs from llama.cpp's alpha / r into B.
-        factor = _module_scale(cfg, module, r) / (alpha / r)
+        factor = _module_scale(cfg, module, r) / (alpha / r)  # what llama.cpp's alpha / r misses
         if not math.isclose(factor, 1.0, rel_tol=1e-6):
             b = b * np.float32(factor)
         planned.append((target, a, b))
     if missing:
         shown = ", ".join(missing[:4]) + (f" (+{len(missing) - 4} more)" if len(missing) > 4 else "")
         raise DraftwheelError(
-            f"{peft_dir}: {len(missing)} adapted module(s) have no matching tensor in the base model {Path(base_gguf).name}: {shown}.",
+            f"{peft_dir}: {len(missing)} adapted module(s) have no matching tensor in the base model {base_name}: {shown}.",
             "The adapter was trained for another model, or targets modules llama.cpp cannot adapt (lm_head, embeddings).",
         )
+    return planned
 
-    np_dtype = {"f32": np.float32, "f16": np.float16}.get(dtype)
-    if np_dtype is None:
-        raise DraftwheelError(f"Unknown adapter dtype {dtype!r}; use f32 or f16.")
+
+def _write(out_path: Path, arch: str, alpha: float, name: str | None,
+           planned: list[tuple[str, np.ndarray, np.ndarray]], np_dtype) -> None:
+    """Write the GGUF beside ``out_path`` under a temporary name, fsync, rename into place."""
+    import gguf
+
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
     try:
@@ -237,12 +225,32 @@ def export_gguf_adapter(peft_dir: str | Path, base_gguf: str | Path, out_path: s
             os.fsync(f.fileno())
         os.replace(tmp, out_path)
     except OSError as exc:
-        raise _fail_disk(out_path, exc) from None
+        raise write_error(exc, out_path.parent, f"write the adapter to {out_path.parent}",
+                          "Free some disk space and export again; nothing was added.") from None
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def export_gguf_adapter(peft_dir: str | Path, base_gguf: str | Path, out_path: str | Path,
+                        name: str | None = None, dtype: str = "f32") -> GGUFAdapterExport:
+    """Write the PEFT LoRA in ``peft_dir`` as a llama.cpp adapter GGUF for ``base_gguf``.
+
+    The file is written beside ``out_path`` under a temporary name and renamed
+    into place only when complete. ``dtype``: ``f32`` (exact) or ``f16`` (half the size).
+    """
+    peft_dir, out_path = Path(peft_dir), Path(out_path)
+    np_dtype = {"f32": np.float32, "f16": np.float16}.get(dtype)
+    if np_dtype is None:
+        raise DraftwheelError(f"Unknown adapter dtype {dtype!r}; use f32 or f16.")
+    cfg = read_peft_config(peft_dir)
+    pairs = _pairs(peft_dir, _load_tensors(peft_dir / WEIGHTS_FILE))
+    arch, n_blocks, shapes = base_tensors(Path(base_gguf))
+    planned = _plan(peft_dir, cfg, pairs, _name_map(arch, n_blocks), shapes, Path(base_gguf).name)
+    alpha = file_alpha(cfg)
+    _write(out_path, arch, alpha, name, planned, np_dtype)
     return GGUFAdapterExport(
-        path=out_path, architecture=arch, rank=rank, alpha=alpha,
+        path=out_path, architecture=arch, rank=int(cfg.get("r", 8)), alpha=alpha,
         target_modules=sorted({m.rsplit(".", 1)[-1] for m in pairs}),
         n_tensors=2 * len(planned), size_bytes=out_path.stat().st_size,
         modules=[t for t, _, _ in planned],

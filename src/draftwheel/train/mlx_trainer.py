@@ -3,7 +3,7 @@
 The loop is mlx-lm's own (:func:`mlx_lm.tuner.trainer.train`), given ready
 objects: the model from the trainable safetensors copy with LoRA layers, an
 optimizer, our prompt/completion pairs (exactly the text used at inference,
-:func:`draftwheel.engine.prompts.training_pair`), a batch iterator and a loss
+:func:`draftwheel.prompts.training_pair`), a batch iterator and a loss
 that only scores completion tokens, and a callback that reports progress and
 stops the run when cancelled. Nothing here reads argv or knows about Qt.
 
@@ -17,7 +17,7 @@ the default model, where the logits tensor dominates time and memory:
   compiled step is re-traced for each new shape, which is cheap).
 
 The result is an adapter folder whose ``mlx/`` subfolder is in mlx-lm's layout
-(see :mod:`draftwheel.train.mlx_convert`), loaded by
+(see :mod:`draftwheel.models.mlx_adapter`), loaded by
 :class:`draftwheel.engine.mlx.MlxEngine`; with ``base_gguf`` it is also
 exported as a PEFT folder (``peft/``) and a llama.cpp LoRA (``adapter.gguf``).
 """
@@ -39,6 +39,7 @@ import numpy as np
 
 from draftwheel.config.atomic import atomic_write_text
 from draftwheel.errors import Cancelled, DraftwheelError
+from draftwheel.models.mlx_adapter import MLX_CONFIG, MLX_SUBDIR, MLX_WEIGHTS
 from draftwheel.train import mlx_convert
 from draftwheel.train.progress import TrainCallback, TrainProgress
 
@@ -206,7 +207,7 @@ def _callback(total: int, callback: TrainCallback | None, cancel, losses: list[f
 
 def load_for_training(weights_dir: str | Path, args: MlxLoraArgs):
     """(model with frozen base and fresh LoRA layers, tokenizer, number of adapted blocks)."""
-    from draftwheel.engine.mlx_runtime import import_mx
+    from draftwheel.models.mlx_runtime import import_mx
 
     mx = import_mx()
     from mlx_lm.tuner.utils import linear_to_lora_layers
@@ -240,7 +241,7 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
     every step; cancelling raises :class:`~draftwheel.errors.Cancelled` and
     leaves no ``mlx/`` folder behind.
     """
-    from draftwheel.engine.mlx_runtime import prefer_system_blas
+    from draftwheel.models.mlx_runtime import prefer_system_blas
 
     prefer_system_blas()
     import mlx.optimizers as optim
@@ -263,15 +264,15 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
     if callback is not None:
         callback.on_start(args.iters, 0, len(dataset), 0)
     out_dir.mkdir(parents=True, exist_ok=True)
-    mlx_dir = out_dir / mlx_convert.MLX_SUBDIR
-    work = out_dir / f".{mlx_convert.MLX_SUBDIR}.{os.getpid()}.tmp"
+    mlx_dir = out_dir / MLX_SUBDIR
+    work = out_dir / f".{MLX_SUBDIR}.{os.getpid()}.tmp"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     losses: list[float] = []
     targs = TrainingArgs(
         batch_size=batch_size, iters=args.iters, val_batches=0, steps_per_report=1,
         steps_per_eval=args.iters + 1, steps_per_save=args.iters + 1,  # no checkpoints: we save once at the end
-        max_seq_length=args.max_seq_length, adapter_file=str(work / mlx_convert.MLX_WEIGHTS),
+        max_seq_length=args.max_seq_length, adapter_file=str(work / MLX_WEIGHTS),
         grad_checkpoint=args.grad_checkpoint,
     )
     try:
@@ -290,7 +291,7 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
                            "steps": args.iters, "losses": losses, "n_examples": len(dataset),
                            "base_weights": str(weights_dir)},
         }
-        atomic_write_text(work / mlx_convert.MLX_CONFIG, json.dumps(config, indent=2) + "\n")
+        atomic_write_text(work / MLX_CONFIG, json.dumps(config, indent=2) + "\n")
         if mlx_dir.exists():
             shutil.rmtree(mlx_dir)
         os.replace(work, mlx_dir)
@@ -315,33 +316,21 @@ def _seeded(fn, seed: int):
     return batches
 
 
-def register(paths, result: MlxTrainResult, name: str, task: str, model, args: MlxLoraArgs | None = None):
-    """Add a trained and exported MLX adapter to the adapter registry, ``mlx/`` included.
+def adapter_info(result: MlxTrainResult, name: str, task: str, model, args: MlxLoraArgs | None = None):
+    """The registry description of a trained and exported MLX adapter (``model``: the base's catalogue entry).
 
-    ``model``: the catalogue entry the trainable weights came from. The
-    registry builds the folder (``adapter.gguf``, ``adapter.json``, ``peft/``)
-    atomically; ``mlx/`` is then copied in under a temporary name and renamed,
-    so the folder is usable by both engines and never holds half an ``mlx/``.
+    Register it with :func:`draftwheel.flywheel.adapters.register_copy`
+    (``result.gguf``, ``result.peft_dir``, ``{"mlx": result.mlx_dir}``).
     """
-    from draftwheel.models import adapters
+    from draftwheel.models.adapter_info import AdapterInfo
 
     if result.gguf is None:
         raise DraftwheelError("This MLX adapter has no GGUF export yet.", "Train it with base_gguf set.")
     args = args or MlxLoraArgs()
-    info = adapters.AdapterInfo(
+    return AdapterInfo(
         name=name, task=task, base_model=model.name, base_sha256=model.sha256,
         architecture=model.architecture, rank=args.rank, alpha=args.alpha,
         target_modules=sorted({k.rsplit(".", 1)[-1] for k in args.keys}),
         n_train=result.n_examples, steps=result.steps,
         training={"backend": "mlx", "loss": result.final_loss, "seconds": round(result.seconds, 1)},
     )
-    created = adapters.create_adapter(paths, info, lambda path: shutil.copyfile(result.gguf, path),
-                                      peft_dir=result.peft_dir)
-    tmp = created.folder / f".{mlx_convert.MLX_SUBDIR}.{os.getpid()}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        shutil.copytree(result.mlx_dir, tmp)
-        os.replace(tmp, created.folder / mlx_convert.MLX_SUBDIR)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return created

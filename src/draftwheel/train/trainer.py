@@ -21,7 +21,6 @@ crash or a full disk never leaves a half-written checkpoint or adapter.
 from __future__ import annotations
 
 import dataclasses
-import errno
 import functools
 import json
 import logging
@@ -33,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from draftwheel.config.atomic import atomic_write_text
-from draftwheel.errors import Cancelled, DraftwheelError, write_failure
+from draftwheel.config.atomic import atomic_write_text, fsync_dir, fsync_tree
+from draftwheel.errors import Cancelled, DraftwheelError, write_error
 from draftwheel.train.args import TrainingArgs
 from draftwheel.train.dataset import Dataset, Encoded, collate, plan_batches
 from draftwheel.train.loss import completion_loss
@@ -132,11 +131,9 @@ def _is_cancelled(cancel) -> bool:
     return bool(cancel())
 
 
-def _disk_error(exc: OSError, what: str, where: Path) -> DraftwheelError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        return DraftwheelError(f"The disk is full: could not write the {what} to {where}.",
-                               "Free some disk space and run the training again with --resume.")
-    return DraftwheelError(f"Could not write the {what} to {where}: {exc.strerror or exc}.")
+def _write_error(exc: BaseException, what: str, run_dir: Path) -> DraftwheelError | None:
+    return write_error(exc, run_dir, f"write the {what} to {run_dir}",
+                       "Free some disk space and run the training again with --resume.")
 
 
 def _replace_dir(tmp: Path, final: Path) -> None:
@@ -147,23 +144,7 @@ def _replace_dir(tmp: Path, final: Path) -> None:
         os.rename(final, old)
     os.rename(tmp, final)
     shutil.rmtree(old, ignore_errors=True)
-    _fsync_dir(final.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "posix":
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for file in folder.iterdir():
-        if file.is_file():
-            with open(file, "rb") as f:
-                os.fsync(f.fileno())
+    fsync_dir(final.parent)
 
 
 def _lr_lambda(total: int, warmup: int) -> Callable[[int], float]:
@@ -261,14 +242,14 @@ def write_checkpoint(run_dir: Path, model, optimizer, scheduler, state: dict) ->
             trainer["cuda_rng"] = torch.cuda.get_rng_state_all()
         torch.save(trainer, tmp / TRAINER_STATE)
         (tmp / STATE_JSON).write_text(json.dumps({"version": CHECKPOINT_VERSION, **state}), encoding="utf-8")
-        _fsync_tree(tmp)
+        fsync_tree(tmp)
         _replace_dir(tmp, final)
     except Exception as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        failure = write_failure(exc, run_dir)
-        if failure is None:
+        error = _write_error(exc, f"checkpoint of step {state.get('step')}", run_dir)
+        if error is None:
             raise
-        raise _disk_error(failure, f"checkpoint of step {state.get('step')}", run_dir) from None
+        raise error from None
     return final
 
 
@@ -359,142 +340,202 @@ def train(base_dir: Path, dataset: Dataset, args: TrainingArgs, callback: TrainC
     run folder's checkpoint if there is one; without it an old checkpoint is
     discarded and training starts over.
     """
-    import torch
-    from peft import set_peft_model_state_dict
-
     args = TrainingArgs.from_dict(args.to_dict()).validate()
     cb = callback or TrainCallback()
     if out_dir is None:
         raise DraftwheelError("A run folder (out_dir) is needed for checkpoints and the adapter.")
     run_dir = Path(out_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    base_dir = Path(base_dir)
     if not dataset.train:
         raise DraftwheelError("No training examples.")
-
-    ckpt = None
-    if resume:
-        ckpt = read_checkpoint(run_dir)
-        if ckpt is not None:
-            _check_resume(ckpt, dataset, args, run_dir / CHECKPOINT)
-        else:
-            cb.on_message("No checkpoint to resume from; starting a new run.")
-    else:
-        shutil.rmtree(run_dir / CHECKPOINT, ignore_errors=True)
-        shutil.rmtree(run_dir / f".{CHECKPOINT}.old", ignore_errors=True)
-
-    device = pick_device(args.device)
-    total = args.total_steps(len(dataset.train))
-    if ckpt is not None:
-        plan = ckpt.state["plan"]
-        total = int(ckpt.state["total"])
-    else:
-        plan = plan_batches([len(e) for e in dataset.train], args.batch_size, total * args.grad_accum, args.seed)
-
-    dtype = pick_dtype(args.dtype, device)
-    cb.on_message(f"Loading trainable weights from {base_dir} ({device}, {dtype})...")
-    model, _tokenizer = build_lora_model(base_dir, args, device)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total, args.warmup(total)))
-
-    losses: list[float] = []
-    start_step = 0
-    heldout_before = None
-    tokens_before = 0
-    if ckpt is not None:
-        try:
-            result = set_peft_model_state_dict(model, {k: v.to(device) for k, v in ckpt.lora.items()})
-            missing = [k for k in getattr(result, "unexpected_keys", []) if "lora_" in k]
-            if missing:
-                raise ValueError(f"unexpected LoRA tensors {missing[:3]}")
-            optimizer.load_state_dict(ckpt.trainer["optimizer"])
-            scheduler.load_state_dict(ckpt.trainer["scheduler"])
-            torch.set_rng_state(ckpt.trainer["torch_rng"])
-            if device == "cuda" and "cuda_rng" in ckpt.trainer:
-                torch.cuda.set_rng_state_all(ckpt.trainer["cuda_rng"])
-        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
-            raise _damaged(run_dir / CHECKPOINT, f"it does not fit this model: {str(exc).splitlines()[0][:200]}") \
-                from None
-        start_step = ckpt.step
-        losses = list(ckpt.state.get("losses", []))
-        heldout_before = ckpt.state.get("heldout_before")
-        tokens_before = int(ckpt.state.get("tokens", 0))
-        cb.on_message(f"Resuming from the checkpoint at step {start_step} of {total}.")
-    del ckpt
-
-    memory = PeakMemory(device)
-    memory.reset()
-    if heldout_before is None:
-        heldout_before = heldout_loss(model, dataset.heldout, dataset.pad_id, device, args.eval_batch_size,
-                                      args.chunk_size, args.share_prefix)
-    cb.on_eval("before", heldout_before)
-    cb.on_start(total, start_step, len(dataset.train), len(dataset.heldout))
-
-    def state_for(step: int) -> dict:
-        return {"step": step, "total": total, "plan": plan, "fingerprint": dataset.fingerprint(),
-                "args": args.to_dict(), "losses": losses, "heldout_before": heldout_before,
-                "tokens": tokens_before + tokens, "base_dir": str(base_dir), "time": time.time()}
-
-    tokens = 0  # non-pad tokens processed by this process
-    train_time = 0.0
-    step = start_step
-    model.train()
+    run = _Run.start(Path(base_dir), dataset, args, run_dir, _checkpoint_to_resume(run_dir, dataset, args, resume, cb),
+                     cb)
     try:
-        while step < total:
-            t0 = time.perf_counter()
-            micro = [[dataset.train[i] for i in idx] for idx in plan[step * args.grad_accum:(step + 1) * args.grad_accum]]
-            n_target = sum(e.n_completion for batch in micro for e in batch)  # loss tokens in this step
-            step_loss = 0.0
-            for batch_examples in micro:
-                if _is_cancelled(cancel):
-                    raise Cancelled()
-                batch = {k: v.to(device) for k, v in collate(batch_examples, dataset.pad_id).items()}
-                out = completion_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"],
-                                      args.chunk_size, args.share_prefix)
-                (out.loss_sum / max(n_target, 1)).backward()
-                step_loss += float(out.loss_sum.detach())
-                tokens += int(batch["attention_mask"].sum())
-            if args.max_grad_norm > 0:
-                torch.nn.utils.clip_grad_norm_(params, args.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            losses.append(step_loss / max(n_target, 1))
-            train_time += time.perf_counter() - t0
-            rate = tokens / train_time if train_time else 0.0
-            eta = train_time / (step - start_step) * (total - step)
-            cb.on_step(TrainProgress(step, total, losses[-1], rate, memory.peak(), eta,
-                                     scheduler.get_last_lr()[0]))
-            if args.checkpoint_every and step % args.checkpoint_every == 0 and step < total:
-                cb.on_checkpoint(step, write_checkpoint(run_dir, model, optimizer, scheduler, state_for(step)))
+        while run.step < run.total:
+            run.train_step(cancel)
+            cb.on_step(run.progress())
+            run.checkpoint_if_due()
             if _is_cancelled(cancel):
                 raise Cancelled()
     except Cancelled:
-        optimizer.zero_grad(set_to_none=True)
-        write_checkpoint(run_dir, model, optimizer, scheduler, state_for(step))
-        cb.on_message(f"Cancelled at step {step} of {total}; a checkpoint was saved (resume with --resume).")
-        cb.on_end()
+        run.save_cancelled()
         raise
     cb.on_end()
+    return run.finish()
 
-    heldout_after = heldout_loss(model, dataset.heldout, dataset.pad_id, device, args.eval_batch_size,
-                                 args.chunk_size, args.share_prefix)
-    cb.on_eval("after", heldout_after)
-    meta = read_meta(base_dir)
-    result = AdapterResult(
-        adapter_dir=run_dir / ADAPTER, run_dir=run_dir, steps=step,
-        train_loss=sum(losses[-10:]) / max(1, len(losses[-10:])),
-        heldout_loss_before=heldout_before, heldout_loss_after=heldout_after,
-        tokens_per_s=tokens / train_time if train_time else 0.0, peak_memory_bytes=memory.peak(),
-        seconds=train_time, n_train=len(dataset.train), n_heldout=len(dataset.heldout),
-        base_dir=base_dir, base_sha256=str(meta.get("sha256", "")), args=args, resumed_from=start_step,
-        device=device, dtype=dtype, losses=losses,
-    )
-    save_adapter(model, result)
-    shutil.rmtree(run_dir / CHECKPOINT, ignore_errors=True)
-    return result
+
+def _checkpoint_to_resume(run_dir: Path, dataset: Dataset, args: TrainingArgs, resume: bool,
+                          cb: TrainCallback) -> Checkpoint | None:
+    """The run's checkpoint when resuming (checked against this data and settings); else none, and any old one goes."""
+    if not resume:
+        shutil.rmtree(run_dir / CHECKPOINT, ignore_errors=True)
+        shutil.rmtree(run_dir / f".{CHECKPOINT}.old", ignore_errors=True)
+        return None
+    ckpt = read_checkpoint(run_dir)
+    if ckpt is None:
+        cb.on_message("No checkpoint to resume from; starting a new run.")
+    else:
+        _check_resume(ckpt, dataset, args, run_dir / CHECKPOINT)
+    return ckpt
+
+
+@dataclass
+class _Run:
+    """One training run in progress: the model, its optimizer, the batch plan and the figures so far."""
+
+    base_dir: Path
+    dataset: Dataset
+    args: TrainingArgs
+    run_dir: Path
+    cb: TrainCallback
+    device: str
+    dtype: str
+    model: Any
+    params: list
+    optimizer: Any
+    scheduler: Any
+    plan: list  # micro-batches of example indices, grad_accum per step
+    total: int  # optimizer steps
+    memory: PeakMemory
+    start_step: int = 0
+    step: int = 0
+    losses: list[float] = field(default_factory=list)  # mean completion-token loss per step
+    heldout_before: float = float("nan")
+    tokens_before: int = 0  # non-pad tokens processed before a resume
+    tokens: int = 0  # non-pad tokens processed by this process
+    train_time: float = 0.0  # seconds, this process only
+
+    @classmethod
+    def start(cls, base_dir: Path, dataset: Dataset, args: TrainingArgs, run_dir: Path, ckpt: Checkpoint | None,
+              cb: TrainCallback) -> "_Run":
+        """Build the model and optimizer (restored from ``ckpt`` when resuming) and score the held-out split."""
+        import torch
+
+        device = pick_device(args.device)
+        if ckpt is not None:
+            plan, total = ckpt.state["plan"], int(ckpt.state["total"])
+        else:
+            total = args.total_steps(len(dataset.train))
+            plan = plan_batches([len(e) for e in dataset.train], args.batch_size, total * args.grad_accum, args.seed)
+        dtype = pick_dtype(args.dtype, device)
+        cb.on_message(f"Loading trainable weights from {base_dir} ({device}, {dtype})...")
+        model, _tokenizer = build_lora_model(base_dir, args, device)
+        params = [p for p in model.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total, args.warmup(total)))
+        run = cls(base_dir, dataset, args, run_dir, cb, device, dtype, model, params, optimizer, scheduler, plan,
+                  total, PeakMemory(device))
+        if ckpt is not None:
+            run._restore(ckpt)
+        run.memory.reset()
+        if ckpt is None or ckpt.state.get("heldout_before") is None:
+            run.heldout_before = run.heldout()
+        cb.on_eval("before", run.heldout_before)
+        cb.on_start(total, run.start_step, len(dataset.train), len(dataset.heldout))
+        run.model.train()
+        return run
+
+    def _restore(self, ckpt: Checkpoint) -> None:
+        """Put the checkpoint's LoRA weights, optimizer, schedule, RNG and figures back."""
+        import torch
+        from peft import set_peft_model_state_dict
+
+        try:
+            loaded = set_peft_model_state_dict(self.model, {k: v.to(self.device) for k, v in ckpt.lora.items()})
+            unexpected = [k for k in getattr(loaded, "unexpected_keys", []) if "lora_" in k]
+            if unexpected:
+                raise ValueError(f"unexpected LoRA tensors {unexpected[:3]}")
+            self.optimizer.load_state_dict(ckpt.trainer["optimizer"])
+            self.scheduler.load_state_dict(ckpt.trainer["scheduler"])
+            torch.set_rng_state(ckpt.trainer["torch_rng"])
+            if self.device == "cuda" and "cuda_rng" in ckpt.trainer:
+                torch.cuda.set_rng_state_all(ckpt.trainer["cuda_rng"])
+        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+            raise _damaged(self.run_dir / CHECKPOINT,
+                           f"it does not fit this model: {str(exc).splitlines()[0][:200]}") from None
+        self.start_step = self.step = ckpt.step
+        self.losses = list(ckpt.state.get("losses", []))
+        if ckpt.state.get("heldout_before") is not None:
+            self.heldout_before = ckpt.state["heldout_before"]
+        self.tokens_before = int(ckpt.state.get("tokens", 0))
+        self.cb.on_message(f"Resuming from the checkpoint at step {self.step} of {self.total}.")
+
+    def heldout(self) -> float:
+        a = self.args
+        return heldout_loss(self.model, self.dataset.heldout, self.dataset.pad_id, self.device, a.eval_batch_size,
+                            a.chunk_size, a.share_prefix)
+
+    def train_step(self, cancel) -> None:
+        """One optimizer step over ``grad_accum`` micro-batches; the loss is the mean over completion tokens."""
+        import torch
+
+        t0 = time.perf_counter()
+        a, step = self.args, self.step
+        micro = [[self.dataset.train[i] for i in idx] for idx in self.plan[step * a.grad_accum:(step + 1) * a.grad_accum]]
+        n_target = sum(e.n_completion for batch in micro for e in batch)  # loss tokens in this step
+        step_loss = 0.0
+        for batch_examples in micro:
+            if _is_cancelled(cancel):
+                raise Cancelled()
+            batch = {k: v.to(self.device) for k, v in collate(batch_examples, self.dataset.pad_id).items()}
+            out = completion_loss(self.model, batch["input_ids"], batch["attention_mask"], batch["labels"],
+                                  a.chunk_size, a.share_prefix)
+            (out.loss_sum / max(n_target, 1)).backward()
+            step_loss += float(out.loss_sum.detach())
+            self.tokens += int(batch["attention_mask"].sum())
+        if a.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.params, a.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        self.losses.append(step_loss / max(n_target, 1))
+        self.train_time += time.perf_counter() - t0
+
+    def progress(self) -> TrainProgress:
+        rate = self.tokens / self.train_time if self.train_time else 0.0
+        eta = self.train_time / (self.step - self.start_step) * (self.total - self.step)
+        return TrainProgress(self.step, self.total, self.losses[-1], rate, self.memory.peak(), eta,
+                             self.scheduler.get_last_lr()[0])
+
+    def state(self) -> dict:
+        """The checkpoint's ``state.json``: enough to resume the same run exactly."""
+        return {"step": self.step, "total": self.total, "plan": self.plan, "fingerprint": self.dataset.fingerprint(),
+                "args": self.args.to_dict(), "losses": self.losses, "heldout_before": self.heldout_before,
+                "tokens": self.tokens_before + self.tokens, "base_dir": str(self.base_dir), "time": time.time()}
+
+    def checkpoint_if_due(self) -> None:
+        every = self.args.checkpoint_every
+        if every and self.step % every == 0 and self.step < self.total:
+            self.cb.on_checkpoint(self.step, write_checkpoint(self.run_dir, self.model, self.optimizer,
+                                                              self.scheduler, self.state()))
+
+    def save_cancelled(self) -> None:
+        """Checkpoint where the run stopped (the half-done step's gradients are dropped)."""
+        self.optimizer.zero_grad(set_to_none=True)
+        write_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler, self.state())
+        self.cb.on_message(f"Cancelled at step {self.step} of {self.total}; a checkpoint was saved "
+                           "(resume with --resume).")
+        self.cb.on_end()
+
+    def finish(self) -> AdapterResult:
+        """Score the held-out split again, save the adapter and the result, drop the checkpoint."""
+        heldout_after = self.heldout()
+        self.cb.on_eval("after", heldout_after)
+        last = self.losses[-10:]
+        result = AdapterResult(
+            adapter_dir=self.run_dir / ADAPTER, run_dir=self.run_dir, steps=self.step,
+            train_loss=sum(last) / max(1, len(last)),
+            heldout_loss_before=self.heldout_before, heldout_loss_after=heldout_after,
+            tokens_per_s=self.tokens / self.train_time if self.train_time else 0.0,
+            peak_memory_bytes=self.memory.peak(), seconds=self.train_time, n_train=len(self.dataset.train),
+            n_heldout=len(self.dataset.heldout), base_dir=self.base_dir,
+            base_sha256=str(read_meta(self.base_dir).get("sha256", "")), args=self.args,
+            resumed_from=self.start_step, device=self.device, dtype=self.dtype, losses=self.losses,
+        )
+        save_adapter(self.model, result)
+        shutil.rmtree(self.run_dir / CHECKPOINT, ignore_errors=True)
+        return result
 
 
 def save_adapter(model, result: AdapterResult) -> Path:
@@ -508,20 +549,13 @@ def save_adapter(model, result: AdapterResult) -> Path:
     try:
         model.save_pretrained(str(tmp))
         (tmp / "training.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        _fsync_tree(tmp)
+        fsync_tree(tmp)
         _replace_dir(tmp, result.adapter_dir)
         atomic_write_text(run_dir / RESULT_FILE, json.dumps(result.to_dict(), indent=2) + "\n")
     except Exception as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        failure = write_failure(exc, run_dir)
-        if failure is None:
+        error = _write_error(exc, "adapter", run_dir)
+        if error is None:
             raise
-        raise _disk_error(failure, "adapter", run_dir) from None
+        raise error from None
     return result.adapter_dir
-
-
-def read_result(run_dir: Path) -> dict | None:
-    try:
-        return json.loads((Path(run_dir) / RESULT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
