@@ -111,6 +111,14 @@ def test_fresh_install_revises_on_the_bundled_model(venv, home, tmp_path):
     assert record["output_tokens"] > 0
 
 
+def test_a_benchmark_without_data_runs_from_a_plain_install(venv, tmp_path):
+    proc = _run([venv / "bin" / "draftwheel", "bench", "store", "--quick", "--out", tmp_path / "bench.json"],
+                env=_env(tmp_path / "home"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (result,) = json.loads((tmp_path / "bench.json").read_text())["results"]
+    assert result["status"] == "ok" and result["metrics"]
+
+
 def test_bench_train_from_a_plain_install_says_what_to_pass(venv, tmp_path):
     proc = _run([venv / "bin" / "draftwheel", "bench", "train"], env=_env(tmp_path / "home"), cwd=tmp_path)
     assert proc.returncode == 2 and proc.stdout == ""
