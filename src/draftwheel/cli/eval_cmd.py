@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tokenize", choices=TOKENIZERS, default="none",
                    help="tokenize outputs before scoring: ptb for Treebank-tokenized sets such as JFLEG "
                         "(default: none, score outputs as written)")
+    p.add_argument("--paragraphs", default="1", metavar="N,N",
+                   help="also revise consecutive sentences joined into paragraphs of N, split back and scored "
+                        "(1 = sentence by sentence; e.g. 1,5,15)")
     p.add_argument("--out", required=True, help="results JSON (a .tsv with every output is written beside it)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
@@ -58,6 +61,20 @@ def _check_args(args: argparse.Namespace, modes: list[str]) -> None:
         raise InputError("--fewshot-src/--fewshot-ref are only used in few mode.", "Add few to --modes.")
 
 
+def _paragraph_sizes(text: str) -> tuple[int, ...]:
+    sizes: list[int] = []
+    for part in text.split(","):
+        try:
+            n = int(part)
+        except ValueError:
+            raise InputError(f"--paragraphs takes whole numbers; got {part!r}.", "For example --paragraphs 1,5,15.")
+        if n < 1:
+            raise InputError(f"--paragraphs sizes must be at least 1; got {n}.", "For example --paragraphs 1,5,15.")
+        if n not in sizes:
+            sizes.append(n)
+    return tuple(sizes)
+
+
 def run(args: argparse.Namespace) -> int:
     from draftwheel.engine import load_engine
     from draftwheel.engine.revise import ReviseOptions
@@ -71,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     modes = parse_modes(args.modes)
     _check_args(args, modes)
+    sizes = _paragraph_sizes(args.paragraphs)
     check_out(args.out)
     normalize = get_tokenizer(args.tokenize)
     paths, settings = profile()
@@ -95,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
                           else profile_examples(paths, settings, k, engine))
                 examples_for = stack.enter_context(source)
             runs = evaluate_modes(engine, data, task, modes, options, examples_for=examples_for,
-                                  adapter=adapter, k=k, progress=not args.quiet)
+                                  adapter=adapter, k=k, progress=not args.quiet, paragraphs=sizes)
     finally:
         engine.close()
     meta = {
@@ -115,6 +133,9 @@ def run(args: argparse.Namespace) -> int:
     if few is not None and few["mean_examples"] == 0:
         print("draftwheel: warning: few-shot mode found no stored examples of this task, so it ran as "
               "zero-shot; accept some suggestions first or pass --fewshot-src/--fewshot-ref.", file=sys.stderr)
+    lost = {m: r["missing_sentences"] for m, r in record["modes"].items() if r.get("missing_sentences")}
+    if lost:
+        print(f"draftwheel: warning: sentences lost in paragraph runs: {lost}", file=sys.stderr)
     out, tsv = write_results(record, args.out)
     print(table(record))
     print(f"wrote {out} and {tsv}", file=sys.stderr)

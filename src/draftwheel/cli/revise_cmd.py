@@ -12,7 +12,7 @@ from draftwheel.engine import load_engine
 from draftwheel.errors import InputError
 from draftwheel.engine.prompts import resolve_task, tasks
 from draftwheel.engine.revise import ReviseOptions, revise_text
-from draftwheel.flywheel import MODES, revise_with_flywheel
+from draftwheel.flywheel import MODES, choose_adapter, revise_with_flywheel
 from draftwheel.models import Catalogue
 from draftwheel.models import adapters
 from draftwheel.store import open_store
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     store = open_store(paths)
     try:
-        adapter = adapters.choose_adapter(paths, entry, task.name, args.adapter, settings.adapter, args.mode)
+        adapter = choose_adapter(paths, entry, task.name, args.adapter, settings.adapter, args.mode)
         engine = load_engine(entry, settings, backend=args.backend, paths=paths)
         try:
             if adapter is not None:
@@ -91,10 +91,18 @@ def run(args: argparse.Namespace) -> int:
             "time_to_first_token_s": round(result.time_to_first_token or 0.0, 4),
             "seconds": round(time.perf_counter() - t0, 3),
             "finish_reason": result.finish_reason,
+            "units": result.n_units,
+            # Units whose answers failed the check and kept the input's text, with the reason.
+            "kept_original": [{"text": src, "attempt": att, "reason": why}
+                              for src, att, why in result.rejected_units],
         }
         print(json.dumps(record, ensure_ascii=False))
-    elif not result.text.endswith("\n"):
-        sys.stdout.write("\n")
+    else:
+        if not result.text.endswith("\n"):
+            sys.stdout.write("\n")
+        for src, _attempt, why in result.rejected_units:
+            short = src if len(src) <= 60 else src[:57] + "..."
+            print(f"draftwheel: kept as written ({why}): {short}", file=sys.stderr)
     return 0
 
 

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from draftwheel.engine import paragraphs, prompts
+from draftwheel.engine import guard, paragraphs, prompts, units
 from draftwheel.engine.base import CancelToken, Engine, GenerationRequest
 from draftwheel.engine.prompts import Example, Task
 from draftwheel.errors import InputError
@@ -32,6 +32,7 @@ class RevisionResult:
     n_units: int = 0
     n_examples: int = 0
     prompts: list[str] = field(default_factory=list)
+    units: list["UnitOutcome"] = field(default_factory=list)
 
     @property
     def tokens_per_s(self) -> float:
@@ -41,6 +42,17 @@ class RevisionResult:
     def cancelled(self) -> bool:
         return self.finish_reason == "cancelled"
 
+    @property
+    def rejected_units(self) -> list[tuple[str, str, str]]:
+        """(source, the model's attempt, why it was not used) for each unit that kept its source."""
+        return [(u.source, u.attempt, u.reason) for u in self.units if u.reason and u.reason != "cancelled"]
+
+    @property
+    def all_rejected(self) -> bool:
+        """Every unit the model tried kept its source because the answers failed the check."""
+        tried = [u for u in self.units if u.reason != "cancelled"]
+        return bool(tried) and all(u.reason for u in tried)
+
 
 @dataclass
 class ReviseOptions:
@@ -48,6 +60,7 @@ class ReviseOptions:
     seed: int | None = 0
     max_new_tokens: int = 512
     prompt_style: str = "auto"  # auto | completion | chat
+    unit_budget: int = units.DEFAULT_BUDGET  # tokens per revised unit (engine.units)
 
 
 class _Trim:
@@ -107,6 +120,86 @@ def fit_prompt(engine: Engine, style: str, task: Task, body: str, examples: list
         examples.pop(0)
 
 
+@dataclass
+class UnitOutcome:
+    """One revised unit: ``text[start:end]`` of the input became ``output``."""
+
+    start: int
+    end: int
+    source: str
+    output: str  # what the result's text holds for this unit
+    attempt: str  # the model's last answer, kept for "view the attempt"
+    reason: str = ""  # why the attempt was not used (empty when it was)
+    finish_reason: str = "stop"
+    n_examples: int = 0
+    tries: int = 1
+
+    @property
+    def kept_original(self) -> bool:
+        return bool(self.reason)
+
+
+def _generate(engine: Engine, request: GenerationRequest, cancel: CancelToken | None,
+              result: RevisionResult, started: float) -> tuple[str, str]:
+    """Run one request to the end; returns (answer, finish reason) and adds its counts to ``result``."""
+    trim = _Trim()
+    parts: list[str] = []
+    t0 = time.perf_counter()
+    last = None
+    for chunk in engine.stream(request, cancel):
+        last = chunk
+        parts.append(trim.feed(chunk.text))
+    if last is None:
+        return "", "stop"
+    result.n_prompt_tokens += last.n_prompt_tokens
+    result.n_cached_tokens += last.n_cached_tokens
+    result.n_generated += last.n_generated
+    result.generation_seconds += max(0.0, time.perf_counter() - t0 - last.time_to_first_token)
+    if result.time_to_first_token is None and last.n_generated:
+        result.time_to_first_token = (t0 - started) + last.time_to_first_token
+    return prompts.clean_output("".join(parts)), last.finish_reason or "stop"
+
+
+def _revise_unit(engine: Engine, style: str, task: Task, source: str, options: ReviseOptions,
+                 examples_for: ExamplesFor | None, cancel: CancelToken | None,
+                 result: RevisionResult, started: float) -> UnitOutcome:
+    """Revise one unit, check the answer, retry once, and fall back to the source.
+
+    The retry drops the retrieved examples when there were any (a copied
+    example is the commonest few-shot failure); otherwise it samples once
+    (temperature 0.7, next seed) instead of repeating the same greedy answer.
+    """
+    n_src = engine.count_tokens(source)
+    # Room for a revision of the unit: 3x its tokens + 48 is never reached by a
+    # real revision of a <= 96-token unit and stops a runaway one early.
+    max_new = min(options.max_new_tokens, 3 * n_src + 48)
+    examples = examples_for(task, source) if examples_for else []
+    demo = [task.demo] if task.demo else []
+    outcome = UnitOutcome(0, 0, source, source, "")
+    tries = [(examples, options.temperature, options.seed)]
+    if examples:
+        tries.append(([], options.temperature, options.seed))
+    else:
+        tries.append(([], max(options.temperature, 0.7), (options.seed or 0) + 1))
+    for n, (shown, temperature, seed) in enumerate(tries, 1):
+        prompt, stops, _n, shown = fit_prompt(engine, style, task, source, shown, max_new)
+        result.prompts.append(prompt)
+        request = GenerationRequest(prompt=prompt, max_tokens=max_new, temperature=temperature, seed=seed, stop=stops)
+        answer, finish = _generate(engine, request, cancel, result, started)
+        outcome.attempt, outcome.finish_reason, outcome.tries = answer, finish, n
+        outcome.n_examples = max(outcome.n_examples, len(shown))
+        if finish == "cancelled":
+            outcome.reason = "cancelled"
+            return outcome
+        verdict = guard.check_output(task.name, source, answer,
+                                     demo + [(e.input, e.output) for e in shown], finish)
+        if verdict.ok:
+            outcome.output, outcome.reason = answer, ""
+            return outcome
+        outcome.reason = verdict.reason
+    return outcome
+
+
 def revise_text(
     engine: Engine,
     text: str,
@@ -116,64 +209,56 @@ def revise_text(
     cancel: CancelToken | None = None,
     on_text: Callable[[str], None] | None = None,
 ) -> RevisionResult:
-    """Revise ``text``; ``on_text`` receives the revised document as it streams."""
+    """Revise ``text``; ``on_text`` receives the revised document piece by piece.
+
+    Each paragraph is revised in units of about a sentence (engine.units);
+    the whitespace around and between units is the user's and is copied, not
+    generated. A unit's answer is checked (engine.guard) before it is emitted,
+    so what streams out is what the result holds: a unit whose answer fails the
+    check twice keeps its source text, and ``result.units`` says why.
+    """
     options = options or ReviseOptions()
     if not text.strip():
         raise InputError("Nothing to revise: the input is empty.", "Give some text on stdin or with --file.")
     style = resolve_style(engine, options.prompt_style)
     emit = on_text or (lambda _s: None)
-    units = paragraphs.split(text)
     result = RevisionResult(text="", task=task, style=style)
     started = time.perf_counter()
     out: list[str] = []
 
-    # Check every paragraph fits before generating anything.
-    plans = {}
-    for i, unit in enumerate(units):
-        if unit.revisable:
-            n_body = engine.count_tokens(unit.body)
-            max_new = min(options.max_new_tokens, 2 * n_body + 32)
-            examples = examples_for(task, unit.body) if examples_for else []
-            plans[i] = (max_new, *fit_prompt(engine, style, task, unit.body, examples, max_new))
+    def put(piece: str) -> None:
+        if piece:
+            out.append(piece)
+            emit(piece)
 
-    for i, unit in enumerate(units):
-        if i not in plans or (cancel and cancel.cancelled):
-            out.append(unit.text)
-            emit(unit.text)
+    offset = 0  # of the current paragraph unit in ``text``
+    for para in paragraphs.split(text):
+        body_at = offset + len(para.prefix)
+        offset += len(para.text)
+        if not para.revisable:
+            put(para.text)
             continue
-        max_new, prompt, stops, _n, examples = plans[i]
-        result.n_units += 1
-        result.n_examples = max(result.n_examples, len(examples))
-        result.prompts.append(prompt)
-        request = GenerationRequest(prompt=prompt, max_tokens=max_new, temperature=options.temperature,
-                                    seed=options.seed, stop=stops)
-        out.append(unit.prefix)
-        emit(unit.prefix)
-        trim = _Trim()
-        body_parts: list[str] = []
-        t0 = time.perf_counter()
-        last = None
-        for chunk in engine.stream(request, cancel):
-            last = chunk
-            piece = trim.feed(chunk.text)
-            if piece:
-                body_parts.append(piece)
-                emit(piece)
-        if last is not None:
-            result.n_prompt_tokens += last.n_prompt_tokens
-            result.n_cached_tokens += last.n_cached_tokens
-            result.n_generated += last.n_generated
-            result.generation_seconds += max(0.0, time.perf_counter() - t0 - last.time_to_first_token)
-            if result.time_to_first_token is None and last.n_generated:
-                result.time_to_first_token = (t0 - started) + last.time_to_first_token
-            if last.finish_reason == "cancelled":
-                result.finish_reason = "cancelled"
-        body = prompts.clean_output("".join(body_parts))
-        if not body:
-            body = unit.body  # the model gave nothing: keep the paragraph as it was
-            emit(body)
-        out.append(body)
-        out.append(unit.suffix)
-        emit(unit.suffix)
+        put(para.prefix)
+        body, pos = para.body, 0
+        for span in units.plan_units(body, engine.count_tokens, options.unit_budget):
+            put(body[pos:span.start])
+            source = body[span.start:span.end]
+            pos = span.end
+            if cancel and cancel.cancelled:
+                put(source)
+                continue
+            outcome = _revise_unit(engine, style, task, source, options, examples_for, cancel, result, started)
+            outcome.start, outcome.end = body_at + span.start, body_at + span.end
+            result.units.append(outcome)
+            result.n_units += 1
+            result.n_examples = max(result.n_examples, outcome.n_examples)
+            put(outcome.output)
+        put(body[pos:])
+        put(para.suffix)
     result.text = "".join(out)
+    finishes = {u.finish_reason for u in result.units}
+    if (cancel and cancel.cancelled) or "cancelled" in finishes:
+        result.finish_reason = "cancelled"
+    elif "length" in finishes:
+        result.finish_reason = "length"
     return result

@@ -18,12 +18,13 @@ __all__ = ["MODES", "EvalSet", "ModeRun", "evaluate_modes", "load_eval_set", "lo
 
 def evaluate_modes(engine: Engine, data: EvalSet, task: Task, modes: list[str], options: ReviseOptions,
                    examples_for: ExamplesFor | None = None, adapter: AdapterRef | None = None, k: int = 0,
-                   progress: bool = True) -> list[ModeRun]:
-    """One :class:`ModeRun` per mode, in order."""
+                   progress: bool = True, paragraphs: tuple[int, ...] = (1,)) -> list[ModeRun]:
+    """One :class:`ModeRun` per mode and paragraph size (1 = sentence by sentence), in order."""
     runs = []
     for mode in modes:
-        run = run_mode(engine, data, task, mode, options, examples_for=examples_for, adapter=adapter,
-                       progress=progress)
-        run.k = k if mode == "few" else 0
-        runs.append(run)
+        for size in paragraphs:
+            run = run_mode(engine, data, task, mode, options, examples_for=examples_for, adapter=adapter,
+                           progress=progress, paragraph=size)
+            run.k = k if mode == "few" else 0
+            runs.append(run)
     return runs

@@ -29,6 +29,7 @@ from draftwheel.engine.base import AdapterRef, Engine
 from draftwheel.engine.prompts import Example, Task
 from draftwheel.engine.revise import ReviseOptions, revise_text
 from draftwheel.errors import InputError
+from draftwheel.evaluate import paragraphs
 from draftwheel.evaluate.data import EvalSet
 from draftwheel.train.metrics import chrf, gleu, sentence_gleu, unchanged_share
 
@@ -78,8 +79,15 @@ def run_mode(
     examples_for: ExamplesFor | None = None,
     adapter: AdapterRef | None = None,
     progress: bool = True,
+    paragraph: int = 1,
 ) -> ModeRun:
-    """Revise every source sentence in ``mode``; the adapter is removed again afterwards."""
+    """Revise every source sentence in ``mode``; the adapter is removed again afterwards.
+
+    ``paragraph`` > 1 joins that many consecutive sentences into one
+    paragraph, revises it in one call and splits the result back
+    (:mod:`draftwheel.evaluate.paragraphs`); the run is then named
+    ``<mode>@p<paragraph>`` and counts the sentences that came back empty.
+    """
     from tqdm import tqdm
 
     if mode not in MODES:
@@ -89,6 +97,12 @@ def run_mode(
 
     run = ModeRun(mode, [], [], [], [], adapter=adapter.name if adapter and mode == "lora" else None)
     engine.use_adapter(adapter if mode == "lora" else None)
+    if paragraph > 1:
+        try:
+            _run_paragraphs(engine, data, task, mode, options, examples_for, run, paragraph, progress)
+        finally:
+            engine.use_adapter(None)
+        return run
     try:
         bar = tqdm(data.sources, desc=f"{mode:>4}", unit="sent", file=sys.stderr, disable=not progress,
                    dynamic_ncols=True)
@@ -104,6 +118,28 @@ def run_mode(
     finally:
         engine.use_adapter(None)
     return run
+
+
+def _run_paragraphs(engine: Engine, data: EvalSet, task: Task, mode: str, options: ReviseOptions,
+                    examples_for: ExamplesFor | None, run: ModeRun, size: int, progress: bool) -> None:
+    from tqdm import tqdm
+
+    groups = [data.sources[i:i + size] for i in range(0, len(data.sources), size)]
+    missing = 0
+    for group in tqdm(groups, desc=f"{mode:>4} p{size}", unit="para", file=sys.stderr, disable=not progress,
+                      dynamic_ncols=True):
+        text, starts = paragraphs.join(group)
+        t0 = time.perf_counter()
+        result = revise_text(engine, text, task, options, examples_for=examples_for if mode == "few" else None)
+        seconds = time.perf_counter() - t0
+        pieces = paragraphs.split_back(text, starts, result.text)
+        missing += sum(1 for p in pieces if not p)
+        run.outputs.extend(pieces)
+        run.latencies.extend([seconds / len(group)] * len(group))
+        run.n_examples.extend([result.n_examples if mode == "few" else 0] * len(group))
+        run.generated_tokens.extend([result.n_generated // len(group)] * len(group))
+    run.mode = f"{mode}@p{size}"
+    run.extra.update({"stage": mode, "paragraph": size, "missing_sentences": missing})
 
 
 def score(data: EvalSet, outputs: list[str]) -> dict:

@@ -1,0 +1,130 @@
+"""Is a model's output a revision of its input, or something else?
+
+Seen with the bundled 270M base model (issue reports, reproduced in
+tests/test_guard.py): the paragraph repeated three times behind "Revision:"
+labels, "Update: 1.0.0.0" dozens of times, the sentence of a few-shot example
+in place of the user's, an apology in place of a note about a meeting, an
+answer cut off at the token limit. Each is caught here by a cheap check that
+needs no second model, so a failing unit keeps the user's text and the
+review says why.
+
+All ratios are over words (whitespace-separated); bounds are per task, since
+"Make shorter" is meant to drop words and "Fix grammar" is not.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable
+
+# (min, max) of output words / input words, per task; others use _DEFAULT_RATIO.
+_RATIO = {
+    "grammar": (0.6, 1.6),
+    "shorter": (0.15, 1.2),
+    "clearer": (0.3, 2.0),
+    "formal": (0.4, 2.5),
+    "friendly": (0.4, 2.5),
+}
+_DEFAULT_RATIO = (0.2, 3.0)
+# Inputs shorter than this many words get slack: "Hi." -> "Hello there." is fine.
+_SHORT = 6
+# Least share of the input's content words the output must keep (meaning check).
+_KEEP = {"grammar": 0.5, "shorter": 0.2}
+_DEFAULT_KEEP = 0.25
+_LABEL = re.compile(r"(?im)^\s*(revision|revised|text|instruction|input|output|update|answer|note)\s*:|#{3,}")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+_STOP = frozenset(
+    "a an the and or but if then so of to in on at by for with from as is are was were be been being it its "
+    "this that these those i you he she we they me him her us them my your his our their not no do does did "
+    "have has had will would can could should may might must shall there here what which who whom when where "
+    "why how all any some very just also".split()
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    reason: str = ""  # plain words for the user when not ok
+
+
+OK = Verdict(True)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _stem(word: str) -> str:
+    return word[:5]  # crude, but enough to let "moved"/"moving"/"move" match
+
+
+def _content(text: str) -> set[str]:
+    return {_stem(w) for w in _words(text) if w not in _STOP and len(w) > 2}
+
+
+def _max_ngram_repeats(words: list[str], n: int) -> int:
+    grams = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+    return max(grams.values(), default=0)
+
+
+def _repeated(source: str, output: str) -> bool:
+    lines = [ln.strip().lower() for ln in output.splitlines() if len(ln.split()) >= 2]
+    src_lines = Counter(ln.strip().lower() for ln in source.splitlines())
+    if any(c > 1 and src_lines[ln] < c for ln, c in Counter(lines).items()):
+        return True
+    out_w, src_w = _words(output), _words(source)
+    for n in (3, 6):
+        if _max_ngram_repeats(out_w, n) >= 3 and _max_ngram_repeats(out_w, n) > _max_ngram_repeats(src_w, n) + 1:
+            return True
+    return False
+
+
+def _similar(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, _words(a), _words(b), autojunk=False).ratio()
+
+
+def check_output(
+    task: str,
+    source: str,
+    output: str,
+    examples: Iterable[tuple[str, str]] = (),
+    finish_reason: str = "stop",
+) -> Verdict:
+    """Whether ``output`` may be offered as the revision of ``source`` under ``task``.
+
+    ``examples`` are the (input, output) pairs the prompt showed the model
+    (demonstration and retrieved edits): an answer that is one of them, and
+    not the user's text, is a copy. ``finish_reason`` "length" means the
+    answer was cut off, which a revision must never be.
+    """
+    if finish_reason == "length":
+        return Verdict(False, "the answer ran past the length limit and was cut off")
+    out = output.strip()
+    if not out:
+        return Verdict(False, "the model gave no answer")
+    if _LABEL.search(out) and not _LABEL.search(source):
+        return Verdict(False, "the answer contains prompt labels")
+    if _repeated(source, out):
+        return Verdict(False, "the answer repeats itself")
+    n_src, n_out = len(_words(source)), len(_words(out))
+    lo, hi = _RATIO.get(task, _DEFAULT_RATIO)
+    if n_src >= _SHORT and not (lo <= n_out / max(n_src, 1) <= hi):
+        longer = n_out > n_src
+        return Verdict(False, f"the answer is far {'longer' if longer else 'shorter'} than the text "
+                              f"({n_out} words for {n_src})")
+    if n_src < _SHORT and n_out > max(4 * n_src, 12):
+        return Verdict(False, f"the answer is far longer than the text ({n_out} words for {n_src})")
+    to_source = _similar(source, out)
+    for ex_in, ex_out in examples:
+        if _similar(ex_out, out) > max(0.6, to_source + 0.2) or _similar(ex_in, out) > max(0.6, to_source + 0.2):
+            return Verdict(False, "the answer copies an example from the prompt instead of revising the text")
+    src_content = _content(source)
+    if len(src_content) >= 3:
+        kept = len(src_content & _content(out)) / len(src_content)
+        if kept < _KEEP.get(task, _DEFAULT_KEEP):
+            return Verdict(False, f"the answer keeps only {kept:.0%} of the text's content words "
+                                  f"(its meaning may have changed)")
+    return OK
