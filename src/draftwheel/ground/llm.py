@@ -51,9 +51,6 @@ class Generator(ABC):
     def ask(self, prompt: Prompt, cancel: CancelToken | None = None) -> str:
         """The model's answer to ``prompt``; a GenerationError for a failed item."""
 
-    def describe(self) -> str:
-        return self.name
-
 
 class LocalGenerator(Generator):
     """The on-device engine with completion-style prompts (the bundled model is a base model)."""

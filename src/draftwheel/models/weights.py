@@ -56,7 +56,7 @@ def read_meta(folder: Path) -> dict:
 
 def _disk_error(exc: BaseException, where: Path) -> DraftwheelError | None:
     return write_error(exc, where, f"write the trainable weights to {where}",
-                       "They need about 1.2 GB for the bundled model; free some space and try again.")
+                       "They need about 1.2 GB for the bundled model; free some disk space and try again.")
 
 
 def convert(gguf: Path, out: Path, progress: Progress | None = None) -> None:

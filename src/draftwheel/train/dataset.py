@@ -81,10 +81,6 @@ class Dataset:
     def heldout_pairs(self) -> list[Pair]:
         return [e.pair for e in self.heldout]
 
-    @property
-    def train_pairs(self) -> list[Pair]:
-        return [e.pair for e in self.train]
-
     def fingerprint(self) -> str:
         """Identifies the exact tokenized data (checked when a run resumes)."""
         h = hashlib.sha256()

@@ -241,13 +241,6 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
     every step; cancelling raises :class:`~draftwheel.errors.Cancelled` and
     leaves no ``mlx/`` folder behind.
     """
-    from draftwheel.models.mlx_runtime import prefer_system_blas
-
-    prefer_system_blas()
-    import mlx.optimizers as optim
-    from mlx_lm.tuner.trainer import TrainingArgs
-    from mlx_lm.tuner.trainer import train as mlx_train
-
     args = args or MlxLoraArgs()
     if args.rank < 1 or args.iters < 1 or args.batch_size < 1 or args.learning_rate <= 0:
         raise DraftwheelError("Training needs rank, iters and batch size of at least 1 and a positive learning rate.")
@@ -260,7 +253,6 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
             f"No training examples left ({len(pairs)} given, {skipped} longer than {args.max_seq_length} tokens).",
             "Collect more accepted edits, or raise max_seq_length.",
         )
-    batch_size = min(args.batch_size, len(dataset))
     if callback is not None:
         callback.on_start(args.iters, 0, len(dataset), 0)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -269,28 +261,9 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     losses: list[float] = []
-    targs = TrainingArgs(
-        batch_size=batch_size, iters=args.iters, val_batches=0, steps_per_report=1,
-        steps_per_eval=args.iters + 1, steps_per_save=args.iters + 1,  # no checkpoints: we save once at the end
-        max_seq_length=args.max_seq_length, adapter_file=str(work / MLX_WEIGHTS),
-        grad_checkpoint=args.grad_checkpoint,
-    )
     try:
-        # mlx-lm's progress display prints to stdout; a library keeps quiet.
-        with contextlib.redirect_stdout(io.StringIO()):
-            mlx_train(model, optim.Adam(learning_rate=args.learning_rate), dataset, None, targs,
-                      loss=completion_loss, iterate_batches=_seeded(completion_batches, args.seed),
-                      training_callback=_callback(args.iters, callback, cancel, losses))
-        config = {
-            "fine_tune_type": "lora",
-            "num_layers": num_layers,
-            "lora_parameters": {"rank": args.rank, "scale": args.scale, "dropout": args.dropout,
-                                "keys": list(args.keys)},
-            # Extra keys are ignored by mlx-lm; they describe how the adapter was made.
-            "draftwheel": {"args": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(args).items()},
-                           "steps": args.iters, "losses": losses, "n_examples": len(dataset),
-                           "base_weights": str(weights_dir)},
-        }
+        _run_mlx_lm(model, dataset, args, work / MLX_WEIGHTS, _callback(args.iters, callback, cancel, losses))
+        config = _adapter_config(args, num_layers, losses, len(dataset), weights_dir)
         atomic_write_text(work / MLX_CONFIG, json.dumps(config, indent=2) + "\n")
         if mlx_dir.exists():
             shutil.rmtree(mlx_dir)
@@ -306,6 +279,42 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
     if callback is not None:
         callback.on_end()
     return result
+
+
+def _run_mlx_lm(model, dataset: list, args: MlxLoraArgs, weights_file: Path, report) -> None:
+    """mlx-lm's own training loop on our batches and completion-only loss; the weights end in ``weights_file``."""
+    from draftwheel.models.mlx_runtime import prefer_system_blas
+
+    prefer_system_blas()
+    import mlx.optimizers as optim
+    from mlx_lm.tuner.trainer import TrainingArgs
+    from mlx_lm.tuner.trainer import train as mlx_train
+
+    targs = TrainingArgs(
+        batch_size=min(args.batch_size, len(dataset)), iters=args.iters, val_batches=0, steps_per_report=1,
+        steps_per_eval=args.iters + 1, steps_per_save=args.iters + 1,  # no checkpoints: we save once at the end
+        max_seq_length=args.max_seq_length, adapter_file=str(weights_file),
+        grad_checkpoint=args.grad_checkpoint,
+    )
+    # mlx-lm's progress display prints to stdout; a library keeps quiet.
+    with contextlib.redirect_stdout(io.StringIO()):
+        mlx_train(model, optim.Adam(learning_rate=args.learning_rate), dataset, None, targs,
+                  loss=completion_loss, iterate_batches=_seeded(completion_batches, args.seed),
+                  training_callback=report)
+
+
+def _adapter_config(args: MlxLoraArgs, num_layers: int, losses: list[float], n_examples: int, weights_dir) -> dict:
+    """mlx-lm's ``adapter_config.json`` for the trained LoRA, plus how it was made."""
+    return {
+        "fine_tune_type": "lora",
+        "num_layers": num_layers,
+        "lora_parameters": {"rank": args.rank, "scale": args.scale, "dropout": args.dropout,
+                            "keys": list(args.keys)},
+        # Extra keys are ignored by mlx-lm; they describe how the adapter was made.
+        "draftwheel": {"args": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(args).items()},
+                       "steps": args.iters, "losses": losses, "n_examples": n_examples,
+                       "base_weights": str(weights_dir)},
+    }
 
 
 def _seeded(fn, seed: int):
