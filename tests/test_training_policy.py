@@ -317,3 +317,18 @@ def test_cli_and_app_ask_the_same_adapter_question(paths, make_tiny_adapter):
     assert choose_adapter(paths, model, "grammar", explicit="BASE", choice="mine") is None  # explicit wins
     assert choose_adapter(paths, model, "clearer", choice="mine").name == "mine"  # a named one, any task
     assert choose_adapter(paths, model, "grammar", mode="few") is None
+
+
+# -- the training view's live line ----------------------------------------------------------------
+
+def test_progress_file_carries_the_latest_message_at_once(tmp_path):
+    """The training view reads progress.json; a message written right after a step (e.g. "Evaluating
+    on the held-out edits…") used to wait for the next write, up to a second or a whole evaluation."""
+    from draftwheel.train.progress import ProgressFileCallback, TrainProgress
+
+    cb = ProgressFileCallback(tmp_path / "progress.json", every_s=60.0)
+    cb.on_start(40, 0, 90, 10)
+    cb.on_step(TrainProgress(1, 40, 2.5, 100.0, 10**9, 30.0))
+    cb.on_message("Evaluating on the held-out edits…")
+    state = json.loads((tmp_path / "progress.json").read_text())
+    assert state["message"] == "Evaluating on the held-out edits…"

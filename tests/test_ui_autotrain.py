@@ -81,8 +81,8 @@ def test_threshold_starts_background_training_that_resumes_after_a_crash(qapp, q
     win = MainWindow(svc, offer_restore=False)
     win.show()
     try:
-        qtbot.waitUntil(lambda: win.train_label.text().startswith(f"{THRESHOLD - 1} / {THRESHOLD} "),
-                        timeout=30_000)
+        qtbot.waitUntil(lambda: win.train_label.text() == f"Fix grammar: {THRESHOLD - 1} / {THRESHOLD} kept edits, "
+                                                         "1 more until training", timeout=30_000)
         win.editor.setPlainText("He go to the libary yesterday and borrow two book.")
         win.editor.selectAll()
         session = win.revise(tasks()["grammar"])
@@ -90,7 +90,7 @@ def test_threshold_starts_background_training_that_resumes_after_a_crash(qapp, q
         win.accept_all()
         # The twelfth kept edit: the store counts it, the window starts training in the background.
         assert _wait(qapp, lambda: background.running(paths) is not None, 60_000), "training did not start"
-        assert "grammar" in win._autotrain_started
+        assert [launch.task for launch in svc.training.ops.launches] == ["grammar"]  # one process, started here
         owner = background.running(paths)
         assert owner["task"] == "grammar" and owner["pid"] != os.getpid()
         assert os.getpriority(os.PRIO_PROCESS, owner["pid"]) >= 10  # low priority
