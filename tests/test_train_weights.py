@@ -12,11 +12,11 @@ from draftwheel.errors import DraftwheelError
 from draftwheel.models.weights import (
     META_FILE,
     REQUIRED_FILES,
-    _remove_stale_temps,
     cache_dir,
     is_complete,
     load_trainable,
     read_meta,
+    remove_stale_conversions,
     trainable_weights,
 )
 
@@ -62,7 +62,7 @@ def test_half_written_conversions_of_dead_processes_are_removed(tmp_path):
     for d in (stale, live):
         d.mkdir()
         (d / "model.safetensors").write_bytes(b"partial")
-    _remove_stale_temps(tmp_path, "k123")
+    remove_stale_conversions(tmp_path, "k123")
     assert not stale.exists() and live.exists()
 
 

@@ -54,6 +54,11 @@ def read_meta(folder: Path) -> dict:
         return {}
 
 
+def remove_stale_conversions(root: Path, key: str) -> None:
+    """Delete half-written conversions (``.<key>.<pid>.tmp``) left by processes that no longer run."""
+    sweep_stale_temps(root, re.compile(rf"^\.{re.escape(key)}\.(\d+)\.tmp$"))
+
+
 def _disk_error(exc: BaseException, where: Path) -> DraftwheelError | None:
     return write_error(exc, where, f"write the trainable weights to {where}",
                        "They need about 1.2 GB for the bundled model; free some disk space and try again.")
@@ -98,7 +103,7 @@ def trainable_weights(paths: AppPaths, model_entry: ModelEntry, progress: Progre
         return target
     root = private_dir(paths.weights_cache)
     key = target.name
-    sweep_stale_temps(root, re.compile(rf"^\.{re.escape(key)}\.(\d+)\.tmp$"))  # conversions of dead processes
+    remove_stale_conversions(root, key)
     if target.exists():
         # An incomplete folder under the final name (e.g. deleted files by hand).
         shutil.rmtree(target, ignore_errors=True)
