@@ -382,7 +382,7 @@ class Applied:
     """An accepted suggestion in the document after its review closed."""
 
     record: dict[str, Any]
-    step: int  # the document's undo depth right after applying: its edit block is this undo step
+    step: int  # the document's undo depth (commands) right after applying: it is undone below this
     edit_id: int | None = None  # the store's id, once the store has answered
     undone: bool = False
     final: str = ""  # the final text the store holds (or will hold)

@@ -42,7 +42,8 @@ from draftwheel.ui.qt import (
     QToolBar,
 )
 from draftwheel.ui.review import STAGE_NAMES, ReviewPanel
-from draftwheel.ui.review_session import CLOSED, STREAMING, ReviewSession
+from draftwheel.app.review import ACCEPT_ALL, APPLY, CLOSED, REJECT, STREAMING, ReviewSession
+from draftwheel.ui.review_history import ReviewHistory
 from draftwheel.ui.help_menu import build_help_menu
 from draftwheel.ui.services import Services
 from draftwheel.ui.status_bar import FittedLabel, StatusBar
@@ -137,8 +138,8 @@ class MainWindow(QMainWindow):
         self.save_act = self._action("&Save", self.save, S.Save)
         self.save_as_act = self._action("Save &As…", self.save_as, S.SaveAs)
         self.quit_act = self._action("&Quit", self.close, S.Quit)
-        self.undo_act = self._action("&Undo", self.editor.undo, S.Undo)
-        self.redo_act = self._action("&Redo", self.editor.redo, S.Redo)
+        self.undo_act = self._action("&Undo", self.undo, S.Undo)
+        self.redo_act = self._action("&Redo", self.redo, S.Redo)
         self.undo_act.setEnabled(False)
         self.redo_act.setEnabled(False)
         self.task_acts: dict[str, QAction] = {}
@@ -275,6 +276,9 @@ class MainWindow(QMainWindow):
         training.promoted.connect(self._on_promoted)
         training.resumed.connect(self._on_training_resumed)
         self.review.accept_all_requested.connect(self.accept_all)
+        self.review.decisions_changed.connect(self._update_review_actions)
+        # Accepted suggestions stay followed after their review: undo/redo and edits right after are stored.
+        self.review_history = ReviewHistory(self.editor, self.services.store, self)
         training.decided.connect(self._on_training_decided)
         training.run_failed.connect(self._on_training_failed)
         self.review.apply_requested.connect(self.apply)
@@ -282,8 +286,8 @@ class MainWindow(QMainWindow):
         self.review.cancel_requested.connect(self.cancel_generation)
         doc = self.editor.document()
         doc.modificationChanged.connect(self.setWindowModified)
-        doc.undoAvailable.connect(self.undo_act.setEnabled)
-        doc.redoAvailable.connect(self.redo_act.setEnabled)
+        doc.undoAvailable.connect(self._update_review_actions)
+        doc.redoAvailable.connect(self._update_review_actions)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
@@ -433,15 +437,22 @@ class MainWindow(QMainWindow):
         self.editor.setTextCursor(cursor)  # show what is being revised
         self.last_task = task
         session = ReviewSession(text, cursor.selectionStart(), cursor.selectionEnd(), task)
-        job = eng.revise(text, task)
-        session.job = job.id
         self.session = session
         self.editor.setReadOnly(True)  # positions must stay valid until the answer is applied
+        self._update_review_actions()  # no undo/redo under a pending suggestion
         self.review.begin(session)
         self.review.show()
         self.stage_label.setText("Stage: …")
         self.statusBar().showMessage(f"{task.label}: generating…")
+        # The text the user corrected after the last accepted suggestion is stored before this
+        # suggestion's few-shot examples are read (at once when there is nothing to store).
+        self.review_history.flush(on_done=lambda _r=None: self._start_job(session))
         return session
+
+    def _start_job(self, session: ReviewSession) -> None:
+        if session is self.session and session.state == STREAMING and not session.job:
+            # Only the words go to the model; the span's edge whitespace is put back around its answer.
+            session.job = self.services.engine.revise(session.request_text, session.task).id
 
     def _on_chunk(self, job_id: int, piece: str) -> None:
         if self.session is None or self.session.job != job_id or self.session.state != STREAMING:
@@ -473,40 +484,49 @@ class MainWindow(QMainWindow):
 
     def cancel_generation(self) -> None:
         if self.session is not None and self.session.state == STREAMING:
+            if not self.session.job:  # not handed to the engine yet
+                self._close_review()
+                self.statusBar().showMessage("Stopped. Your text is unchanged.", 5000)
+                return
             self.services.engine.cancel()
             self.statusBar().showMessage("Stopping…")
 
     def accept_all(self) -> None:
-        if self._reviewable():
-            self._finish(self.session.final_text(accept_all=True))  # type: ignore[union-attr]
+        """Accept every change not rejected ("Accept the rest" once a change was decided)."""
+        self._finish(ACCEPT_ALL)
 
     def apply(self) -> None:
-        if self._reviewable():
-            self._finish(self.session.final_text())  # type: ignore[union-attr]
+        self._finish(APPLY)
 
     def reject(self) -> None:
-        if self._reviewable():
-            self._finish(self.session.original)  # type: ignore[union-attr]
+        self._finish(REJECT)
 
     def _reviewable(self) -> bool:
         return self.session is not None and self.session.suggestion is not None and self.session.state != CLOSED
 
-    def _finish(self, final: str) -> None:
-        s = self.session
-        assert s is not None
-        if final != s.original:
-            self.editor.setReadOnly(False)
-            cursor = QTextCursor(self.editor.document())
+    def _finish(self, answer: str) -> None:
+        if not self._reviewable() or (answer != REJECT and not self.session.offers):  # type: ignore[union-attr]
+            return  # a refused answer can only be closed
+        res = self.session.resolve(answer)  # type: ignore[union-attr]
+        self.editor.setReadOnly(False)
+        cursor = QTextCursor(self.editor.document())
+        if res.changed:
             cursor.beginEditBlock()  # one undo step for the whole replacement
-            cursor.setPosition(s.start)
-            cursor.setPosition(s.end, QTextCursor.MoveMode.KeepAnchor)
-            cursor.insertText(final)
+            cursor.setPosition(res.start)
+            cursor.setPosition(res.end, QTextCursor.MoveMode.KeepAnchor)
+            cursor.insertText(res.text)
             cursor.endEditBlock()
-            self.editor.setTextCursor(cursor)
-        record = s.record(final)
-        if final.strip():
-            self.services.store.log_outcome(record)
-        self.statusBar().showMessage(f"{record['outcome'].capitalize()}.", 4000)
+        # Nothing stays selected (the next key must not replace the span): the cursor goes after it.
+        cursor.setPosition(res.cursor)
+        self.editor.setTextCursor(cursor)
+        if res.record is not None:
+            self.services.store.log_outcome(res.record)
+            if res.changed:
+                self.review_history.applied(res.record, res.start, res.cursor)
+            else:
+                self.review_history.sent()
+        self.statusBar().showMessage(f"{res.outcome.capitalize()}." if res.record is not None
+                                     else "No suggestion applied. Your text is unchanged.", 4000)
         self._close_review()
 
     def _close_review(self) -> None:
@@ -516,11 +536,28 @@ class MainWindow(QMainWindow):
         self.review.clear()
         self.review.hide()
         self.editor.setReadOnly(False)
+        self._update_review_actions()
         self.editor.setFocus()
+
+    def _update_review_actions(self, *_args) -> None:
+        """Undo/Redo only when no suggestion is pending (text must not move under it); the accept label."""
+        doc = self.editor.document()
+        self.undo_act.setEnabled(not self.busy and doc.isUndoAvailable())
+        self.redo_act.setEnabled(not self.busy and doc.isRedoAvailable())
+        self.accept_act.setText(self.session.accept_label if self.session is not None else "Accept all")
+
+    def undo(self) -> None:
+        if not self.busy:
+            self.editor.undo()
+
+    def redo(self) -> None:
+        if not self.busy:
+            self.editor.redo()
 
     # -- logging and training progress -----------------------------------------------
     def _on_logged(self, edit_id) -> None:
         self.logged_ids.append(edit_id)
+        self.review_history.logged(edit_id)  # an undo that came before the id is stored now
         if edit_id is None:
             self.statusBar().showMessage("Logging is paused: this outcome was not stored.", 4000)
         self.services.store.refresh_progress(self.last_task.name, self.services.settings.train_threshold)
@@ -529,6 +566,7 @@ class MainWindow(QMainWindow):
 
     def _on_log_failed(self, message: str) -> None:
         self.logged_ids.append(None)
+        self.review_history.logged(None)
         self.show_error("The outcome could not be stored", f"{message}\n\nYour text is not affected.")
 
     def _on_progress(self, p: TrainingProgress) -> None:

@@ -2,13 +2,18 @@
 
 Deletions are red and struck through, insertions green. A click on a change
 (or the change buttons) accepts or rejects it on its own; "Accept all" takes
-the whole suggestion, "Edit" turns it into editable text first. The panel only
-shows state and emits what the user decided; the window applies and logs it.
+the whole suggestion ("Accept the rest" once a change was decided: it never
+overrides a rejection), "Edit" turns it into editable text first. When the
+engine's output check refused every part of the answer, the panel says
+"No good suggestion" and why, and shows the attempt only on request. The
+panel shows the :class:`~draftwheel.app.review.ReviewSession`'s state and
+emits what the user decided; the window applies and logs it.
 """
 
 from __future__ import annotations
 
-from draftwheel.ui.diff import ACCEPTED, REJECTED, SuggestionDiff
+from draftwheel.app.review import ACCEPTED, EDITING, READY, REJECTED, STREAMING, ReviewSession, SuggestionDiff
+from draftwheel.ui.diff import diff_html
 from draftwheel.ui.qt import (
     QHBoxLayout,
     QLabel,
@@ -20,7 +25,6 @@ from draftwheel.ui.qt import (
     QWidget,
     Signal,
 )
-from draftwheel.ui.review_session import EDITING, READY, STREAMING, ReviewSession
 
 STAGE_NAMES = {"zero": "zero-shot", "few": "few-shot", "lora": "personal adapter"}
 
@@ -30,6 +34,7 @@ class ReviewPanel(QWidget):
     apply_requested = Signal()  # apply the per-change decisions (or the edited text)
     reject_requested = Signal()
     cancel_requested = Signal()
+    decisions_changed = Signal()  # a change was accepted or rejected on its own
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -50,6 +55,16 @@ class ReviewPanel(QWidget):
         self.hint = QLabel()
         self.hint.setObjectName("reviewHint")
         self.hint.setWordWrap(True)
+        self.attempt_view = QPlainTextEdit()
+        self.attempt_view.setObjectName("refusedAttempt")
+        self.attempt_view.setReadOnly(True)
+        self.attempt_view.hide()
+        self.attempt_btn = QPushButton("Show the attempt")
+        self.attempt_btn.setObjectName("showAttempt")
+        self.attempt_btn.setToolTip("What the model wrote (not offered: it failed the output check)")
+        self.attempt_btn.setCheckable(True)
+        self.attempt_btn.toggled.connect(self._show_attempt)
+        self.attempt_btn.hide()
 
         self.prev_btn = QPushButton("◀")
         self.prev_btn.setToolTip("Previous change")
@@ -94,6 +109,8 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.editor, 2)
         layout.addLayout(change_row)
         layout.addWidget(self.hint)
+        layout.addWidget(self.attempt_btn)
+        layout.addWidget(self.attempt_view, 2)
         layout.addLayout(action_row)
         self._update_buttons()
 
@@ -101,8 +118,9 @@ class ReviewPanel(QWidget):
     def begin(self, session: ReviewSession) -> None:
         self.session = session
         self.editor.hide()
+        self._reset_attempt()
         self.title.setText(f"<b>{session.task.label}</b> — generating…")
-        self.diff_view.setHtml(SuggestionDiff(session.original, session.original).to_html())
+        self.diff_view.setHtml(diff_html(SuggestionDiff(session.original, session.original)))
         self.hint.setText("The suggestion streams in here. Esc stops it.")
         self._update_buttons()
 
@@ -110,7 +128,7 @@ class ReviewPanel(QWidget):
         """New streamed text arrived in the session: redraw."""
         if self.session is None:
             return
-        self.diff_view.setHtml(self.session.live_diff().to_html())
+        self.diff_view.setHtml(diff_html(self.session.live_diff()))
         bar = self.diff_view.verticalScrollBar()
         bar.setValue(bar.maximum())
 
@@ -120,15 +138,23 @@ class ReviewPanel(QWidget):
             return
         sug = s.suggestion
         stage = STAGE_NAMES.get(sug.stage, sug.stage)
-        n = len(s.diff.changes) if s.diff else 0
+        n = s.changes
         adapter = f" · {sug.adapter}" if sug.adapter else ""
-        self.title.setText(f"<b>{s.task.label}</b> — {stage}{adapter} · {n} change{'s' * (n != 1)} · "
-                           f"{sug.output_tokens} tokens, {sug.tokens_per_s:.0f} tokens/s")
-        if n == 0:
-            self.hint.setText("The model suggests no changes.")
+        stats = f"{stage}{adapter} · {sug.output_tokens} tokens, {sug.tokens_per_s:.0f} tokens/s"
+        if s.no_good is not None:
+            self.title.setText(f"<b>{s.task.label}</b> — {stats}")
+            self.hint.setText(f"No good suggestion: {s.no_good}. Your text is unchanged.")
+            self.attempt_view.setPlainText(s.attempt)
+            self.attempt_btn.show()
         else:
-            self.hint.setText("Click a change to keep or drop it; Accept all (Ctrl+Return) takes everything.")
-        s.current = 0
+            self.title.setText(f"<b>{s.task.label}</b> — {stats} · {n} change{'s' * (n != 1)}")
+            hint = ("The model suggests no changes." if n == 0 else
+                    "Click a change to keep or drop it; Accept all (Ctrl+Return) takes the rest.")
+            if s.rejected:
+                k = len(s.rejected)
+                hint += (f" {k} part{'s' * (k != 1)} kept as written (the model's answer failed the "
+                         f"output check: {s.rejected[0].reason}).")
+            self.hint.setText(hint)
         self.redraw()
         self._update_buttons()
 
@@ -136,6 +162,7 @@ class ReviewPanel(QWidget):
         self.session = None
         self.diff_view.clear()
         self.editor.hide()
+        self._reset_attempt()
         self.title.clear()
         self.hint.clear()
         self._update_buttons()
@@ -146,40 +173,39 @@ class ReviewPanel(QWidget):
         if s is None:
             return
         if s.state == EDITING:
-            self.diff_view.setHtml(SuggestionDiff(s.original, s.edited_text or "").to_html())
+            self.diff_view.setHtml(diff_html(SuggestionDiff(s.original, s.edited_text or "")))
         elif s.diff is not None:
-            self.diff_view.setHtml(s.diff.to_html(current=s.current if s.diff.changes else None))
+            self.diff_view.setHtml(diff_html(s.diff, current=s.current if s.diff.changes else None))
+        self._update_buttons()
 
     def _on_anchor(self, url) -> None:
         s = self.session
         text = url.toString()
-        if s is None or s.state != READY or s.diff is None or not text.startswith("change:"):
+        if s is None or s.state != READY or not text.startswith("change:"):
             return
-        n = int(text.split(":", 1)[1])
-        s.current = n
-        s.diff.toggle(n)
+        s.toggle(int(text.split(":", 1)[1]))
         self.redraw()
+        self.decisions_changed.emit()
 
     def move(self, step: int) -> None:
         s = self.session
-        if s is None or s.diff is None or not s.diff.changes:
+        if s is None or not s.changes:
             return
-        s.current = (s.current + step) % len(s.diff.changes)
+        s.move(step)
         self.redraw()
 
     def decide(self, decision: str) -> None:
         s = self.session
-        if s is None or s.state != READY or s.diff is None or not s.diff.changes:
+        if s is None or s.state != READY or not s.changes:
             return
-        s.diff.set_decision(s.current, decision)
-        if s.current < len(s.diff.changes) - 1:
-            s.current += 1
+        s.decide(decision)
         self.redraw()
+        self.decisions_changed.emit()
 
     # -- editing -----------------------------------------------------------
     def start_editing(self) -> None:
         s = self.session
-        if s is None or s.state != READY:
+        if s is None or s.state != READY or not s.offers:
             return
         text = s.start_editing()
         self.editor.blockSignals(True)
@@ -201,15 +227,35 @@ class ReviewPanel(QWidget):
     def _update_buttons(self) -> None:
         s = self.session
         streaming = s is not None and s.state == STREAMING
-        ready = s is not None and s.state == READY
-        editing = s is not None and s.state == EDITING
-        has_changes = ready and s.diff is not None and bool(s.diff.changes)
+        offers = s is not None and s.offers
+        ready = offers and s.state == READY
+        editing = offers and s.state == EDITING
+        refused = s is not None and s.state == READY and s.no_good is not None
+        has_changes = ready and bool(s.changes)
         for b in (self.prev_btn, self.next_btn, self.keep_btn, self.drop_btn):
             b.setEnabled(has_changes)
+        self.accept_btn.setText(s.accept_label if s is not None else "Accept all")
+        self.accept_btn.setToolTip("Apply every change you did not reject (Ctrl+Return)" if ready and s.decided
+                                   else "Replace the text with the whole suggestion (Ctrl+Return)")
         self.accept_btn.setEnabled(ready or editing)
         self.apply_btn.setEnabled(ready or editing)
         self.edit_btn.setEnabled(ready)
-        self.reject_btn.setEnabled(ready or editing)
+        self.reject_btn.setEnabled(ready or editing or refused)
+        self.reject_btn.setText("Close" if refused else "Reject")
         self.cancel_btn.setEnabled(streaming)
         self.cancel_btn.setVisible(streaming)
         self.diff_view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    # -- a refused answer ---------------------------------------------------
+    def _show_attempt(self, on: bool) -> None:
+        self.attempt_view.setVisible(on)
+        self.attempt_btn.setText("Hide the attempt" if on else "Show the attempt")
+
+    def _reset_attempt(self) -> None:
+        self.attempt_btn.blockSignals(True)
+        self.attempt_btn.setChecked(False)
+        self.attempt_btn.blockSignals(False)
+        self.attempt_btn.setText("Show the attempt")
+        self.attempt_btn.hide()
+        self.attempt_view.clear()
+        self.attempt_view.hide()
