@@ -184,11 +184,12 @@ class GroundWizard(QDialog):
         self.author_edit.setText(profile.author)
         self.voice_edit.setPlainText(profile.voice)
         self.vocabulary_edit.setText(", ".join(profile.vocabulary))
+        self.vocabulary_edit.setCursorPosition(0)  # show the first (most typical) words
         self.positions_edit.setPlainText("\n".join(profile.positions))
         self.notes_edit.setPlainText(profile.notes)
         stats = profile.stats or {}
-        said = [f"{k.replace('_', ' ')}: {v:g}" if isinstance(v, float) else f"{k.replace('_', ' ')}: {v}"
-                for k, v in stats.items() if isinstance(v, (int, float, str))]
+        said = [f"{k.replace('_', ' ')}: {v:.2f}".rstrip("0").rstrip(".") if isinstance(v, float)
+                else f"{k.replace('_', ' ')}: {v}" for k, v in stats.items() if isinstance(v, (int, float, str))]
         self.stats_label.setText("Measured from your documents — " + "; ".join(said) if said else "")
 
     def profile_from_form(self):
