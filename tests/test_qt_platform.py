@@ -67,8 +67,9 @@ def _stub_pyside(tmp_path: Path, needs: list[str]) -> Path:
     return root
 
 
-def _launch(env_changes: dict[str, str | None], pypath: Path | None = None) -> subprocess.CompletedProcess:
+def _launch(env_changes: dict[str, str | None], home: Path, pypath: Path | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE")}
+    env["DRAFTWHEEL_HOME"] = str(home)  # never the user's own data folder
     env.pop("QT_QPA_PLATFORM", None)
     for key, value in env_changes.items():
         if value is None:
@@ -82,7 +83,7 @@ def _launch(env_changes: dict[str, str | None], pypath: Path | None = None) -> s
 
 def test_launch_names_the_missing_library_and_exits_before_qt(tmp_path):
     pypath = _stub_pyside(tmp_path, [ABSENT])
-    proc = _launch({"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":0"}, pypath)
+    proc = _launch({"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":0"}, tmp_path / "home", pypath)
     assert proc.returncode == 2
     assert proc.stdout == ""
     lines = proc.stderr.splitlines()
@@ -98,7 +99,7 @@ def test_launch_names_the_missing_library_and_exits_before_qt(tmp_path):
 def test_without_the_check_the_stand_in_would_be_imported(tmp_path):
     """The stand-in is reached when the plugin loads: so the test above fails if the check goes."""
     pypath = _stub_pyside(tmp_path, [])
-    proc = _launch({"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":0"}, pypath)
+    proc = _launch({"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":0"}, tmp_path / "home", pypath)
     assert proc.returncode == 2
     assert "stand-in PySide6 was imported" in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.splitlines()) == 1
@@ -106,7 +107,7 @@ def test_without_the_check_the_stand_in_would_be_imported(tmp_path):
 
 def test_no_display_is_one_line(tmp_path):
     pypath = _stub_pyside(tmp_path, [])
-    proc = _launch({"QT_QPA_PLATFORM": "xcb", "DISPLAY": None}, pypath)
+    proc = _launch({"QT_QPA_PLATFORM": "xcb", "DISPLAY": None}, tmp_path / "home", pypath)
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == ["draftwheel: error: No X display to open the window on (DISPLAY is not "
                                         "set). Start Draftwheel from a desktop session; the command-line tools "
@@ -130,13 +131,13 @@ def test_real_plugin_check_agrees_with_the_dynamic_loader():
     assert {n for n, ok in loads.items() if not ok} == set(missing) & set(system)
 
 
-def test_real_plugin_missing_libraries_end_to_end():
+def test_real_plugin_missing_libraries_end_to_end(tmp_path):
     """On a machine that lacks some of the xcb plugin's libraries (this one lacked libxcb-icccm4
     and libxcb-keysyms1), ``draftwheel`` names exactly those and their packages."""
     missing = missing_libraries(_real_plugin())
     if not missing:
         pytest.skip("every library of the xcb plugin is installed here (the stand-in tests cover the failure)")
-    proc = _launch({"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":0"})
+    proc = _launch({"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":0"}, tmp_path / "home")
     assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, proc.stderr
     debian, fedora, _unknown = packages(missing)
     assert ", ".join(missing) in proc.stderr
