@@ -19,7 +19,12 @@ from draftwheel.app.documents import (
     save_filter_for,
     with_format_extension,
 )
-from draftwheel.app.settings_form import check_endpoint, check_fields, check_temperature, check_threads
+from draftwheel.app.settings_form import (
+    check_endpoint,
+    check_fields,
+    check_temperature,
+    check_threads,
+)
 from draftwheel.errors import DraftwheelError
 
 MARKDOWN, PLAIN, RST = SAVE_FILTERS[:3]
@@ -74,7 +79,7 @@ def test_autosave_only_unsaved_text_and_cleared_by_save(tmp_path):
     assert docs.autosave_text("typed words")
     record = json.loads(docs.autosave.file.read_text(encoding="utf-8"))
     assert record["text"] == "typed words" and record["path"] is None
-    docs.save(str("typed words"), str(tmp_path / "kept.md"))
+    docs.save("typed words", str(tmp_path / "kept.md"))
     assert not docs.autosave.file.exists()  # saved: nothing left to restore
     docs.close()
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_ground_documents import make_sample_folder  # noqa: E402
-from test_ground_endpoint import _url, chat_server  # noqa: E402,F401  (chat_server is a fixture)
+from test_ground_documents import make_sample_folder
+from test_ground_endpoint import _url, chat_server  # noqa: F401  (a fixture, requested below by name)
 
 pytestmark = pytest.mark.gui
 
@@ -27,13 +27,14 @@ def _services(home, **settings):
 
 
 @pytest.fixture
-def window_and_wizard(qtbot, tmp_path, monkeypatch, chat_server):
+def window_and_wizard(qtbot, tmp_path, monkeypatch, request):
     from draftwheel.config.paths import ENV_HOME
     from draftwheel.ui.main_window import MainWindow
 
+    server = request.getfixturevalue("chat_server")  # a real OpenAI-compatible server on loopback
     home = tmp_path / "home"
     monkeypatch.setenv(ENV_HOME, str(home))
-    services = _services(home, remote_endpoint=_url(chat_server), remote_model="m")
+    services = _services(home, remote_endpoint=_url(server), remote_model="m")
     w = MainWindow(services, offer_restore=False)
     w.resize(760, 540)
     w.move(20, 120)  # room above and below it on the offscreen screen for the taller wizard

@@ -17,9 +17,9 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from draftwheel.config.atomic import atomic_write_text, pid_alive, sweep_stale_temps
 from draftwheel.errors import DraftwheelError, InputError

@@ -10,9 +10,8 @@ invalid is stored. Saving writes only the keys the user changed, through
 
 from __future__ import annotations
 
-from draftwheel.app.settings_form import check_fields, changed_keys, machine_cores
-from draftwheel.config import Settings
-from draftwheel.config import secrets
+from draftwheel.app.settings_form import changed_keys, check_fields, machine_cores
+from draftwheel.config import Settings, secrets
 from draftwheel.config.settings import update_settings
 from draftwheel.errors import DraftwheelError
 from draftwheel.models import Catalogue

@@ -36,7 +36,7 @@ class FittedLabel(QLabel):
             self.on_change()
 
     # Callers written for QLabel keep working.
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+    def setText(self, text: str) -> None:
         self.set_text(text)
 
     def text(self) -> str:
@@ -46,7 +46,7 @@ class FittedLabel(QLabel):
         """What is painted (may be shortened)."""
         return super().text()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
 
@@ -127,12 +127,12 @@ class StatusPanel(QWidget):
         self.fields.append(label)
         self.relayout()
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+    def eventFilter(self, obj, event) -> bool:
         if event.type() in (QtCore.QEvent.Type.Show, QtCore.QEvent.Type.Hide):
             self.relayout()
         return False
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.relayout()
 
@@ -194,10 +194,10 @@ class StatusBar(QStatusBar):
         self._clear_timer.setSingleShot(True)
         self._clear_timer.timeout.connect(self.clearMessage)
 
-    def add_field(self, label: "FittedLabel") -> None:
+    def add_field(self, label: FittedLabel) -> None:
         self.panel.add_field(label)
 
-    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 (Qt name)
+    def showMessage(self, text: str, timeout: int = 0) -> None:
         self.message.set_text(text)
         if timeout > 0:
             self._clear_timer.start(timeout)
@@ -205,24 +205,24 @@ class StatusBar(QStatusBar):
             self._clear_timer.stop()
         self.messageChanged.emit(text)
 
-    def clearMessage(self) -> None:  # noqa: N802 (Qt name)
+    def clearMessage(self) -> None:
         self._clear_timer.stop()
         if self.message.full_text:
             self.message.set_text("")
             self.messageChanged.emit("")
 
-    def currentMessage(self) -> str:  # noqa: N802 (Qt name)
+    def currentMessage(self) -> str:
         return self.message.full_text
 
     def watch_status_tips(self, window) -> None:
         window.installEventFilter(self)
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+    def eventFilter(self, obj, event) -> bool:
         if event.type() == QtCore.QEvent.Type.StatusTip:
             self.showMessage(event.tip())
             return True
         return super().eventFilter(obj, event)
 
-    def labels(self) -> list["FittedLabel"]:
+    def labels(self) -> list[FittedLabel]:
         """Every text of the bar (the message first), for tests and screenshots."""
         return [self.message] + list(self.panel.fields)
