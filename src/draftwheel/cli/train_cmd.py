@@ -160,9 +160,11 @@ def run(ns: argparse.Namespace) -> int:
     if ns.nice:
         background.lower_priority(ns.nice)
     run = _Run(task=ns.task)
+    # Another training running is not this run's failure: said, not recorded.
+    lock = background.TrainingLock(paths).acquire({"task": ns.task})
     previous = _catch_stop_signals(run.cancel)
     try:
-        with background.TrainingLock(paths).acquire({"task": ns.task}) as lock:
+        with lock:
             return _train(ns, paths, settings, lock, run)
     except Cancelled:
         _record_end(ns, paths, run, "cancelled", "cancelled; resume with --resume" if run.resume or run.run_id
