@@ -78,7 +78,8 @@ def _launch(env_changes: dict[str, str | None], home: Path, pypath: Path | None 
             env[key] = value
     if pypath is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(pypath), *filter(None, [env.get("PYTHONPATH")])])
-    return subprocess.run([sys.executable, "-m", "draftwheel"], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run([sys.executable, "-m", "draftwheel"], capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
 
 
 def test_launch_names_the_missing_library_and_exits_before_qt(tmp_path):
@@ -109,9 +110,9 @@ def test_no_display_is_one_line(tmp_path):
     pypath = _stub_pyside(tmp_path, [])
     proc = _launch({"QT_QPA_PLATFORM": "xcb", "DISPLAY": None}, tmp_path / "home", pypath)
     assert proc.returncode == 2
-    assert proc.stderr.splitlines() == ["draftwheel: error: No X display to open the window on (DISPLAY is not "
-                                        "set). Start Draftwheel from a desktop session; the command-line tools "
-                                        "still work (draftwheel --help)."]
+    assert proc.stderr.splitlines() == [("draftwheel: error: No X display to open the window on (DISPLAY is not "
+                                         "set). Start Draftwheel from a desktop session; the command-line tools "
+                                         "still work (draftwheel --help).")]
 
 
 def test_real_plugin_check_agrees_with_the_dynamic_loader():
@@ -120,7 +121,8 @@ def test_real_plugin_check_agrees_with_the_dynamic_loader():
     plugin = _real_plugin()
     missing = missing_libraries(plugin)
     assert missing is not None
-    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"})
+    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"},
+                         check=False)
     needed = [line.split()[0] for line in out.stdout.splitlines() if "=>" in line]
     system = [n for n in needed if not n.startswith(("libQt6", "libicu"))]
     assert "libxcb-cursor.so.0" in needed and "libxcb-icccm.so.4" in needed  # the libraries issue 15 met
@@ -139,7 +141,7 @@ def test_real_plugin_missing_libraries_end_to_end(tmp_path):
         pytest.skip("every library of the xcb plugin is installed here (the stand-in tests cover the failure)")
     proc = _launch({"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":0"}, tmp_path / "home")
     assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, proc.stderr
-    debian, fedora, _unknown = packages(missing)
+    debian, _fedora, _unknown = packages(missing)
     assert ", ".join(missing) in proc.stderr
     if debian:
         assert f"sudo apt-get install {' '.join(debian)}" in proc.stderr

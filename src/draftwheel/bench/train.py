@@ -118,7 +118,11 @@ def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: i
     from draftwheel.train.args import TrainingArgs
     from draftwheel.train.dataset import collate
     from draftwheel.train.loss import completion_loss
-    from draftwheel.train.progress import current_rss_bytes, peak_rss_bytes, reset_peak_rss
+    from draftwheel.train.progress import (
+        current_rss_bytes,
+        peak_rss_bytes,
+        reset_peak_rss,
+    )
     from draftwheel.train.trainer import build_lora_model, pick_dtype
 
     dtype, ours, checkpointing = SIDE_CONFIG[side]
@@ -168,7 +172,7 @@ def _run_side(side: str, base_dir: Path, steps: int, batch_size: int, max_seq_le
     cmd = [sys.executable, "-m", "draftwheel.bench.train", "--side", side, "--base", str(base_dir),
            "--steps", str(steps), "--batch-size", str(batch_size), "--max-seq-len", str(max_seq_len),
            "--data", str(data)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"bench side {side} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -12,7 +12,6 @@ def launch_app(args: argparse.Namespace | None = None) -> int:
     """Check that Qt can open a window here, then run the app. Any failure to start is one
     line on stderr and a non-zero exit code, never Qt's abort or a traceback."""
     from draftwheel.cli.qt_platform import check
-
     from draftwheel.config import app_paths
 
     try:

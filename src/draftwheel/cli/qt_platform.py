@@ -78,7 +78,7 @@ def plugins_dir() -> Path | None:
         return None
     if spec is None or not spec.submodule_search_locations:
         return None
-    folder = Path(list(spec.submodule_search_locations)[0]) / "Qt" / "plugins" / "platforms"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "Qt" / "plugins" / "platforms"
     return folder if folder.is_dir() else None
 
 
@@ -92,7 +92,7 @@ def missing_libraries(library: Path) -> list[str] | None:
     dynamic loader cannot find; None when that cannot be told (no ldd, ldd failed)."""
     try:
         proc = subprocess.run(["ldd", str(library)], capture_output=True, text=True, timeout=LDD_TIMEOUT_S,
-                              env={**os.environ, "LC_ALL": "C"})
+                              env={**os.environ, "LC_ALL": "C"}, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     missing = parse_ldd(proc.stdout)

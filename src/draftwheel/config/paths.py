@@ -78,7 +78,7 @@ class AppPaths:
     def autosave_dir(self) -> Path:
         return self.home / "autosave"
 
-    def ensure(self) -> "AppPaths":
+    def ensure(self) -> AppPaths:
         """Create the folders; a data folder that cannot be written is one DataFolderError up
         front (what and why, and what to do), not a failure half-way through a command."""
         try:
