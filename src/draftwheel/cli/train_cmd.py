@@ -261,10 +261,11 @@ def _train(ns, paths, settings, lock, run: _Run) -> int:
     task = resolve_task(ns.task)
     run.task = task.name
     _plan(ns, paths, settings, run)
-    entry = _check_can_train(paths, run)
+    _check_can_train(paths, None)  # the training packages first: nothing else matters without them
     from draftwheel.train.dataset import require_examples
 
     require_examples(run.pairs, what=f"task {task.name!r}")
+    entry = _check_can_train(paths, run.model_name)
     # The folder and the lock's pointer to it exist from here on, so the app sees the
     # progress messages of the slow steps before training (weights conversion, tokenizing).
     assert run.folder is not None
@@ -318,12 +319,13 @@ def _plan(ns, paths, settings, run: _Run) -> None:
                 "source": ns.pairs or "store"}
 
 
-def _check_can_train(paths, run: _Run):
-    """The catalogue model to train on, once training is known to be able to run here (else one clear line)."""
+def _check_can_train(paths, model_name: str | None):
+    """The catalogue model to train on (None: check the packages only), once training is known to be
+    able to run here; else one clear line saying why not."""
     from draftwheel.flywheel.availability import training_availability
     from draftwheel.models import Catalogue
 
-    entry = Catalogue(paths).get(run.model_name)
+    entry = Catalogue(paths).get(model_name) if model_name else None
     avail = training_availability(paths, entry)
     if not avail.ok:
         raise DraftwheelError(avail.reason, avail.fix)
