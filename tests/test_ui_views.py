@@ -169,6 +169,7 @@ def test_settings_dialog_saves_and_says_when_no_keyring(qtbot, window, services)
     import keyring
     from keyring.backends import fail
 
+    from draftwheel.app.settings_form import machine_cores
     from draftwheel.ui.settings_dialog import SettingsDialog
 
     previous = keyring.get_keyring()
@@ -178,7 +179,8 @@ def test_settings_dialog_saves_and_says_when_no_keyring(qtbot, window, services)
         qtbot.addWidget(dlg)
         assert not dlg.api_key.isEnabled()
         assert "No secure keyring" in dlg.key_note.text()
-        dlg.threads.setValue(3)
+        threads = machine_cores()  # more than the machine has is refused (test_ui_docs_settings.py)
+        dlg.threads.setValue(threads)
         dlg.temperature.setValue(0.7)
         dlg.threshold.setValue(40)
         saved = []
@@ -186,7 +188,7 @@ def test_settings_dialog_saves_and_says_when_no_keyring(qtbot, window, services)
         dlg.save()
     finally:
         keyring.set_keyring(previous)
-    assert saved and saved[0][1].n_threads == 3 and saved[0][1].train_threshold == 40
+    assert saved and saved[0][1].n_threads == threads and saved[0][1].train_threshold == 40
     on_disk = json.loads(services.paths.settings_file.read_text())
-    assert (on_disk["n_threads"], on_disk["temperature"], on_disk["train_threshold"]) == (3, 0.7, 40)
+    assert (on_disk["n_threads"], on_disk["temperature"], on_disk["train_threshold"]) == (threads, 0.7, 40)
     assert services.settings.temperature == 0.7

@@ -217,6 +217,10 @@ class SettingsDialog(QDialog):
                 secrets.set_api_key(wanted.remote_endpoint, key)
             changes = changed_keys(old.to_dict(), wanted.to_dict())
             new = update_settings(self.services.paths, **changes) if changes else old
+            try:
+                self.services.settings = new  # where Services keeps a copy; else it re-reads the changed file
+            except AttributeError:
+                pass
         except (DraftwheelError, OSError) as exc:
             QMessageBox.warning(self, "Settings not saved", str(exc))
             return False
