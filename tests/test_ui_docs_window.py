@@ -20,7 +20,7 @@ FIELDS = {
     "adapter_label": "Adapter: automatic (grant writing for the arts council)",
     "stage_label": "Stage: few-shot",
     "speed_label": "85 tokens/s",
-    "train_label": "88 / 100 kept edits",
+    "train_label": "Fix grammar: 88 / 100 kept edits, 12 more until training",
 }
 
 
