@@ -218,3 +218,35 @@ def test_training_view_words_and_empty_chart(qtbot, qapp, paths):
         assert view.chart.title() == "Loss — no training yet"  # finished runs leave no live curve
     finally:
         _close(w, services)
+
+
+def test_a_task_that_came_due_during_another_training_starts_when_it_ends(qapp, paths, tmp_path, monkeypatch):
+    """The trigger said "busy" while another training ran; when that one ends, the due task starts
+    (before, it waited for yet another kept edit). The worker's plain-Python side, real lock, real process."""
+    from draftwheel.config import Settings, save_settings
+    from draftwheel.flywheel.availability import training_availability
+    from draftwheel.store import add_edits
+    from draftwheel.train.background import TrainingLock
+    from draftwheel.workers.training_worker import TrainingOps
+
+    save_settings(Settings(auto_train=True, train_threshold=MIN), paths)
+    ops = TrainingOps(paths)
+    ops.policy.availability = lambda p, model=None: training_availability(p, None)
+    with ops.store.store.session() as s, s.begin():
+        add_edits(s, [{k: v for k, v in _record(i).items() if k not in ("latency_ms",)} for i in range(MIN)],
+                  settings=Settings())
+    lock = TrainingLock(paths).acquire({"task": "clearer"})  # another training runs
+    try:
+        assert ops.auto_train("grammar", MIN)["action"] == "busy"
+        assert ops.snapshot()["live"] is not None
+    finally:
+        lock.release()
+    _hidden_package_env(tmp_path, monkeypatch, "peft")  # the started process fails fast, on purpose
+    try:
+        snap = ops.snapshot()
+        assert [(d["action"], d["task"]) for d in snap["decisions"]] == [("start", "grammar")]
+        assert [launch.task for launch in ops.launches] == ["grammar"]
+    finally:
+        for launch in ops.launches:
+            launch.proc.wait(timeout=300)
+        ops.close()

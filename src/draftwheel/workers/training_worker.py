@@ -47,6 +47,7 @@ class TrainingOps:
         self._promoted_seen: set[str] | None = None
         self._failed_seen: set[int] | None = None  # ids of store runs already failed (or announced)
         self._curve_owner: object = None  # the run the loss curve belongs to (its pid)
+        self._was_running = False  # a training ran at the last look
         self.curve: list[tuple[int, float]] = []  # (step, loss) seen while polling the running training
 
     # -- state -----------------------------------------------------------------
@@ -130,8 +131,29 @@ class TrainingOps:
         elif self.busy():
             b = self.busy() or {}
             live = {"task": b.get("task", ""), "pid": b.get("pid"), "message": "Starting the training…"}
+        counters = self._counters()
+        decisions = []
+        if live is None and self._was_running:
+            decisions = self._due_after_a_run(counters)
+        self._was_running = live is not None
         return {"runs": runs, "adapters": adapters, "live": live, "curve": list(self.curve),
-                "new_promoted": new, "failures": failures, "counters": self._counters()}
+                "new_promoted": new, "failures": failures, "counters": counters, "decisions": decisions}
+
+    def _due_after_a_run(self, counters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A training just ended: tasks that came due while it ran (the trigger said "busy") start now."""
+        from draftwheel.config import load_settings
+
+        try:
+            auto = load_settings(self.paths).auto_train
+        except Exception:  # noqa: BLE001 - no settings, no automatic training
+            return []
+        out = []
+        for c in counters:
+            if auto and c["remaining"] == 0:
+                d = self._act(lambda s, task=c["task"]: self.policy.auto_train(s, task, self._model(), self.busy()))
+                if d["message"] or d["action"] in ("start", "resume"):
+                    out.append(d)
+        return out
 
     def _reap(self) -> None:
         """Note the failures of processes started here that have ended since the last look.
@@ -268,6 +290,8 @@ class TrainingWorker(ThreadWorker):
             self.promoted.emit(name)
         for failure in snap.get("failures", []):
             self.run_failed.emit(failure)
+        for decision in snap.get("decisions", []):
+            self.decided.emit(decision)
 
     def _err(self, message: str) -> None:
         self._busy = False
