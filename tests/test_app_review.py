@@ -280,7 +280,14 @@ def test_a_correction_after_accepting_updates_the_final_text():
 def test_write_update_marks_undone_and_retrieval_and_training_leave_it_out(paths):
     from draftwheel.app.review import write_update
     from draftwheel.flywheel.retrieve import similar_edits
-    from draftwheel.store import KEPT_OUTCOMES, count_edits, get_edit, list_edits, log_edit, open_store
+    from draftwheel.store import (
+        KEPT_OUTCOMES,
+        count_edits,
+        get_edit,
+        list_edits,
+        log_edit,
+        open_store,
+    )
 
     with open_store(paths) as store:
         with store.session() as s, s.begin():

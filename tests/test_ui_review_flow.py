@@ -8,7 +8,11 @@ the window does with it is.
 from __future__ import annotations
 
 import pytest
-from review_gui import gui_home, revise, row, select, services, wait_logged, wait_ready, window  # noqa: F401
+import review_gui
+from review_gui import revise, row, select, wait_logged, wait_ready
+
+# The module's window and its services (the model loads once per module).
+gui_home, services, window = review_gui.gui_home, review_gui.services, review_gui.window
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]  # every test generates with the model
 

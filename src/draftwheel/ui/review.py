@@ -12,7 +12,15 @@ emits what the user decided; the window applies and logs it.
 
 from __future__ import annotations
 
-from draftwheel.app.review import ACCEPTED, EDITING, READY, REJECTED, STREAMING, ReviewSession, SuggestionDiff
+from draftwheel.app.review import (
+    ACCEPTED,
+    EDITING,
+    READY,
+    REJECTED,
+    STREAMING,
+    ReviewSession,
+    SuggestionDiff,
+)
 from draftwheel.ui.diff import diff_html
 from draftwheel.ui.qt import (
     QHBoxLayout,

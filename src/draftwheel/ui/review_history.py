@@ -11,7 +11,8 @@ this object only reads the document and sends the updates to the store thread.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from draftwheel.app.review import Applied, AppliedHistory, StoreUpdate, write_update
 from draftwheel.ui.qt import QObject, QPlainTextEdit, QTextCursor, QTimer
