@@ -79,7 +79,7 @@ class StoreOps:
             fields: dict[str, Any] = {"final_text": final_text}
             if edit.outcome in ("accepted", "edited", "rejected"):
                 # The stored outcome follows the text the user now says they kept.
-                from draftwheel.ui.diff import outcome
+                from draftwheel.app.review import outcome
 
                 fields["outcome"] = outcome(edit.input_text, edit.output_text or "", final_text)
             return _row(update_edit(s, edit_id, **fields), EDIT_COLUMNS)
