@@ -445,8 +445,9 @@ class MainWindow(QMainWindow):
         self.stage_label.setText("Stage: …")
         self.statusBar().showMessage(f"{task.label}: generating…")
         # The text the user corrected after the last accepted suggestion is stored before this
-        # suggestion's few-shot examples are read (at once when there is nothing to store).
-        self.review_history.flush(on_done=lambda _r=None: self._start_job(session))
+        # suggestion's few-shot examples are read (at once when there is nothing to store); from
+        # here on, that suggestion's text is no longer followed.
+        self.review_history.end_followup(on_done=lambda _r=None: self._start_job(session))
         return session
 
     def _start_job(self, session: ReviewSession) -> None:

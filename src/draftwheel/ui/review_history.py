@@ -101,9 +101,9 @@ class ReviewHistory(QObject):
             updates = self.history.corrected(item, text)
         self._send(updates, on_done)
 
-    def end_followup(self) -> None:
-        if self.followup is not None:
-            self.flush()
+    def end_followup(self, on_done: Callable[[Any], None] | None = None) -> None:
+        """Store the last correction and stop following the suggestion just applied; then ``on_done``."""
+        self.flush(on_done)
         self.followup = None
 
     def _send(self, updates: list[StoreUpdate], on_done: Callable[[Any], None] | None = None) -> None:
