@@ -135,3 +135,19 @@ def test_undo_and_redo_are_off_while_a_suggestion_waits(qtbot, window, services)
     window.accept_all()
     assert window.editor.toPlainText() == "Note: Intro.\n\n" + session.diff.result()
     assert window.undo_act.isEnabled()  # back once the review closed
+
+
+def test_the_cursor_lands_after_a_span_with_characters_outside_the_bmp(qtbot, window, services):
+    """Qt counts positions in UTF-16 units: an emoji is two. The paragraph at the cursor was measured
+    with Python's len(), so its last characters were left out of the revision, and the cursor after
+    Reject landed inside the span: the next key went into the middle of a word."""
+    from draftwheel.ui.qt import Qt
+
+    first = "Thanks for the cake \U0001f382 and the \U0001f388 yesterday."
+    window.editor.setPlainText(first + "\n\nNext.")
+    select(window, 0, 0)
+    session = revise(qtbot, window)
+    assert session.original == first  # the whole paragraph is revised
+    window.reject()
+    qtbot.keyClick(window.editor, Qt.Key.Key_Tab)
+    assert window.editor.toPlainText() == first + "\t\n\nNext."

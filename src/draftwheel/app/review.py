@@ -212,7 +212,11 @@ class Resolution:
 
     @property
     def cursor(self) -> int:
-        """Where the cursor goes afterwards: just after the revised span, nothing selected."""
+        """Where the cursor goes afterwards: just after the revised span, nothing selected.
+
+        In characters; an editor that counts positions otherwise (Qt counts UTF-16 units) measures
+        the end of the text it inserted itself.
+        """
         return self.start + len(self.text)
 
 

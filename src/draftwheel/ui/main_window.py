@@ -415,7 +415,9 @@ class MainWindow(QMainWindow):
             last = last.next()
         c = QTextCursor(doc)
         c.setPosition(first.position())
-        c.setPosition(last.position() + len(last.text()), QTextCursor.MoveMode.KeepAnchor)
+        # length() counts UTF-16 units like positions do (len() of the text would not: an emoji is two),
+        # and includes the block's separator.
+        c.setPosition(last.position() + last.length() - 1, QTextCursor.MoveMode.KeepAnchor)
         return c
 
     def revise(self, task: Task) -> ReviewSession | None:
@@ -511,19 +513,21 @@ class MainWindow(QMainWindow):
         res = self.session.resolve(answer)  # type: ignore[union-attr]
         self.editor.setReadOnly(False)
         cursor = QTextCursor(self.editor.document())
+        end = res.end  # Qt positions count UTF-16 units (an emoji is two), so Qt measures the new end
         if res.changed:
             cursor.beginEditBlock()  # one undo step for the whole replacement
             cursor.setPosition(res.start)
             cursor.setPosition(res.end, QTextCursor.MoveMode.KeepAnchor)
             cursor.insertText(res.text)
             cursor.endEditBlock()
+            end = cursor.position()
         # Nothing stays selected (the next key must not replace the span): the cursor goes after it.
-        cursor.setPosition(res.cursor)
+        cursor.setPosition(end)
         self.editor.setTextCursor(cursor)
         if res.record is not None:
             self.services.store.log_outcome(res.record)
             if res.changed:
-                self.review_history.applied(res.record, res.start, res.cursor)
+                self.review_history.applied(res.record, res.start, end)
             else:
                 self.review_history.sent()
         self.statusBar().showMessage(f"{res.outcome.capitalize()}." if res.record is not None
