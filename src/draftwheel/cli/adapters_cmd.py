@@ -6,7 +6,7 @@ import argparse
 import json
 
 from draftwheel.cli.common import profile
-from draftwheel.config import save_settings
+from draftwheel.config import update_settings
 from draftwheel.models import Catalogue
 from draftwheel.models import adapters as reg
 
@@ -70,12 +70,12 @@ def _list(args: argparse.Namespace) -> int:
 def _use(args: argparse.Namespace) -> int:
     paths, settings = profile()
     if args.name.lower() == reg.BASE_NAME:
-        save_settings(settings.updated(adapter=""), paths)
+        update_settings(paths, adapter="")
         print("using the base model (no adapter)")
         return 0
     info = reg.get_adapter(paths, args.name)
     reg.check_base(info, Catalogue(paths).get(settings.model))
-    save_settings(settings.updated(adapter=info.name), paths)
+    update_settings(paths, adapter=info.name)
     print(f"using adapter {info.name} ({info.task}) for revisions")
     return 0
 

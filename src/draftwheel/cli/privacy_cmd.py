@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from draftwheel.cli.common import profile
-from draftwheel.config import save_settings
+from draftwheel.config import update_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,9 +30,8 @@ def _status_line(settings) -> str:
 
 
 def _set(args: argparse.Namespace) -> int:
-    paths, settings = profile()
-    settings = settings.updated(**{args.key: args.value})
-    save_settings(settings, paths)
+    paths, _ = profile()
+    settings = update_settings(paths, **{args.key: args.value})
     print(_status_line(settings))
     return 0
 
