@@ -309,3 +309,39 @@ def test_api_key_is_not_forwarded_to_another_host_on_redirect():
             s.server_close()
     assert "Bearer sk-secret-1" not in seen, "the API key was sent to the host the endpoint redirected to"
 
+
+
+# -- left out of training means left out of few-shot prompts ------------------------------------------
+
+def test_pairs_left_out_of_training_are_not_few_shot_examples(paths, fresh_engine):
+    """Regression: retrieval ignored include_in_training, so a pair the user excluded still reached prompts."""
+    from draftwheel.config import load_settings
+    from draftwheel.engine.prompts import resolve_task
+    from draftwheel.flywheel import retrieve_examples
+    from draftwheel.flywheel.revise import revise_with_flywheel
+    from draftwheel.store import add_edits, list_edits, open_store, update_edit
+
+    text = f"{MARKER} walk to the harbour every mornings."
+    store = open_store(paths)
+    try:
+        with store.session() as s, s.begin():
+            add_edits(s, [
+                dict(task="grammar", input_text=f"{MARKER} walk to the harbour on sunday.",
+                     final_text=f"{MARKER} walks to the harbour on Sunday.", outcome="accepted",
+                     include_in_training=False),
+                dict(task="grammar", input_text=f"{MARKER} swim in the harbour at night.",
+                     final_text=f"{MARKER} swims in the harbour at night.", outcome="edited"),
+            ])
+        with store.session() as s:
+            used = [ex.input for ex in retrieve_examples(s, "grammar", text, k=4)]
+            included = next(e.id for e in list_edits(s) if e.include_in_training)
+        assert used == [f"{MARKER} swim in the harbour at night."]
+        result, stage = revise_with_flywheel(fresh_engine, store, load_settings(paths), text,
+                                             resolve_task("grammar"), mode="few")
+        assert stage == "few" and result.n_examples == 1
+        with store.session() as s, s.begin():  # left out later, from the data view or the wizard
+            update_edit(s, included, include_in_training=False)
+        with store.session() as s:
+            assert retrieve_examples(s, "grammar", text, k=4) == []
+    finally:
+        store.close()

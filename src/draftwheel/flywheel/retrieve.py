@@ -2,7 +2,9 @@
 
 Similarity is SQLite FTS5's BM25 over the input text (``edits_fts``, kept in
 sync with ``edits`` by triggers; see the store's first migration). The index
-holds only accepted/edited rows, so rejected and pending rows are never ranked.
+holds only accepted/edited rows, so rejected and pending rows are never ranked;
+rows the user left out of training (``include_in_training`` off) are skipped
+too, so few-shot prompts use exactly what training may use.
 
 Speed: BM25 costs time in proportion to the postings of the query's words,
 and a word like "the" is in nearly every row. So a query keeps the input's
@@ -39,7 +41,7 @@ DF_CACHE_MIN = 64
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 _RANKED = """
-SELECT e.id, e.task, e.instruction, e.input_text, e.final_text, r.score
+SELECT e.id, e.task, e.instruction, e.input_text, e.final_text, e.include_in_training, r.score
 FROM (SELECT rowid, rank AS score FROM edits_fts WHERE edits_fts MATCH :query
       ORDER BY rank LIMIT :fetch) AS r
 JOIN edits AS e ON e.id = r.rowid
@@ -133,7 +135,9 @@ def similar_edits(session: Session, task: str | Task, text: str, limit: int) -> 
         return []
 
     def wanted(row) -> bool:
-        return row.task == name and (instruction is None or row.instruction == instruction)
+        # What the user leaves out of training is left out of the prompts too.
+        return (row.task == name and bool(row.include_in_training)
+                and (instruction is None or row.instruction == instruction))
 
     # Fast path: rank without the task condition (another AND'ed doclist costs
     # time) and filter afterwards. If other tasks crowd the page out, rank
