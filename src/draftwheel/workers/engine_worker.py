@@ -55,6 +55,9 @@ class Suggestion:
     tokens_per_s: float
     finish_reason: str
     n_examples: int = 0
+    # (source, the model's attempt, why it was not used) for units that kept their source text.
+    rejected: list[tuple[str, str, str]] = field(default_factory=list)
+    all_rejected: bool = False  # no unit's answer passed the check: there is no good suggestion
 
     @property
     def cancelled(self) -> bool:
@@ -127,10 +130,12 @@ class EngineHost:
         self.settings = settings
 
     def _resolve(self, task: str) -> AdapterRef | None:
-        """The adapter the switcher's choice means for ``task`` (None: the base model)."""
-        from draftwheel.workers.adapters import resolve_choice
+        """The adapter the switcher's choice means for ``task`` (None: the base model); the flywheel decides."""
+        from draftwheel.flywheel.policy import choose_adapter
+        from draftwheel.models.adapter_info import adapter_ref
 
-        return resolve_choice(self.paths, self.entry, self.choice, task)
+        info = choose_adapter(self.paths, self.entry, task, choice=self.choice)
+        return adapter_ref(info) if info is not None else None
 
     # -- store (read by the flywheel for few-shot examples) ----------------
     def store(self):
@@ -190,6 +195,7 @@ class EngineHost:
             latency_ms=(time.perf_counter() - t0) * 1000.0, prompt_tokens=result.n_prompt_tokens,
             output_tokens=result.n_generated, tokens_per_s=result.tokens_per_s,
             finish_reason=result.finish_reason, n_examples=result.n_examples,
+            rejected=result.rejected_units, all_rejected=result.all_rejected,
         )
 
     def close_engine(self) -> None:
@@ -256,7 +262,7 @@ class EngineWorker(ThreadWorker):
                 emit_chunk(_id, piece)
 
         self.submit(self.host.revise, job, on_text, on_done=self._finished,
-                    on_error=lambda msg, _id=job.id: self._failed(_id, msg))
+                    on_error=lambda msg, _id=job.id: self._failed(_id, msg), cancel_with=job.cancel)
         return job
 
     def _finished(self, suggestion: Suggestion) -> None:

@@ -12,6 +12,7 @@ arrives as the ``progress`` signal (queued from whichever thread runs the job);
 from __future__ import annotations
 
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,22 +150,33 @@ class GroundWorker(ThreadWorker):
         self.paths = paths
         self.engine_worker = engine_worker
         self.cancel_token: CancelToken | None = None
+        # A local run reports progress from the engine thread, which outlives this worker: after
+        # shutdown() it must not touch this (possibly deleted) object, so emits go through a gate.
+        self._gate = threading.Lock()
+        self._open = True
 
     @property
     def running_job(self) -> bool:
         return self.cancel_token is not None
 
+    def _emit_progress(self, progress) -> None:  # any thread
+        with self._gate:
+            if self._open:
+                self.progress.emit(progress)  # queued to the wizard
+
     def start(self, request: GroundRequest) -> None:
         self.cancel_token = token = CancelToken()
-        emit = self.progress.emit  # safe from any thread: the connection to the wizard is queued
+        emit = self._emit_progress
         if request.generator == LOCAL:
             if self.engine_worker is None:
                 self._failed("The local model is not available in this window.")
                 return
+            # cancel_with: quitting the app (the engine worker's stop) cancels the run too.
             self.engine_worker.submit(run_on_engine, self.engine_worker.host, request, emit, token,
-                                      on_done=self._done, on_error=self._failed)
+                                      on_done=self._done, on_error=self._failed, cancel_with=token)
         else:
-            self.submit(run_endpoint, request, self.paths, emit, token, on_done=self._done, on_error=self._failed)
+            self.submit(run_endpoint, request, self.paths, emit, token, on_done=self._done, on_error=self._failed,
+                        cancel_with=token)
 
     def cancel(self) -> None:
         if self.cancel_token is not None:
@@ -179,5 +191,9 @@ class GroundWorker(ThreadWorker):
         self.failed.emit(message)
 
     def shutdown(self) -> None:
+        """Cancel the run, stop progress reports and join this worker's thread (an endpoint run
+        ends at its next cancel check; a local run on the engine thread within one token)."""
         self.cancel()
+        with self._gate:
+            self._open = False
         self.stop()
