@@ -422,6 +422,16 @@ class MainWindow(QMainWindow):
 
     def revise(self, task: Task) -> ReviewSession | None:
         """Start a suggestion for the selection (or the paragraph at the cursor)."""
+        session = self.open_review(task)
+        if session is not None:
+            # The text the user corrected after the last accepted suggestion is stored before this
+            # suggestion's few-shot examples are read (at once when there is nothing to store); from
+            # here on, that suggestion's text is no longer followed.
+            self.review_history.end_followup(on_done=lambda _r=None: self._start_job(session))
+        return session
+
+    def open_review(self, task: Task) -> ReviewSession | None:
+        """The review of the selection (or the paragraph at the cursor), before anything is generated."""
         eng = self.services.engine
         if self.busy:
             self.statusBar().showMessage("Finish reviewing the current suggestion first (accept, reject or Esc).",
@@ -446,10 +456,6 @@ class MainWindow(QMainWindow):
         self.review.show()
         self.stage_label.setText("Stage: …")
         self.statusBar().showMessage(f"{task.label}: generating…")
-        # The text the user corrected after the last accepted suggestion is stored before this
-        # suggestion's few-shot examples are read (at once when there is nothing to store); from
-        # here on, that suggestion's text is no longer followed.
-        self.review_history.end_followup(on_done=lambda _r=None: self._start_job(session))
         return session
 
     def _start_job(self, session: ReviewSession) -> None:
