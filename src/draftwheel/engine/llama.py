@@ -32,11 +32,60 @@ from draftwheel.models.catalogue import ModelEntry
 from draftwheel.models.gguf_info import read_gguf
 
 
-def default_threads() -> int:
+# llama.cpp adapter handles kept loaded (the applied one included): switching back to one of
+# these is instant; older ones are freed, so retraining again and again does not grow memory.
+MAX_LOADED_ADAPTERS = 4
+
+
+def _usable_cpus() -> set[int] | None:
     try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+        return set(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+
+
+def physical_cores(cpuinfo: str = "/proc/cpuinfo") -> int:
+    """Physical cores this process may run on: the distinct (package, core) pairs of its usable
+    CPUs. Hyper-threads share a core's arithmetic units, so llama.cpp gains nothing from the
+    second thread of a core. Falls back to the logical count where the topology is unknown
+    (no /proc/cpuinfo, as on Windows and macOS)."""
+    usable = _usable_cpus()
+    logical = len(usable) if usable is not None else (os.cpu_count() or 1)
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return max(1, logical)
+    cores: set[tuple[str, str]] = set()
+    for block in text.split("\n\n"):
+        fields = {}
+        for line in block.splitlines():
+            key, sep, value = line.partition(":")
+            if sep:
+                fields[key.strip()] = value.strip()
+        if "processor" not in fields or "core id" not in fields:
+            continue
+        try:
+            cpu = int(fields["processor"])
+        except ValueError:
+            continue
+        if usable is None or cpu in usable:
+            cores.add((fields.get("physical id", "0"), fields["core id"]))
+    return max(1, len(cores) if cores else logical)
+
+
+def default_threads() -> int:
+    """What ``n_threads = 0`` means: one thread per physical core (see :func:`physical_cores`)."""
+    return physical_cores()
+
+
+def _adapter_key(path: str) -> str:
+    """Identity of an adapter file: a file replaced under the same name is a new adapter."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return path  # missing: read_gguf says what is wrong with it
+    return f"{path}|{st.st_ino}|{st.st_mtime_ns}|{st.st_size}"
 
 
 @contextlib.contextmanager
@@ -152,12 +201,7 @@ class LlamaEngine(Engine):
     def load_adapter(self, adapter: AdapterRef):
         """Load (once) and return the llama.cpp handle of an adapter file."""
         path = str(adapter.path)
-        try:
-            st = os.stat(path)
-            # A file replaced under the same name (adapter deleted and re-created) is a new adapter.
-            key = f"{path}|{st.st_ino}|{st.st_mtime_ns}|{st.st_size}"
-        except OSError:
-            key = path  # read_gguf below says what is wrong with it
+        key = _adapter_key(path)
         if key not in self._loaded_adapters:
             from draftwheel.models.adapters import gguf_header
 
@@ -183,20 +227,50 @@ class LlamaEngine(Engine):
                     "Use an adapter trained for this model.",
                 )
             self._loaded_adapters[key] = handle
+        else:
+            self._loaded_adapters[key] = self._loaded_adapters.pop(key)  # most recently used last
         return self._loaded_adapters[key]
+
+    @property
+    def loaded_adapters(self) -> int:
+        """How many llama.cpp adapter handles are loaded now."""
+        return len(self._loaded_adapters)
+
+    def _free_unused_adapters(self, keep: str | None) -> None:
+        """Free the handles of files that were replaced or deleted, then the least recently used
+        beyond MAX_LOADED_ADAPTERS; ``keep`` (the applied one) is never freed."""
+        current: dict[str, str] = {}
+        for key in list(self._loaded_adapters):
+            path = key.split("|", 1)[0]
+            if path not in current:
+                current[path] = _adapter_key(path)
+        stale = [k for k in self._loaded_adapters if k != keep and current[k.split("|", 1)[0]] != k]
+        extra = len(self._loaded_adapters) - len(stale) - MAX_LOADED_ADAPTERS
+        for key in self._loaded_adapters:
+            if extra <= 0:
+                break
+            if key != keep and key not in stale:
+                stale.append(key)
+                extra -= 1
+        for key in stale:
+            self._lib.llama_adapter_lora_free(self._loaded_adapters.pop(key))
 
     def use_adapter(self, adapter: AdapterRef | None) -> None:
         ctx = self._llm._ctx.ctx
+        applied: str | None = None
         if adapter is None:
             rc = self._lib.llama_set_adapters_lora(ctx, None, 0, None)
         else:
             handle = self.load_adapter(adapter)
+            applied = _adapter_key(str(adapter.path))
             arr = (self._lib.llama_adapter_lora_p_ctypes * 1)(handle)
             scales = (ctypes.c_float * 1)(adapter.scale)
             rc = self._lib.llama_set_adapters_lora(ctx, arr, 1, scales)
         if rc != 0:
             raise DraftwheelError(f"llama.cpp could not apply the adapter (code {rc}).")
         self._adapter = adapter
+        # Only now: the context no longer refers to a handle that is about to be freed.
+        self._free_unused_adapters(keep=applied)
         # llama.cpp keeps the KV cache when adapters change; cached tokens were
         # computed with the old weights, so drop them.
         self._llm.reset()
