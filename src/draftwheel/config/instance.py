@@ -5,7 +5,8 @@ SQLite in WAL mode with a busy timeout, see tests/test_concurrency.py), but
 they would fight over autosaves, settings and background training, and the
 user would not know which window is which. So the app takes an exclusive
 lock on ``<data folder>/instance.lock`` for its whole life; a second app on
-the same folder is told, with the first one's process id, instead of opening.
+the same folder is told, with the first one's process id (from
+``instance.lock.pid``, see config.oslock), instead of opening.
 
 The lock is an OS advisory lock on an open file (``flock`` on POSIX,
 ``msvcrt.locking`` on Windows): the kernel drops it when the process ends,
@@ -21,14 +22,13 @@ next to the app. Plain Python (no Qt) — the UI calls
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 
 from draftwheel.config.paths import AppPaths, private_dir
 from draftwheel.errors import DraftwheelError
-from draftwheel.config.oslock import is_held, try_lock, unlock
+from draftwheel.config.oslock import clear_holder, is_held, read_holder, try_lock, unlock, write_holder
 
 LOCK_NAME = "instance.lock"
 
@@ -48,7 +48,7 @@ class InstanceLock:
         if self._fd is None:
             return
         try:
-            os.ftruncate(self._fd, 0)
+            clear_holder(self.path)
             unlock(self._fd)
         finally:
             os.close(self._fd)
@@ -66,15 +66,7 @@ def lock_owner(paths: AppPaths) -> dict | None:
     path = private_dir(paths.home) / LOCK_NAME
     if not is_held(path):
         return None
-    return _read(path) or {"pid": None}
-
-
-def _read(path: Path) -> dict:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8") or "{}")
-        return raw if isinstance(raw, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    return read_holder(path) or {"pid": None}
 
 
 def acquire_instance_lock(paths: AppPaths) -> InstanceLock:
@@ -87,15 +79,17 @@ def acquire_instance_lock(paths: AppPaths) -> InstanceLock:
                               "Check the permissions of the data folder.") from None
     if not try_lock(fd):
         os.close(fd)
-        owner = _read(path).get("pid")
+        owner = read_holder(path).get("pid")
         who = f" (process {owner})" if owner else ""
         raise DraftwheelError(
             f"Draftwheel is already open on this data folder{who}: {paths.home}.",
             "Switch to that window, or close it first. To run two profiles side by side, "
             "start the second with --home pointing at another folder.",
         )
-    # Who holds it, for the message above; written after locking, so a reader never sees a half record.
-    os.ftruncate(fd, 0)
-    os.lseek(fd, 0, os.SEEK_SET)
-    os.write(fd, json.dumps({"pid": os.getpid(), "since": time.time()}).encode("utf-8"))
+    # Who holds it, for the message above: beside the lock (instance.lock.pid), which other processes
+    # can read even where the lock makes instance.lock itself unreadable (Windows).
+    try:
+        write_holder(path, {"since": time.time()})
+    except OSError:
+        pass  # only the message loses the pid
     return InstanceLock(path, fd)
