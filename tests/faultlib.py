@@ -9,7 +9,8 @@ Two halves:
   outside loopback;
 * in a child process (``python tests/faultlib.py ROLE ...``): writers that
   drive the real product code (``draftwheel.store``, the autosave of
-  ``draftwheel.ui.documents``, ``draftwheel.models.adapters``) in a loop and
+  ``draftwheel.ui.documents``, ``draftwheel.models.adapters``,
+  ``draftwheel.config.update_settings``) in a loop and
   print one line per acknowledged write, flushed only after the write
   returned, so "printed" means "the product told its caller it is saved".
 
@@ -392,8 +393,22 @@ def role_adapter_writer(peft_dir: str, base_gguf: str) -> None:
         n += 1
 
 
+def role_settings_writer(start: str) -> None:
+    """Change settings through ``config.update_settings`` forever: ``seed`` counts up from ``start``
+    and two other keys change with it; ``ACK n`` after the update returned."""
+    from draftwheel.config import app_paths, update_settings
+
+    paths = app_paths()
+    print("READY", flush=True)
+    n = int(start)
+    while True:
+        update_settings(paths, seed=n, fewshot_k=n % 9, logging_paused=bool(n % 2))
+        _ack(n)
+        n += 1
+
+
 ROLES = {"store-writer": role_store_writer, "autosave-writer": role_autosave_writer,
-         "adapter-writer": role_adapter_writer}
+         "adapter-writer": role_adapter_writer, "settings-writer": role_settings_writer}
 
 if __name__ == "__main__":
     ROLES[sys.argv[1]](*sys.argv[2:])

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from draftwheel.config.atomic import atomic_write_text
+from draftwheel.config.atomic import atomic_write_text, sweep_stale_temps
 from draftwheel.config.oslock import lock_wait, unlock
 from draftwheel.config.paths import AppPaths, app_paths
 from draftwheel.errors import DraftwheelError
@@ -233,6 +233,8 @@ def update_settings(paths: AppPaths | None = None, *, only_if: dict[str, Any] | 
     paths = paths or app_paths()
     clean = _validate(changes, source="settings")
     with _SettingsLock(paths):
+        # A writer killed between its temp write and the rename left a copy behind; drop it.
+        sweep_stale_temps(paths.home)
         current = Settings(**_read_locked(paths.settings_file))
         if only_if and any(getattr(current, k) != v for k, v in only_if.items()):
             return current
