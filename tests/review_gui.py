@@ -45,6 +45,15 @@ def services(qapp, gui_home):
     assert _wait(qapp, lambda: svc.engine.ready, 300_000), "the model did not load"
     yield svc
     svc.shutdown()
+    watch = getattr(svc, "watch", None)
+    if watch is not None:
+        # Destroy the settings watcher (a QFileSystemWatcher: a socket notifier of this thread's
+        # event loop) here, on the GUI thread. Left to the cyclic garbage collector it can be freed
+        # on a worker thread of a later module, leaving a dangling notifier that crashes the next
+        # event loop pass (seen: SIGSEGV in QSocketNotifier::type during the next module's test).
+        from shiboken6 import delete
+
+        delete(watch)
 
 
 @pytest.fixture
