@@ -257,7 +257,7 @@ def test_resume_gives_up_after_the_retry_limit(store, paths):
         assert d.action == "give_up" and "interrupted 4 times" in d.message and "not restarted" in d.message
         assert policy.carry_out(s, d) is None  # nothing started
     with store.session() as s:
-        run = [r for r in list_runs(s) if r.id == run_id][0]
+        run = next(r for r in list_runs(s) if r.id == run_id)
         assert run.status == "failed" and "not restarted" in run.message
         assert policy.resume(s).action == "none"  # it stays given up
         assert policy.auto_train(s, "grammar").action == "none"

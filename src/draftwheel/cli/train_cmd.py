@@ -164,8 +164,16 @@ def run(ns: argparse.Namespace) -> int:
     lock = background.TrainingLock(paths).acquire({"task": ns.task})
     previous = _catch_stop_signals(run.cancel)
     try:
-        with lock:
-            return _train(ns, paths, settings, lock, run)
+        with lock:  # held until the outcome is recorded: whoever waits for the lock sees it
+            return _train_and_record(ns, paths, settings, lock, run)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _train_and_record(ns, paths, settings, lock, run: _Run) -> int:
+    try:
+        return _train(ns, paths, settings, lock, run)
     except Cancelled:
         _record_end(ns, paths, run, "cancelled", "cancelled; resume with --resume" if run.resume or run.run_id
                     else "cancelled before training started")
@@ -175,15 +183,12 @@ def run(ns: argparse.Namespace) -> int:
     except ImportError as exc:
         from draftwheel.flywheel.availability import INSTALL_HINT
 
-        failure: BaseException = DraftwheelError(f"Training is not installed here ({exc}).", INSTALL_HINT)
+        failure = DraftwheelError(f"Training is not installed here ({exc}).", INSTALL_HINT)
         _record_end(ns, paths, run, "failed", str(failure))
         raise failure from None
     except (Exception, KeyboardInterrupt) as exc:
         _record_end(ns, paths, run, "failed", str(exc) or type(exc).__name__)
         raise
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _catch_stop_signals(cancel: threading.Event) -> dict:
@@ -413,7 +418,7 @@ def _record_end(ns, paths, run: _Run, status: str, message: str) -> None:
             run.run_id = _store_call(paths, "start_run", run.task, adapter_name=run.name or None)
         if run.run_id:
             _store_call(paths, "finish_run", run.run_id, status, message=message[:500])
-    except Exception as inner:  # noqa: BLE001 - the original failure is what the user must see
+    except Exception as inner:
         print(f"draftwheel: the outcome could not be recorded in the store: {inner}", file=sys.stderr)
 
 

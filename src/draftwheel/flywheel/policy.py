@@ -161,7 +161,7 @@ def task_label(task: str) -> str:
         from draftwheel.engine.prompts import tasks
 
         known = tasks()
-    except Exception:  # noqa: BLE001 - a label is only decoration
+    except Exception:
         return task
     return known[task].label if task in known else task
 

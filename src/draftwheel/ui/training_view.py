@@ -87,7 +87,7 @@ class LossChart(QtCharts.QChartView):
             self.chart().setTitle("Loss")
         else:
             self.chart().setTitle("Loss — waiting for the first step…" if running else self.EMPTY)
-        if [(p.x(), p.y()) for p in self.series.points()] == [(float(s), float(l)) for s, l in points]:
+        if [(p.x(), p.y()) for p in self.series.points()] == [(float(s), float(v)) for s, v in points]:
             return
         self.series.clear()
         for step, loss in points:

@@ -71,7 +71,7 @@ class TrainingOps:
 
         try:
             return Catalogue(self.paths).get(load_settings(self.paths).model)
-        except Exception as exc:  # noqa: BLE001 - the training command reports a missing model itself
+        except Exception as exc:
             log.debug("no model entry for the training checks: %s", exc)
             return None
 
@@ -92,7 +92,7 @@ class TrainingOps:
 
         try:
             self.policy.threshold = load_settings(self.paths).train_threshold
-        except Exception as exc:  # noqa: BLE001 - keep the last known threshold
+        except Exception as exc:
             log.debug("settings not read: %s", exc)
         out = []
         with self.store.store.session() as s:
@@ -145,7 +145,7 @@ class TrainingOps:
 
         try:
             auto = load_settings(self.paths).auto_train
-        except Exception:  # noqa: BLE001 - no settings, no automatic training
+        except Exception:
             return []
         out = []
         for c in counters:
@@ -263,8 +263,7 @@ class TrainingWorker(ThreadWorker):
         self._watching = False
         self.timer = QTimer(self)  # lives on the GUI thread; each tick submits one poll
         self.timer.setInterval(IDLE_POLL_MS)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start()
+        self.timer.timeout.connect(self.refresh)  # started by watch() or once a training is started here
 
     def watch(self, on: bool = True) -> None:
         """Poll often while the training view shows, rarely otherwise."""
@@ -300,7 +299,7 @@ class TrainingWorker(ThreadWorker):
     def _after(self, decision: dict) -> None:
         self.decided.emit(decision)
         if decision.get("action") in ("start", "resume"):
-            self.timer.setInterval(POLL_MS)
+            self.timer.start(POLL_MS)  # its end, or failure, shows within seconds
         self.refresh()
 
     def train_now(self, task: str, threshold: int | None = None) -> None:
@@ -316,6 +315,7 @@ class TrainingWorker(ThreadWorker):
     def resume_interrupted(self) -> None:
         def done(decision: dict) -> None:
             if decision.get("action") == "resume":
+                self.timer.start(POLL_MS)
                 self.resumed.emit({"task": decision["task"], "name": decision["name"]})
             if decision.get("action") != "none":
                 self.decided.emit(decision)
