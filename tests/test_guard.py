@@ -73,3 +73,14 @@ def test_guard_rejection_keeps_source_and_says_why(fresh_engine):
     result = revise_text(fresh_engine, "Zebras graze quietly near the river at dawn.", copycat)
     for unit in result.units:
         assert unit.output == unit.source or check_output("copycat", unit.source, unit.output).ok
+
+
+def test_a_grammar_answer_that_stops_halfway_is_refused():
+    """JFLEG test lines 63-64 (no full stop between them) came back as the first sentence only."""
+    src = ("For example , if the city says that 8am~9 am is the most busiest time , than worker would argues that "
+           "they drive a bit later Educators should provide opportunities for them to learn enough knowledge to "
+           "survive the real world .")
+    out = ("For example , if the city says that 8am~9 am is the most busiest time , than worker would argue that "
+           "they drive a bit later.")
+    v = check_output("grammar", src, out)
+    assert not v.ok

@@ -33,6 +33,10 @@ _DEFAULT_RATIO = (0.2, 3.0)
 _SHORT = 6
 # Least share of the input's content words the output must keep (meaning check).
 _KEEP = {"grammar": 0.5, "shorter": 0.2}
+# Tasks whose answer must still say what the input's end says: a grammar fix
+# that stops halfway ("... a bit later." for a unit that went on to a second
+# sentence, seen on JFLEG test line 64) dropped text even when the ratios pass.
+_KEEPS_ENDING = frozenset({"grammar"})
 _DEFAULT_KEEP = 0.25
 _LABEL = re.compile(r"(?im)^\s*(revision|revised|text|instruction|input|output|update|answer|note)\s*:|#{3,}")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
@@ -57,12 +61,27 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+_SUFFIX = re.compile(r"(?:ing|ed|es|s)$")
+
+
 def _stem(word: str) -> str:
-    return word[:5]  # crude, but enough to let "moved"/"moving"/"move" match
+    # Crude, but enough to let "needs"/"need", "moved"/"moving"/"move" match.
+    return (_SUFFIX.sub("", word) if len(word) > 4 else word)[:5]
 
 
-def _content(text: str) -> set[str]:
-    return {_stem(w) for w in _words(text) if w not in _STOP and len(w) > 2}
+def _content_words(text: str) -> list[str]:
+    return [w for w in _words(text) if w not in _STOP and len(w) > 2]
+
+
+def _kept_share(words: list[str], output: str) -> float:
+    """Share of ``words`` found in ``output``: same stem, or spelled alike (a spelling fix keeps the word)."""
+    out = _content_words(output)
+    stems = {_stem(w) for w in out}
+
+    def kept(w: str) -> bool:
+        return _stem(w) in stems or any(difflib.SequenceMatcher(None, w, o).ratio() >= 0.75 for o in out)
+
+    return sum(kept(w) for w in words) / max(len(words), 1)
 
 
 def _max_ngram_repeats(words: list[str], n: int) -> int:
@@ -121,9 +140,13 @@ def check_output(
     for ex_in, ex_out in examples:
         if _similar(ex_out, out) > max(0.6, to_source + 0.2) or _similar(ex_in, out) > max(0.6, to_source + 0.2):
             return Verdict(False, "the answer copies an example from the prompt instead of revising the text")
-    src_content = _content(source)
+    if task in _KEEPS_ENDING:
+        ending = _content_words(source)[-3:]
+        if len(ending) == 3 and _kept_share(ending, out) == 0:
+            return Verdict(False, "the answer stops before the end of the text")
+    src_content = sorted(set(_content_words(source)))
     if len(src_content) >= 3:
-        kept = len(src_content & _content(out)) / len(src_content)
+        kept = _kept_share(src_content, out)
         if kept < _KEEP.get(task, _DEFAULT_KEEP):
             return Verdict(False, f"the answer keeps only {kept:.0%} of the text's content words "
                                   f"(its meaning may have changed)")
