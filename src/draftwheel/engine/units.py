@@ -17,14 +17,18 @@ body again.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # Tokens (of the model's tokenizer) per unit. Measured with the bundled model
-# (benchmarks/unit_budget.py): zero-shot "Fix grammar" kept >= 97% of the
-# words of inputs up to about 100 tokens and dropped whole clauses beyond
-# that; one JFLEG test sentence is 28 tokens on average, the longest 118.
-DEFAULT_BUDGET = 96
+# on JFLEG dev (benchmarks/unit_budget.py, 12 units per size, zero-shot "Fix
+# grammar" on 1..6 sentences joined as one unit): single sentences (median 20
+# tokens) and pairs (36) lost more than 20% of their content words in 0/12 and
+# 1/12 units; three sentences (64 tokens) in 5/12, four (78) in 9/12 -- the
+# model stops after a sentence or two. So a unit is one sentence, and a
+# sentence longer than 64 tokens is cut at clauses. One JFLEG test sentence is
+# 28 tokens on average.
+DEFAULT_BUDGET = 64
 MIN_WORDS = 3
 
 # Sentence end: terminal punctuation, optional closing quotes/brackets, then
