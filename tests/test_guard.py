@@ -84,3 +84,8 @@ def test_a_grammar_answer_that_stops_halfway_is_refused():
            "they drive a bit later.")
     v = check_output("grammar", src, out)
     assert not v.ok
+
+
+def test_the_demonstrations_own_input_may_get_its_answer():
+    demo = resolve_task("grammar").demo
+    assert check_output("grammar", demo[0], demo[1], examples=[demo]).ok
