@@ -5,7 +5,6 @@ The plain-install side (no checkout around) is exercised on a real wheel in test
 from __future__ import annotations
 
 from conftest import JFLEG
-
 from draftwheel.bench.train import check_data, check_ready
 from draftwheel.cli.main import main
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import os
 import sys
 
@@ -49,7 +48,7 @@ def _commands() -> dict[tuple[str, ...], list[str]]:
             out[path] = opts
         for action in subs:
             for name, child in action.choices.items():
-                walk(child, path + (name,))
+                walk(child, (*path, name))
 
     walk(build_parser(), ())
     return {p: o for p, o in out.items() if p and p[0] not in SLOW_COMMANDS}

@@ -48,7 +48,7 @@ def _count(text: str) -> int:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(list("ab c.!?,;\n\t  ") + ["Mr.", " e.g. ", "word "]), max_size=200).map("".join),
+@given(st.lists(st.sampled_from([*"ab c.!?,;\n\t  ", "Mr.", " e.g. ", "word "]), max_size=200).map("".join),
        st.integers(min_value=4, max_value=40))
 def test_units_cover_the_text_and_fit_the_budget(body, budget):
     spans = units.plan_units(body, _count, budget)

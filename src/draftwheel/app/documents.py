@@ -46,7 +46,7 @@ SAVE_FILTERS = [_filter(n, s) for n, s in SAVE_FORMATS] + [ALL_FILES]
 def save_filter_for(path: str | None) -> str:
     """The Save As filter matching ``path``'s extension (Markdown for an untitled or unknown one)."""
     suffix = Path(path).suffix.lower() if path else ""
-    for (name, suffixes), flt in zip(SAVE_FORMATS, SAVE_FILTERS):
+    for (_name, suffixes), flt in zip(SAVE_FORMATS, SAVE_FILTERS, strict=False):  # stops before 'All files'
         if suffix in suffixes:
             return flt
     return SAVE_FILTERS[0]
@@ -59,7 +59,7 @@ def with_format_extension(path: str, chosen_filter: str) -> str:
     would surprise, so any known text extension is kept as typed; "All files"
     keeps the name exactly.
     """
-    for (_name, suffixes), flt in zip(SAVE_FORMATS, SAVE_FILTERS):
+    for (_name, suffixes), flt in zip(SAVE_FORMATS, SAVE_FILTERS, strict=False):  # stops before 'All files'
         if chosen_filter == flt:
             if Path(path).suffix.lower() in TEXT_SUFFIXES:
                 return path

@@ -14,6 +14,7 @@ to safetensors once if the data folder has no copy yet.
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import subprocess
@@ -54,9 +55,9 @@ def run(quick: bool = True) -> dict:
     from draftwheel.engine.mlx import MlxEngine
     from draftwheel.engine.prompts import resolve_task, training_pair
     from draftwheel.models import Catalogue
+    from draftwheel.models.weights import trainable_weights
     from draftwheel.train.mlx_trainer import MlxLoraArgs, train
     from draftwheel.train.progress import TrainCallback
-    from draftwheel.models.weights import trainable_weights
 
     n_tokens, n_steps, rounds = (16, 4, 2) if quick else (64, 10, 3)
     paths = app_paths()
@@ -96,7 +97,7 @@ def run(quick: bool = True) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="draftwheel-bench-mlx-") as tmp:
         train(weights, pairs, tmp, MlxLoraArgs(iters=n_steps, batch_size=2), callback=steps)
-    durations = [b - a for a, b in zip(steps.times[1:], steps.times[2:])]
+    durations = [b - a for a, b in itertools.pairwise(steps.times[1:])]
 
     metrics = {
         "mlx_load_s": round(load_s, 2),

@@ -67,7 +67,7 @@ def _paragraph_sizes(text: str) -> tuple[int, ...]:
         try:
             n = int(part)
         except ValueError:
-            raise InputError(f"--paragraphs takes whole numbers; got {part!r}.", "For example --paragraphs 1,5,15.")
+            raise InputError(f"--paragraphs takes whole numbers; got {part!r}.", "For example --paragraphs 1,5,15.") from None
         if n < 1:
             raise InputError(f"--paragraphs sizes must be at least 1; got {n}.", "For example --paragraphs 1,5,15.")
         if n not in sizes:

@@ -17,7 +17,7 @@ import json
 import sys
 import textwrap
 
-from draftwheel.errors import DraftwheelError, InputError
+from draftwheel.errors import InputError
 
 _REVIEW_FLAGS = ("accept", "reject", "edit", "final", "include", "exclude", "all", "state", "limit", "full")
 _GENERATE_FLAGS = ("profile", "pairs", "endpoint", "kinds", "draft_profile", "themes", "min_support", "max_mb",

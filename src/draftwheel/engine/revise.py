@@ -7,8 +7,8 @@ knows nothing about the store: the flywheel layer passes its retriever in.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from draftwheel.engine import guard, paragraphs, prompts, units
 from draftwheel.engine.base import CancelToken, Engine, GenerationRequest
@@ -32,7 +32,7 @@ class RevisionResult:
     n_units: int = 0
     n_examples: int = 0
     prompts: list[str] = field(default_factory=list)
-    units: list["UnitOutcome"] = field(default_factory=list)
+    units: list[UnitOutcome] = field(default_factory=list)
 
     @property
     def tokens_per_s(self) -> float:

@@ -71,4 +71,4 @@ def load_pairs(src: str | Path, ref: str | Path, limit: int | None = None) -> li
     final text are skipped.
     """
     data = load_eval_set(src, [ref], limit)
-    return [(s.strip(), r.strip()) for s, r in zip(data.sources, data.references[0]) if r.strip()]
+    return [(s.strip(), r.strip()) for s, r in zip(data.sources, data.references[0], strict=True) if r.strip()]

@@ -13,8 +13,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from draftwheel.config import AppPaths, Settings
 from draftwheel.engine.base import Engine

@@ -20,9 +20,9 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from draftwheel.config.atomic import atomic_write_text
 from draftwheel.engine.base import AdapterRef, Engine

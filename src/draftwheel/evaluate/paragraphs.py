@@ -11,6 +11,7 @@ piece comes back empty is *missing*: text the revision lost.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -53,7 +54,7 @@ def split_back(source: str, starts: list[int], output: str) -> list[str]:
         after_prev = out[before[-1]][1] if before else cuts[-1]
         cuts.append(_cut_before(output, out, j, max(after_prev, cuts[-1])))
     cuts.append(len(output))
-    return [" ".join(output[a:b].split()) for a, b in zip(cuts, cuts[1:])]
+    return [" ".join(output[a:b].split()) for a, b in itertools.pairwise(cuts)]
 
 
 def _word_at(out: list[tuple[int, int, str]], offset: int) -> int:

@@ -10,8 +10,10 @@ Sources and references are left exactly as published.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
+from typing import ClassVar
 
 from draftwheel.errors import DraftwheelError
 
@@ -29,8 +31,8 @@ def _treebank():
 
     class Tokenizer(TreebankWordTokenizer):
         # JFLEG keeps "cannot" (and "gonna" etc.) as one token; split only the n't / 's family.
-        CONTRACTIONS2 = []
-        CONTRACTIONS3 = []
+        CONTRACTIONS2: ClassVar[list[re.Pattern[str]]] = []
+        CONTRACTIONS3: ClassVar[list[re.Pattern[str]]] = []
 
     return Tokenizer()
 

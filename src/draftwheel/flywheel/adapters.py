@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import draftwheel.store as st
 from draftwheel.config.paths import AppPaths

@@ -52,7 +52,7 @@ def record(edit: Edit, fmt: str) -> dict:
         return {"text": prompt + completion}
     if fmt == "chat":
         messages = prompts.chat_messages(task, edit.input_text, [])
-        return {"messages": messages + [{"role": "assistant", "content": edit.final_text}]}
+        return {"messages": [*messages, {"role": "assistant", "content": edit.final_text}]}
     if fmt == "openai":
         return {"messages": [
             {"role": "system", "content": task.instruction},

@@ -125,7 +125,7 @@ def parse_parallel(src_text: str, ref_text: str, task: str = "grammar", instruct
     except ValueError as exc:
         raise InputError(str(exc)) from None
     out = ParsedPairs()
-    for n, (a, b) in enumerate(zip(src, ref), start=1):
+    for n, (a, b) in enumerate(zip(src, ref, strict=True), start=1):
         if not a.strip() and not b.strip():
             continue
         if not a.strip() or not b.strip():

@@ -27,9 +27,10 @@ raised.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from draftwheel.config import AppPaths, load_settings
 from draftwheel.engine.base import Engine

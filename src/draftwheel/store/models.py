@@ -8,7 +8,7 @@ created by the Alembic revisions in ``migrations/``, never by
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
@@ -23,7 +23,7 @@ RUN_STATUSES = ("running", "done", "failed", "cancelled")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):

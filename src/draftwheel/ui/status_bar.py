@@ -225,4 +225,4 @@ class StatusBar(QStatusBar):
 
     def labels(self) -> list[FittedLabel]:
         """Every text of the bar (the message first), for tests and screenshots."""
-        return [self.message] + list(self.panel.fields)
+        return [self.message, *self.panel.fields]
