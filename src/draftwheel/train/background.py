@@ -23,9 +23,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from draftwheel.config.oslock import clear_holder, is_held, read_holder, try_lock, unlock, write_holder
 from draftwheel.config.paths import AppPaths, private_dir
 from draftwheel.errors import DraftwheelError
-from draftwheel.config.oslock import is_held, try_lock, unlock
 
 LOCK_NAME = "train.lock"
 LOG_NAME = "background.log"
@@ -39,7 +39,7 @@ class TrainingLock:
         self.path = private_dir(paths.runs_dir) / LOCK_NAME
         self._fd: int | None = None
 
-    def acquire(self, info: dict | None = None) -> "TrainingLock":
+    def acquire(self, info: dict | None = None) -> TrainingLock:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         if not try_lock(fd):
             os.close(fd)
@@ -54,21 +54,19 @@ class TrainingLock:
     def update(self, info: dict) -> None:
         if self._fd is None:
             return
-        data = json.dumps({"pid": os.getpid(), "since": time.time(), **info}).encode("utf-8")
-        os.ftruncate(self._fd, 0)
-        os.lseek(self._fd, 0, os.SEEK_SET)
-        os.write(self._fd, data)
+        # Beside the lock (train.lock.pid): on Windows the locked file is unreadable to the canceller.
+        write_holder(self.path, {"since": time.time(), **info})
 
     def release(self) -> None:
         if self._fd is not None:
             try:
-                os.ftruncate(self._fd, 0)
+                clear_holder(self.path)
             finally:
                 unlock(self._fd)
                 os.close(self._fd)
                 self._fd = None
 
-    def __enter__(self) -> "TrainingLock":
+    def __enter__(self) -> TrainingLock:
         return self if self._fd is not None else self.acquire()
 
     def __exit__(self, *exc) -> None:
@@ -76,10 +74,7 @@ class TrainingLock:
 
 
 def read_lock_info(path: Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError):
-        return {}
+    return read_holder(path)
 
 
 def running(paths: AppPaths) -> dict | None:
