@@ -13,6 +13,7 @@ run in the order they were asked for.
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import os
 import time
@@ -134,7 +135,7 @@ class RecentFiles:
             return []
         return [p for p in raw if isinstance(p, str)][:MAX_RECENT] if isinstance(raw, list) else []
 
-    def add(self, path: str | Path) -> list[str]:
+    def add(self, path: str | Path) -> builtins.list[str]:
         path = str(Path(path).expanduser().resolve())
         items = [path] + [p for p in self.list() if p != path]
         self._write(items[:MAX_RECENT])
@@ -143,7 +144,7 @@ class RecentFiles:
     def remove(self, path: str) -> None:
         self._write([p for p in self.list() if p != path])
 
-    def _write(self, items: list[str]) -> None:
+    def _write(self, items: builtins.list[str]) -> None:
         try:
             atomic_write_text(self.file, json.dumps(items, indent=1) + "\n")
         except OSError:

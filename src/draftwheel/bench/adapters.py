@@ -57,6 +57,8 @@ def _reload_with(model_path: str, lora: Path, n_ctx: int, n_threads: int) -> flo
     """Seconds until a new ``Llama`` with the adapter applied is loaded (its file read, KV cache allocated)."""
     import llama_cpp
 
+    if not Path(lora).is_file():  # llama_cpp.Llama does not notice a LoRA that failed to load
+        raise FileNotFoundError(f"no adapter file at {lora}")
     t0 = time.perf_counter()
     with _quiet_stderr():
         llm = llama_cpp.Llama(model_path=model_path, lora_path=str(lora), n_ctx=n_ctx, n_threads=n_threads,
@@ -94,7 +96,7 @@ def run(quick: bool = False) -> dict:
                 t0 = time.perf_counter()
                 engine.use_adapter(None)
                 to_none.append(time.perf_counter() - t0)
-                reload.append(_reload_with(entry.path, a if i % 2 == 0 else b, n_ctx, threads))
+                reload.append(_reload_with(entry.path, (a if i % 2 == 0 else b).path, n_ctx, threads))
         finally:
             engine.close()
     sw, rl = statistics.median(switch), statistics.median(reload)

@@ -40,7 +40,7 @@ def _raw_tokens_per_s(llm, prompt: str, n: int) -> float:
         if t_first is None:
             t_first = time.perf_counter()
     end = time.perf_counter()
-    return (count - 1) / (end - t_first) if count > 1 else 0.0
+    return (count - 1) / (end - t_first) if count > 1 and t_first is not None else 0.0
 
 
 def _ours_tokens_per_s(engine: LlamaEngine, prompt: str, n: int) -> float:

@@ -139,7 +139,10 @@ def register_copy(paths: AppPaths, info: AdapterInfo, gguf: Path, peft_dir: Path
     into the adapter folder afterwards under a temporary name and renamed, so
     the folder never holds half a subfolder.
     """
-    created = create_adapter(paths, info, lambda path: shutil.copyfile(gguf, path), peft_dir=peft_dir)
+    def write(path: Path) -> None:
+        shutil.copyfile(gguf, path)
+
+    created = create_adapter(paths, info, write, peft_dir=peft_dir)
     for sub, source in (extra or {}).items():
         tmp = created.folder / f".{sub}.{os.getpid()}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)

@@ -104,7 +104,24 @@ def score_stage(engine: Engine, stage: str, task: Task, pairs: Sequence[tuple[st
     return StageScore(stage, g, c, outputs)
 
 
-def store_examples(paths: AppPaths, k: int, token_budget: int, count_tokens=None) -> ExamplesFor | None:
+class StoreExamples:
+    """An ExamplesFor reading an open store; whoever made it closes ``store``."""
+
+    def __init__(self, store: Any, k: int, token_budget: int, count_tokens=None):
+        self.store = store
+        self.k = k
+        self.token_budget = token_budget
+        self.count_tokens = count_tokens
+
+    def __call__(self, task: Task, text: str) -> list[Example]:
+        with self.store.session() as s:
+            found = retrieve_examples(s, task, text, k=self.k + 1, token_budget=self.token_budget,
+                                      count_tokens=self.count_tokens)
+        keep = [e for e in found if e.input.strip() != text.strip()]
+        return keep[-self.k:] if self.k else []
+
+
+def store_examples(paths: AppPaths, k: int, token_budget: int, count_tokens=None) -> StoreExamples | None:
     """Few-shot examples from the store, as the app would pick them, minus the edit being revised.
 
     A held-out edit is itself in the store: retrieving it as an example for
@@ -117,16 +134,7 @@ def store_examples(paths: AppPaths, k: int, token_budget: int, count_tokens=None
     except Exception as exc:  # the store is optional here; evaluation falls back to zero-shot
         log.warning("few-shot baseline unavailable: %s", exc)
         return None
-
-    def examples_for(task: Task, text: str) -> list[Example]:
-        with store.session() as s:
-            found = retrieve_examples(s, task, text, k=k + 1, token_budget=token_budget,
-                                      count_tokens=count_tokens)
-        keep = [e for e in found if e.input.strip() != text.strip()]
-        return keep[-k:] if k else []
-
-    examples_for.store = store  # closed by the caller
-    return examples_for
+    return StoreExamples(store, k, token_budget, count_tokens)
 
 
 def has_kept_edits(paths: AppPaths, task: str) -> bool:

@@ -12,6 +12,8 @@ Two styles:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from draftwheel.prompts.presets import Example, Task
 
 END_MARKER = "###"
@@ -30,7 +32,7 @@ def _examples_with_demo(task: Task, examples: list[Example]) -> list[Example]:
     return demo + list(examples)
 
 
-def render_completion(task: Task, text: str, examples: list[Example] = ()) -> str:
+def render_completion(task: Task, text: str, examples: Sequence[Example] = ()) -> str:
     """Prompt for a base model; the model continues after ``Revision:``."""
     parts = [f"Instruction: {task.instruction}\n\n"]
     for ex in _examples_with_demo(task, list(examples)):
@@ -49,7 +51,7 @@ def training_pair(task: Task, text: str, final: str) -> tuple[str, str]:
     return render_completion(task, text, []), completion_target(final)
 
 
-def chat_messages(task: Task, text: str, examples: list[Example] = ()) -> list[dict[str, str]]:
+def chat_messages(task: Task, text: str, examples: Sequence[Example] = ()) -> list[dict[str, str]]:
     msgs: list[dict[str, str]] = []
     for ex in _examples_with_demo(task, list(examples)):
         msgs.append({"role": "user", "content": f"{task.instruction}\n\n{ex.input}"})

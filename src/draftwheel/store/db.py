@@ -36,6 +36,12 @@ class StoreError(DraftwheelError):
     """The database file cannot be used (corrupt, locked, newer schema, unreadable)."""
 
 
+def bound_engine(session: Session) -> Engine:
+    """The Engine a session reads from (``get_bind()`` may hand back a Connection bound to it)."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
     cur = dbapi_conn.cursor()
     try:

@@ -18,6 +18,7 @@ def run_app(argv: list[str] | None = None) -> int:
     from draftwheel.ui.qt import QApplication, QTimer
 
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv[:1]))
+    assert isinstance(app, QApplication)  # instance() is typed QCoreApplication; the widgets need a QApplication
     app.setApplicationName("Draftwheel")
     app.setOrganizationName("Draftwheel")
     app.setApplicationDisplayName("Draftwheel")

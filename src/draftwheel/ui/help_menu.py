@@ -39,8 +39,10 @@ def shortcut_rows(window) -> list[tuple[str, str, str]]:
 
     def walk(menu: QMenu, where: str) -> None:
         for act in menu.actions():
-            if act.menu() is not None:
-                walk(act.menu(), f"{where} › {_plain(act.text())}")
+            sub = act.menu()  # typed QObject; a QMenu in QtWidgets
+            if sub is not None:
+                if isinstance(sub, QMenu):
+                    walk(sub, f"{where} › {_plain(act.text())}")
                 continue
             if act.isSeparator() or id(act) in seen:
                 continue
@@ -105,21 +107,21 @@ class DataFolderDialog(QDialog):
         hint = QLabel("To keep a separate profile, start Draftwheel with --home pointing at another folder "
                       "(or set DRAFTWHEEL_HOME).")
         hint.setWordWrap(True)
-        self.result = QLabel("")
-        self.result.setWordWrap(True)
+        self.open_result = QLabel("")
+        self.open_result.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(row)
         layout.addWidget(hint)
-        layout.addWidget(self.result)
+        layout.addWidget(self.open_result)
         layout.addWidget(buttons)
         self.resize(620, self.sizeHint().height())
 
     def open_folder(self) -> bool:
         ok = QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(self.home))
-        self.result.setText("" if ok else "No file manager could be started here; copy the path instead.")
+        self.open_result.setText("" if ok else "No file manager could be started here; copy the path instead.")
         return ok
 
 

@@ -84,7 +84,9 @@ def main(out: str) -> int:
     _wait(app, lambda: False, 1.0)  # let the status bar's progress answer arrive and repaint
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(out)
-    print(f"suggestion: {session.suggestion.text!r} stage={session.suggestion.stage} saved={ok} -> {out}")
+    suggestion = session.suggestion
+    assert suggestion is not None  # waited for above
+    print(f"suggestion: {suggestion.text!r} stage={suggestion.stage} saved={ok} -> {out}")
     window.editor.document().setModified(False)
     window.close()
     services.shutdown()

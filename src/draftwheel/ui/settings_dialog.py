@@ -155,6 +155,7 @@ class SettingsDialog(QDialog):
 
     def _fit_height(self) -> None:
         layout = self.layout()
+        assert layout is not None  # set in __init__
         layout.activate()
         want = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
         self.resize(self.width(), max(want, self.sizeHint().height()))

@@ -10,6 +10,8 @@ the whole text then in the label's tooltip.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from draftwheel.ui.qt import QLabel, QStatusBar, Qt, QtCore, QTimer, QWidget
 
 MAX_LINES = 2  # a taller status bar would push the editor around
@@ -22,7 +24,7 @@ class FittedLabel(QLabel):
         super().__init__(parent)
         self.full_text = ""
         self.wrap = wrap
-        self.on_change = None  # called when the text changes (the panel lays out again)
+        self.on_change: Callable[[], None] | None = None  # called when the text changes (the panel lays out again)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setContentsMargins(6, 0, 6, 0)
         self.set_text(text)
@@ -197,9 +199,9 @@ class StatusBar(QStatusBar):
     def add_field(self, label: FittedLabel) -> None:
         self.panel.add_field(label)
 
-    def showMessage(self, text: str, timeout: int = 0) -> None:
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:  # None as in QStatusBar: no timeout
         self.message.set_text(text)
-        if timeout > 0:
+        if timeout is not None and timeout > 0:
             self._clear_timer.start(timeout)
         else:
             self._clear_timer.stop()
