@@ -88,8 +88,9 @@ def _orphan(tmp_path, text: str, saved_at: float, name: str) -> None:
     """An autosave as a crashed window leaves it (a pid that no longer runs)."""
     folder = tmp_path / "home" / "autosave"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.json").write_text(json.dumps({"path": None, "text": text, "saved_at": saved_at,
-                                                     "pid": 2 ** 22 + 11}), encoding="utf-8")
+    (folder / f"{name}.json").write_text(
+        json.dumps({"path": None, "text": text, "saved_at": saved_at, "pid": 2**22 + 11}), encoding="utf-8"
+    )
 
 
 def test_each_autosave_is_offered_once_and_restoring_one_keeps_the_others(tmp_path):
@@ -132,8 +133,10 @@ def test_crashed_window_is_offered_on_the_next_start_even_while_its_pid_is_a_zom
     alone hid its text until some later start. The instance-lock holder owns every file in the folder."""
     folder = tmp_path / "home" / "autosave"
     folder.mkdir(parents=True)
-    code = ("import json, os, sys, time; from draftwheel.app.documents import Autosave; a = Autosave(sys.argv[1]); "
-            "a.save(None, 'lost words'); print(a.file, flush=True); time.sleep(60)")
+    code = (
+        "import json, os, sys, time; from draftwheel.app.documents import Autosave; a = Autosave(sys.argv[1]); "
+        "a.save(None, 'lost words'); print(a.file, flush=True); time.sleep(60)"
+    )
     child = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True)
     try:
         file = child.stdout.readline().strip()
@@ -162,6 +165,7 @@ def test_window_layout_survives_damage(tmp_path):
 
 # -- settings fields ------------------------------------------------------------------------
 
+
 def test_settings_fields_say_what_is_allowed():
     assert check_threads(0, cores=4) is None and check_threads(4, cores=4) is None
     assert "0 (automatic) to 4" in check_threads(5, cores=4)
@@ -169,8 +173,7 @@ def test_settings_fields_say_what_is_allowed():
     assert check_endpoint("") is None and check_endpoint("http://127.0.0.1:8080/v1") is None
     for bad in ("not a url", "ftp://host/x", "https://", "http://host:99999", "https://exa mple.com"):
         assert "web address" in check_endpoint(bad), bad
-    problems = check_fields(n_threads=9, temperature=2.5, train_threshold=0, remote_endpoint="localhost",
-                            cores=8)
+    problems = check_fields(n_threads=9, temperature=2.5, train_threshold=0, remote_endpoint="localhost", cores=8)
     assert set(problems) == {"n_threads", "temperature", "train_threshold", "remote_endpoint"}
     assert "at least 8" in problems["train_threshold"]
     assert check_fields(n_threads=0, temperature=0.0, train_threshold=100, remote_endpoint="", cores=2) == {}

@@ -23,8 +23,14 @@ def _lint_imports(src: Path) -> subprocess.CompletedProcess:
         exe = shutil.which("lint-imports")
     assert exe, "lint-imports is missing: pip install import-linter (it is in the dev extra)"
     env = {"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([str(exe), str(REPO / ".importlinter"), "--no-cache"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(exe), str(REPO / ".importlinter"), "--no-cache"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_import_contracts_are_kept():
@@ -33,11 +39,14 @@ def test_import_contracts_are_kept():
     assert "0 broken" in res.stdout
 
 
-@pytest.mark.parametrize("module, line", [
-    ("models/catalogue.py", "    import draftwheel.engine.base  # an upward import hidden in a function\n"),
-    ("train/dataset.py", "    from draftwheel.engine import llama  # train and engine are independent\n"),
-    ("store/db.py", "    import PySide6.QtCore  # Qt outside ui and workers\n"),
-])
+@pytest.mark.parametrize(
+    "module, line",
+    [
+        ("models/catalogue.py", "    import draftwheel.engine.base  # an upward import hidden in a function\n"),
+        ("train/dataset.py", "    from draftwheel.engine import llama  # train and engine are independent\n"),
+        ("store/db.py", "    import PySide6.QtCore  # Qt outside ui and workers\n"),
+    ],
+)
 def test_an_upward_import_inside_a_function_breaks_the_contracts(tmp_path, module, line):
     src = tmp_path / "src"
     shutil.copytree(SRC / "draftwheel", src / "draftwheel", ignore=shutil.ignore_patterns("__pycache__", "resources"))

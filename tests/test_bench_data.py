@@ -49,7 +49,8 @@ def test_bench_train_without_the_train_extra_says_what_to_install(monkeypatch, t
     assert main(["bench", "train"]) == 2
     assert _one_error_line(capsys) == (
         "draftwheel: error: The train benchmark needs peft, which is not installed. Install the train extra: "
-        "pip install torch==2.13.0 && pip install 'draftwheel[train]'.")
+        "pip install torch==2.13.0 && pip install 'draftwheel[train]'."
+    )
     # In a run of every benchmark it is skipped with that note; the data is still checked first.
     from draftwheel.cli.bench_cmd import _data_for
 

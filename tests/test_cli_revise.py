@@ -10,8 +10,9 @@ import pytest
 
 def run(home, *args, stdin: bytes | None = b"", timeout=300):
     env = dict(os.environ, DRAFTWHEEL_HOME=str(home))
-    return subprocess.run([sys.executable, "-m", "draftwheel", *args], input=stdin, env=env,
-                          capture_output=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "draftwheel", *args], input=stdin, env=env, capture_output=True, timeout=timeout
+    )
 
 
 def check_one_line_error(proc, pattern):

@@ -65,8 +65,16 @@ def tiny_adapter(paths, bundled_gguf, tmp_path):
     (peft / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": r, "lora_alpha": 8}))
     save_file(weights, str(peft / "adapter_model.safetensors"))
     entry = Catalogue(paths).ensure_bundled()
-    info = AdapterInfo(name="eval-tiny", task="grammar", base_model=entry.name, base_sha256=entry.sha256,
-                       architecture=arch, rank=r, alpha=8.0, target_modules=["q_proj"])
+    info = AdapterInfo(
+        name="eval-tiny",
+        task="grammar",
+        base_model=entry.name,
+        base_sha256=entry.sha256,
+        architecture=arch,
+        rank=r,
+        alpha=8.0,
+        target_modules=["q_proj"],
+    )
     create_adapter(paths, info, lambda path: export_gguf_adapter(peft, bundled_gguf, path, name="eval-tiny"))
     return "eval-tiny"
 
@@ -86,8 +94,17 @@ def test_harness_runs_every_mode_and_writes_results(engine, paths, tiny_adapter,
     adapter = find_adapter(paths, tiny_adapter, engine.info.model)
     modes = ["zero", "few", "lora"]
     with pair_examples(pairs, "grammar", Settings(), 2, engine) as examples_for:
-        runs = evaluate_modes(engine, data, resolve_task("grammar"), modes, ReviseOptions(max_new_tokens=96),
-                              examples_for=examples_for, adapter=adapter, k=2, progress=False)
+        runs = evaluate_modes(
+            engine,
+            data,
+            resolve_task("grammar"),
+            modes,
+            ReviseOptions(max_new_tokens=96),
+            examples_for=examples_for,
+            adapter=adapter,
+            k=2,
+            progress=False,
+        )
     assert engine.adapter is None  # the harness takes its adapter off again
     by_mode = {run.mode: run for run in runs}
     assert by_mode["zero"].n_examples == [0, 0, 0]
@@ -108,10 +125,34 @@ def test_harness_runs_every_mode_and_writes_results(engine, paths, tiny_adapter,
 def test_eval_command_end_to_end(home, tiny_adapter, tmp_path, capsys):
     out = tmp_path / "r.json"
     modes = ["zero", "few", "lora"]
-    rc = main(["eval", "--src", str(JFLEG / "test.src"), "--refs", *TEST_REFS, "--modes", ",".join(modes),
-               "--fewshot-src", str(JFLEG / "dev.src"), "--fewshot-ref", str(JFLEG / "dev.ref0"), "--k", "2",
-               "--adapter", tiny_adapter, "--limit", "2", "--tokenize", "ptb", "--threads", "1", "--quiet",
-               "--out", str(out)])
+    rc = main(
+        [
+            "eval",
+            "--src",
+            str(JFLEG / "test.src"),
+            "--refs",
+            *TEST_REFS,
+            "--modes",
+            ",".join(modes),
+            "--fewshot-src",
+            str(JFLEG / "dev.src"),
+            "--fewshot-ref",
+            str(JFLEG / "dev.ref0"),
+            "--k",
+            "2",
+            "--adapter",
+            tiny_adapter,
+            "--limit",
+            "2",
+            "--tokenize",
+            "ptb",
+            "--threads",
+            "1",
+            "--quiet",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     record = json.loads(out.read_text(encoding="utf-8"))
     _check_record(record, modes, 2)
@@ -124,18 +165,20 @@ def test_eval_command_end_to_end(home, tiny_adapter, tmp_path, capsys):
 
 
 def _eval(tmp_path, *extra: str) -> list[str]:
-    return ["eval", "--src", str(JFLEG / "test.src"), "--refs", *TEST_REFS, "--out", str(tmp_path / "r.json"),
-            *extra]
+    return ["eval", "--src", str(JFLEG / "test.src"), "--refs", *TEST_REFS, "--out", str(tmp_path / "r.json"), *extra]
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--modes", "zero,best"], "Unknown mode 'best'"),
-    (["--modes", "lora"], "lora mode needs an adapter"),
-    (["--modes", "zero", "--adapter", "x"], "--adapter is only used in lora mode"),
-    (["--modes", "few", "--fewshot-src", "a.txt"], "go together"),
-    (["--limit", "0"], "--limit must be at least 1"),
-    (["--tokenize", "ptb", "--k", "0", "--modes", "few"], "--k must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--modes", "zero,best"], "Unknown mode 'best'"),
+        (["--modes", "lora"], "lora mode needs an adapter"),
+        (["--modes", "zero", "--adapter", "x"], "--adapter is only used in lora mode"),
+        (["--modes", "few", "--fewshot-src", "a.txt"], "go together"),
+        (["--limit", "0"], "--limit must be at least 1"),
+        (["--tokenize", "ptb", "--k", "0", "--modes", "few"], "--k must be at least 1"),
+    ],
+)
 def test_eval_rejects_bad_arguments(home, tmp_path, capsys, extra, message):
     assert main(_eval(tmp_path, *extra)) == 2
     assert message in capsys.readouterr().err
@@ -145,11 +188,14 @@ def test_eval_rejects_bad_arguments(home, tmp_path, capsys, extra, message):
 def test_eval_rejects_bad_files(home, tmp_path, capsys):
     short = tmp_path / "short.ref"
     short.write_text("one line\n", encoding="utf-8")
-    assert main(["eval", "--src", str(JFLEG / "test.src"), "--refs", str(short),
-                 "--out", str(tmp_path / "r.json")]) == 2
+    assert (
+        main(["eval", "--src", str(JFLEG / "test.src"), "--refs", str(short), "--out", str(tmp_path / "r.json")]) == 2
+    )
     assert "1 lines, but" in capsys.readouterr().err
-    assert main(["eval", "--src", str(tmp_path / "missing.src"), "--refs", *TEST_REFS,
-                 "--out", str(tmp_path / "r.json")]) == 2
+    assert (
+        main(["eval", "--src", str(tmp_path / "missing.src"), "--refs", *TEST_REFS, "--out", str(tmp_path / "r.json")])
+        == 2
+    )
     assert "no such file" in capsys.readouterr().err
     assert main(_eval(tmp_path, "--out", str(tmp_path / "nowhere" / "r.json"))) == 2
     assert "no such folder" in capsys.readouterr().err

@@ -14,11 +14,14 @@ from draftwheel.cli.main import main
 def test_bench_reports_skipped_and_failed_benchmarks(tmp_path, monkeypatch, capsys):
     # A benchmark module whose optional dependency is not installed, and one that returns metrics.
     (tmp_path / "bench_needs_extra.py").write_text(
-        "import draftwheel_no_such_extra_pkg\n\ndef run(quick=False):\n    return {}\n", encoding="utf-8")
+        "import draftwheel_no_such_extra_pkg\n\ndef run(quick=False):\n    return {}\n", encoding="utf-8"
+    )
     (tmp_path / "bench_counts.py").write_text(
         "def run(quick=False):\n"
         "    return {'name': 'counts', 'metrics': {'items_per_s': 12.5, 'quick': int(quick)},\n"
-        "            'targets': {'items_per_s': '>= 10'}, 'notes': 'counted'}\n", encoding="utf-8")
+        "            'targets': {'items_per_s': '>= 10'}, 'notes': 'counted'}\n",
+        encoding="utf-8",
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setitem(BENCHES, "needs_extra", "bench_needs_extra")
     monkeypatch.setitem(BENCHES, "counts", "bench_counts")
@@ -102,10 +105,29 @@ def test_jfleg_experiment_quick_version_end_to_end(home, bundled_gguf, trainable
     (scratch / "models").mkdir(parents=True)
     os.link(bundled_gguf, scratch / "models" / bundled_gguf.name)
     shutil.copytree(trainable_dir, scratch / "weights" / trainable_dir.name, copy_function=os.link)
-    cmd = [sys.executable, str(REPO / "benchmarks" / "jfleg_flywheel.py"), "--data", str(JFLEG),
-           "--limit", "3", "--k", "2", "--sizes", "12", "--steps", "2", "--threads", "2",
-           "--train-args=--batch-size 2 --max-seq-len 96",
-           "--out-dir", str(out), "--work-dir", str(work), "--plot", str(out / "curve.png")]
+    cmd = [
+        sys.executable,
+        str(REPO / "benchmarks" / "jfleg_flywheel.py"),
+        "--data",
+        str(JFLEG),
+        "--limit",
+        "3",
+        "--k",
+        "2",
+        "--sizes",
+        "12",
+        "--steps",
+        "2",
+        "--threads",
+        "2",
+        "--train-args=--batch-size 2 --max-seq-len 96",
+        "--out-dir",
+        str(out),
+        "--work-dir",
+        str(work),
+        "--plot",
+        str(out / "curve.png"),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "DRAFTWHEEL_HOME": str(home)})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())

@@ -9,15 +9,24 @@ from draftwheel.evaluate import paragraphs
 
 
 def test_split_back_follows_the_sentences():
-    sents = ["New and new technology has been introduced to the society .",
-             "Disadvantage is parking their car is very difficult .", "It wa", "The end ."]
+    sents = [
+        "New and new technology has been introduced to the society .",
+        "Disadvantage is parking their car is very difficult .",
+        "It wa",
+        "The end .",
+    ]
     text, starts = paragraphs.join(sents)
-    assert [text[s:s + 3] for s in starts] == ["New", "Dis", "It ", "The"]
-    out = ("New technology has been introduced to society. The disadvantage is that parking their car is very "
-           "difficult. It was. The end.")
+    assert [text[s : s + 3] for s in starts] == ["New", "Dis", "It ", "The"]
+    out = (
+        "New technology has been introduced to society. The disadvantage is that parking their car is very "
+        "difficult. It was. The end."
+    )
     assert paragraphs.split_back(text, starts, out) == [
         "New technology has been introduced to society.",
-        "The disadvantage is that parking their car is very difficult.", "It was.", "The end."]
+        "The disadvantage is that parking their car is very difficult.",
+        "It was.",
+        "The end.",
+    ]
     assert paragraphs.split_back(text, starts, text) == sents
     # A revision that lost everything after the first sentence leaves the rest empty: "missing".
     assert paragraphs.split_back(text, starts, "New technology has been introduced to society.")[1:] == ["", "", ""]
@@ -28,8 +37,26 @@ def test_eval_paragraphs_cli(home, tmp_path, capsys):
 
     out = tmp_path / "r.json"
     refs = [str(JFLEG / f"test.ref{i}") for i in range(4)]
-    code = main(["eval", "--src", str(JFLEG / "test.src"), "--refs", *refs, "--modes", "zero", "--limit", "10",
-                 "--paragraphs", "1,5", "--tokenize", "ptb", "--quiet", "--out", str(out)])
+    code = main(
+        [
+            "eval",
+            "--src",
+            str(JFLEG / "test.src"),
+            "--refs",
+            *refs,
+            "--modes",
+            "zero",
+            "--limit",
+            "10",
+            "--paragraphs",
+            "1,5",
+            "--tokenize",
+            "ptb",
+            "--quiet",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     record = json.loads(out.read_text())
     assert set(record["modes"]) == {"zero", "zero@p5"}
@@ -43,7 +70,20 @@ def test_eval_paragraphs_cli(home, tmp_path, capsys):
 def test_eval_paragraphs_refuses_bad_sizes(home, tmp_path, capsys):
     from draftwheel.cli.main import main
 
-    code = main(["eval", "--src", str(JFLEG / "test.src"), "--refs", str(JFLEG / "test.ref0"), "--limit", "2",
-                 "--paragraphs", "1,x", "--out", str(tmp_path / "r.json")])
+    code = main(
+        [
+            "eval",
+            "--src",
+            str(JFLEG / "test.src"),
+            "--refs",
+            str(JFLEG / "test.ref0"),
+            "--limit",
+            "2",
+            "--paragraphs",
+            "1,x",
+            "--out",
+            str(tmp_path / "r.json"),
+        ]
+    )
     assert code != 0
     assert "--paragraphs" in capsys.readouterr().err

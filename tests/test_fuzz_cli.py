@@ -88,13 +88,46 @@ def cli_home(tmp_path_factory):
 
 
 def _values(files):
-    names = ["good.jsonl", "bad.jsonl", "text.txt", "empty.txt", "binary.bin", "latin1.txt", "two.txt",
-             "tiny.gguf", "docs", "missing.txt"]
-    return (st.sampled_from([str(files / n) for n in names])
-            | st.sampled_from(["-1", "0", "1", "3", "99999999999999999999", "nan", "inf", "", "grammar",
-                               "custom", "bogus", "jsonl", "csv", "on", "off", "../../x", "gemma3-270m", "base",
-                               "\u00e9\u00e8", "a" * 200])
-            | st.text(max_size=12))
+    names = [
+        "good.jsonl",
+        "bad.jsonl",
+        "text.txt",
+        "empty.txt",
+        "binary.bin",
+        "latin1.txt",
+        "two.txt",
+        "tiny.gguf",
+        "docs",
+        "missing.txt",
+    ]
+    return (
+        st.sampled_from([str(files / n) for n in names])
+        | st.sampled_from(
+            [
+                "-1",
+                "0",
+                "1",
+                "3",
+                "99999999999999999999",
+                "nan",
+                "inf",
+                "",
+                "grammar",
+                "custom",
+                "bogus",
+                "jsonl",
+                "csv",
+                "on",
+                "off",
+                "../../x",
+                "gemma3-270m",
+                "base",
+                "\u00e9\u00e8",
+                "a" * 200,
+            ]
+        )
+        | st.text(max_size=12)
+    )
 
 
 def _run(argv: list[str], stdin: bytes) -> int:
@@ -123,8 +156,9 @@ def test_cli_arguments(cli_home, files, data):
     path = data.draw(st.sampled_from(sorted(COMMANDS)), label="command")
     opts = COMMANDS[path]
     values = _values(files)
-    tail = data.draw(st.lists(st.sampled_from(opts) | values, max_size=6) if opts else st.lists(values, max_size=3),
-                     label="args")
+    tail = data.draw(
+        st.lists(st.sampled_from(opts) | values, max_size=6) if opts else st.lists(values, max_size=3), label="args"
+    )
     if path[0] == "ground" and path == ("ground",):
         tail = ["review", *tail]  # ground DIR runs the model: only its review side is fuzzed here
     stdin = data.draw(st.binary(max_size=64), label="stdin")
@@ -138,8 +172,14 @@ def test_cli_arguments(cli_home, files, data):
 
 
 # ``ground {long}`` fails the same way, but only after loading the model (a minute here), so it is left out.
-@pytest.mark.parametrize("argv", [["models", "add", "{long}"], ["adapters", "import", "{long}"],
-                                  ["eval", "--src", "{long}", "--refs", "{long}", "--out", "{long}"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["models", "add", "{long}"],
+        ["adapters", "import", "{long}"],
+        ["eval", "--src", "{long}", "--refs", "{long}", "--out", "{long}"],
+    ],
+)
 def test_overlong_file_names_are_a_clear_error(cli_home, argv):
     argv = [a.format(long="a" * 300) for a in argv]
     rc, err = user_facing(_run, ["--home", str(cli_home), *argv], b"", seconds=120)
@@ -151,6 +191,7 @@ def test_cli_commands_were_found():
 
 
 # -- a few commands that load the model: bad input must fail before or after loading, clearly --------
+
 
 @pytest.fixture(scope="module")
 def model_home(tmp_path_factory, bundled_gguf, files):
@@ -168,23 +209,35 @@ def model_home(tmp_path_factory, bundled_gguf, files):
     return h
 
 
-@pytest.mark.parametrize("argv", [
-    ["revise", "--file", "{missing}"],
-    ["revise", "--file", "{empty}"],
-    ["revise", "--file", "{binary}"],
-    ["revise", "--file", "{latin1}"],
-    ["revise", "--file", "{docs}"],
-    ["revise", "--file", "{text}", "--model", "no-such-model"],
-    ["revise", "--file", "{text}", "--task", "bogus"],
-    ["revise", "--file", "{text}", "--adapter", "no-such-adapter"],
-    ["revise", "--file", "{text}", "--temperature", "nan"],  # regression: NaN used to reach the sampler
-    ["revise", "--file", "{text}", "--temperature", "-1"],
-    ["revise", "--file", "{text}", "--threads", "-3"],
-    ["revise", "--file", "{text}", "--model", "tiny"],  # catalogued, but llama.cpp cannot run it
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["revise", "--file", "{missing}"],
+        ["revise", "--file", "{empty}"],
+        ["revise", "--file", "{binary}"],
+        ["revise", "--file", "{latin1}"],
+        ["revise", "--file", "{docs}"],
+        ["revise", "--file", "{text}", "--model", "no-such-model"],
+        ["revise", "--file", "{text}", "--task", "bogus"],
+        ["revise", "--file", "{text}", "--adapter", "no-such-adapter"],
+        ["revise", "--file", "{text}", "--temperature", "nan"],  # regression: NaN used to reach the sampler
+        ["revise", "--file", "{text}", "--temperature", "-1"],
+        ["revise", "--file", "{text}", "--threads", "-3"],
+        ["revise", "--file", "{text}", "--model", "tiny"],  # catalogued, but llama.cpp cannot run it
+    ],
+)
 def test_model_commands_with_bad_input(model_home, files, argv, cli_home):
-    sub = {k: str(files / f) for k, f in dict(missing="missing.txt", empty="empty.txt", binary="binary.bin",
-                                               latin1="latin1.txt", docs="docs", text="text.txt").items()}
+    sub = {
+        k: str(files / f)
+        for k, f in dict(
+            missing="missing.txt",
+            empty="empty.txt",
+            binary="binary.bin",
+            latin1="latin1.txt",
+            docs="docs",
+            text="text.txt",
+        ).items()
+    }
     argv = [a.format(**sub) for a in argv]
     rc, err = user_facing(_run, ["--home", str(model_home), *argv], b"", seconds=300)
     assert err is None and rc == 2, f"{argv}: exit {rc}"

@@ -34,8 +34,10 @@ def _docx_bytes() -> bytes:
     d = docx.Document()
     d.add_heading("Field notes", level=1)
     for i in range(3):
-        d.add_paragraph(f"Paragraph {i}: the river was high that spring, and we walked the long way round "
-                        "to the mill, counting herons.")
+        d.add_paragraph(
+            f"Paragraph {i}: the river was high that spring, and we walked the long way round "
+            "to the mill, counting herons."
+        )
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
@@ -44,12 +46,14 @@ def _docx_bytes() -> bytes:
 def _pdf_bytes() -> bytes:
     """A one-page PDF with a text layer, written out by hand (objects, xref table, trailer)."""
     text = b"BT /F1 12 Tf 72 720 Td (The river was high that spring, and we walked the long way round.) Tj ET"
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for i, body in enumerate(objs, 1):
         offsets.append(len(out))
@@ -75,12 +79,13 @@ def mutate(data: bytes, how: str, pos: int, value: int, n: int) -> bytes:
         return data[: pos % (len(data) + 1)]
     p = pos % len(data)
     if how == "overwrite":
-        return data[:p] + bytes([value]) * n + data[p + n:]
-    return data[:p] + bytes([data[p] ^ (value or 1)]) + data[p + 1:]
+        return data[:p] + bytes([value]) * n + data[p + n :]
+    return data[:p] + bytes([data[p] ^ (value or 1)]) + data[p + 1 :]
 
 
-mutations = st.tuples(st.sampled_from(["truncate", "overwrite", "flip"]), st.integers(0, 2**31),
-                      st.integers(0, 255), st.integers(1, 16))
+mutations = st.tuples(
+    st.sampled_from(["truncate", "overwrite", "flip"]), st.integers(0, 2**31), st.integers(0, 255), st.integers(1, 16)
+)
 
 
 def check_document(tmp_path_factory, name: str, data: bytes) -> None:
@@ -93,7 +98,7 @@ def check_document(tmp_path_factory, name: str, data: bytes) -> None:
     if err is None:
         assert doc.text.strip()
         for p in split_passages(doc):
-            assert doc.text[p.start:p.end] == p.text
+            assert doc.text[p.start : p.end] == p.text
     result, err = user_facing(import_folder, folder)
     assert err is None, f"import_folder raised for one bad file: {err}"
     assert len(result.documents) + len(result.issues) == 1

@@ -35,8 +35,7 @@ def test_desktop_file_validates():
 
 
 def test_metainfo_validates():
-    out = subprocess.run([_tool("appstreamcli"), "validate", "--no-net", str(METAINFO)],
-                         capture_output=True, text=True)
+    out = subprocess.run([_tool("appstreamcli"), "validate", "--no-net", str(METAINFO)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
 
 

@@ -58,11 +58,14 @@ def _stub_pyside(tmp_path: Path, needs: list[str]) -> Path:
     built.mkdir()
     deps = []
     for soname in needs:
-        subprocess.run([cc, "-shared", "-fPIC", "-o", str(built / soname), f"-Wl,-soname,{soname}", str(src)],
-                       check=True)
+        subprocess.run(
+            [cc, "-shared", "-fPIC", "-o", str(built / soname), f"-Wl,-soname,{soname}", str(src)], check=True
+        )
         deps.append(str(built / soname))
-    subprocess.run([cc, "-shared", "-fPIC", "-o", str(platforms_dir / "libqxcb.so"), str(src),
-                    "-Wl,--no-as-needed", *deps], check=True)
+    subprocess.run(
+        [cc, "-shared", "-fPIC", "-o", str(platforms_dir / "libqxcb.so"), str(src), "-Wl,--no-as-needed", *deps],
+        check=True,
+    )
     shutil.rmtree(built)  # now the plugin needs libraries that are nowhere
     return root
 
@@ -78,8 +81,9 @@ def _launch(env_changes: dict[str, str | None], home: Path, pypath: Path | None 
             env[key] = value
     if pypath is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(pypath), *filter(None, [env.get("PYTHONPATH")])])
-    return subprocess.run([sys.executable, "-m", "draftwheel"], capture_output=True, text=True, env=env, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "draftwheel"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
 
 
 def test_launch_names_the_missing_library_and_exits_before_qt(tmp_path):
@@ -110,9 +114,13 @@ def test_no_display_is_one_line(tmp_path):
     pypath = _stub_pyside(tmp_path, [])
     proc = _launch({"QT_QPA_PLATFORM": "xcb", "DISPLAY": None}, tmp_path / "home", pypath)
     assert proc.returncode == 2
-    assert proc.stderr.splitlines() == [("draftwheel: error: No X display to open the window on (DISPLAY is not "
-                                         "set). Start Draftwheel from a desktop session; the command-line tools "
-                                         "still work (draftwheel --help).")]
+    assert proc.stderr.splitlines() == [
+        (
+            "draftwheel: error: No X display to open the window on (DISPLAY is not "
+            "set). Start Draftwheel from a desktop session; the command-line tools "
+            "still work (draftwheel --help)."
+        )
+    ]
 
 
 def test_real_plugin_check_agrees_with_the_dynamic_loader():
@@ -121,15 +129,19 @@ def test_real_plugin_check_agrees_with_the_dynamic_loader():
     plugin = _real_plugin()
     missing = missing_libraries(plugin)
     assert missing is not None
-    out = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"},
-                         check=False)
+    out = subprocess.run(
+        ["ldd", str(plugin)], capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"}, check=False
+    )
     needed = [line.split()[0] for line in out.stdout.splitlines() if "=>" in line]
     system = [n for n in needed if not n.startswith(("libQt6", "libicu"))]
     assert "libxcb-cursor.so.0" in needed and "libxcb-icccm.so.4" in needed  # the libraries issue 15 met
-    probe = ("import ctypes, json, sys\nok = {}\nfor n in sys.argv[1:]:\n    try:\n        ctypes.CDLL(n)\n"
-             "        ok[n] = True\n    except OSError:\n        ok[n] = False\nprint(json.dumps(ok))\n")
-    loads = json.loads(subprocess.run([sys.executable, "-c", probe, *system], capture_output=True, text=True,
-                                      check=True).stdout)
+    probe = (
+        "import ctypes, json, sys\nok = {}\nfor n in sys.argv[1:]:\n    try:\n        ctypes.CDLL(n)\n"
+        "        ok[n] = True\n    except OSError:\n        ok[n] = False\nprint(json.dumps(ok))\n"
+    )
+    loads = json.loads(
+        subprocess.run([sys.executable, "-c", probe, *system], capture_output=True, text=True, check=True).stdout
+    )
     assert {n for n, ok in loads.items() if not ok} == set(missing) & set(system)
 
 
@@ -164,25 +176,49 @@ def test_check_raises_platform_error_in_process(tmp_path, monkeypatch):
 
 def test_install_hint_mixes_known_and_unknown_libraries():
     hint = install_hint([ABSENT, "libxcb-icccm.so.4", "libxcb-keysyms.so.1"])
-    assert hint == (f"Install them: sudo apt-get install libxcb-icccm4 libxcb-keysyms1 plus the package "
-                    f"'apt-file search {ABSENT}' names (Debian/Ubuntu) or sudo dnf install xcb-util-wm "
-                    f"xcb-util-keysyms '{ABSENT}()(64bit)' (Fedora).")
+    assert hint == (
+        f"Install them: sudo apt-get install libxcb-icccm4 libxcb-keysyms1 plus the package "
+        f"'apt-file search {ABSENT}' names (Debian/Ubuntu) or sudo dnf install xcb-util-wm "
+        f"xcb-util-keysyms '{ABSENT}()(64bit)' (Fedora)."
+    )
 
 
 def test_packages_for_the_libraries_qt_needs():
-    debian, fedora, unknown = packages(["libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1",
-                                        "libxcb-shape.so.0", "libxkbcommon-x11.so.0", "libEGL.so.1"])
-    assert debian == ["libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-shape0", "libxkbcommon-x11-0",
-                      "libegl1"]
-    assert fedora == ["xcb-util-cursor", "xcb-util-wm", "xcb-util-keysyms", "libxcb", "libxkbcommon-x11",
-                      "libglvnd-egl"]
+    debian, fedora, unknown = packages(
+        [
+            "libxcb-cursor.so.0",
+            "libxcb-icccm.so.4",
+            "libxcb-keysyms.so.1",
+            "libxcb-shape.so.0",
+            "libxkbcommon-x11.so.0",
+            "libEGL.so.1",
+        ]
+    )
+    assert debian == [
+        "libxcb-cursor0",
+        "libxcb-icccm4",
+        "libxcb-keysyms1",
+        "libxcb-shape0",
+        "libxkbcommon-x11-0",
+        "libegl1",
+    ]
+    assert fedora == [
+        "xcb-util-cursor",
+        "xcb-util-wm",
+        "xcb-util-keysyms",
+        "libxcb",
+        "libxkbcommon-x11",
+        "libglvnd-egl",
+    ]
     assert unknown == []
 
 
 def test_parse_ldd_and_platform_order():
-    sample = ("\tlinux-vdso.so.1 (0x00007ffd)\n\tlibxcb-icccm.so.4 => not found\n"
-              "\tlibQt6XcbQpa.so.6 => /x/Qt/lib/libQt6XcbQpa.so.6 (0x00007f)\n"
-              "\tlibxcb-keysyms.so.1 => not found\n\tlibxcb-icccm.so.4 => not found\n")
+    sample = (
+        "\tlinux-vdso.so.1 (0x00007ffd)\n\tlibxcb-icccm.so.4 => not found\n"
+        "\tlibQt6XcbQpa.so.6 => /x/Qt/lib/libQt6XcbQpa.so.6 (0x00007f)\n"
+        "\tlibxcb-keysyms.so.1 => not found\n\tlibxcb-icccm.so.4 => not found\n"
+    )
     assert parse_ldd(sample) == ["libxcb-icccm.so.4", "libxcb-keysyms.so.1"]
     assert platforms({}) == ["xcb"]
     assert platforms({"WAYLAND_DISPLAY": "wayland-0"}) == ["wayland", "xcb"]

@@ -48,16 +48,18 @@ def _count(text: str) -> int:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([*"ab c.!?,;\n\t  ", "Mr.", " e.g. ", "word "]), max_size=200).map("".join),
-       st.integers(min_value=4, max_value=40))
+@given(
+    st.lists(st.sampled_from([*"ab c.!?,;\n\t  ", "Mr.", " e.g. ", "word "]), max_size=200).map("".join),
+    st.integers(min_value=4, max_value=40),
+)
 def test_units_cover_the_text_and_fit_the_budget(body, budget):
     spans = units.plan_units(body, _count, budget)
     pos = 0
     for s in spans:
         assert s.start >= pos and s.end > s.start
-        assert not body[pos:s.start].strip(), "only whitespace may lie between units"
-        assert body[s.start:s.end] == body[s.start:s.end].strip(), "a unit never holds edge whitespace"
-        piece = body[s.start:s.end]
+        assert not body[pos : s.start].strip(), "only whitespace may lie between units"
+        assert body[s.start : s.end] == body[s.start : s.end].strip(), "a unit never holds edge whitespace"
+        piece = body[s.start : s.end]
         if len(piece.split()) > 1:
             assert _count(piece) <= budget or len(piece.split()) == 1
         pos = s.end
@@ -66,9 +68,12 @@ def test_units_cover_the_text_and_fit_the_budget(body, budget):
 
 def test_sentences_and_abbreviations():
     body = "Mr. Smith came at 3 p.m. today. It rained! Was it late?  Yes."
-    got = [body[s.start:s.end] for s in units.plan_units(body, _count, 96)]
+    got = [body[s.start : s.end] for s in units.plan_units(body, _count, 96)]
     assert got == ["Mr. Smith came at 3 p.m. today.", "It rained! Was it late?  Yes."] or got == [
-        "Mr. Smith came at 3 p.m. today.", "It rained!", "Was it late?  Yes."]
+        "Mr. Smith came at 3 p.m. today.",
+        "It rained!",
+        "Was it late?  Yes.",
+    ]
 
 
 # --- the real model ------------------------------------------------------------------------

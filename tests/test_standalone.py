@@ -13,8 +13,10 @@ from conftest import JFLEG, REPO
 SCANNED = ["src", "tests", "benchmarks", "docs", "packaging", ".ci", "README.md", "pyproject.toml"]
 SKIPPED_PARTS = {"results", "__pycache__", ".pytest_cache", ".hypothesis"}
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".txt", ".json", ".cfg", ".ini", ".sh", ".spec", ".xml", ".desktop", ""}
-OUTSIDE = re.compile(r"\.\./shared|parents\[\d\]\s*/\s*[\"']shared[\"']|[\"'/]work/(main|shared)\b"
-                     r"|\bREPO\.parent\b|/home/[a-z]")
+OUTSIDE = re.compile(
+    r"\.\./shared|parents\[\d\]\s*/\s*[\"']shared[\"']|[\"'/]work/(main|shared)\b"
+    r"|\bREPO\.parent\b|/home/[a-z]"
+)
 
 
 def _text_files():
@@ -31,16 +33,23 @@ def _text_files():
 
 
 def test_no_file_points_outside_the_checkout():
-    offenders = [f"{rel}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}"
-                 for rel, text in _text_files() if rel.name != "test_standalone.py"
-                 for m in OUTSIDE.finditer(text)]
+    offenders = [
+        f"{rel}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}"
+        for rel, text in _text_files()
+        if rel.name != "test_standalone.py"
+        for m in OUTSIDE.finditer(text)
+    ]
     assert offenders == []
 
 
 def test_the_scan_sees_the_patterns_it_looks_for():
     # The scan itself must bite: each of these spellings is caught.
-    for line in ['JFLEG = REPO.parent / "shared" / "data"', "--src ../shared/data/jfleg/dev.src",
-                 'Path("/work/shared/data/jfleg")', "Path(__file__).parents[4] / 'shared'"]:
+    for line in [
+        'JFLEG = REPO.parent / "shared" / "data"',
+        "--src ../shared/data/jfleg/dev.src",
+        'Path("/work/shared/data/jfleg")',
+        "Path(__file__).parents[4] / 'shared'",
+    ]:
         assert OUTSIDE.search(line), line
     assert not OUTSIDE.search('JFLEG = REPO / "benchmarks" / "data" / "jfleg"')
 
@@ -48,8 +57,9 @@ def test_the_scan_sees_the_patterns_it_looks_for():
 def test_jfleg_copy_is_complete_unchanged_and_licensed():
     assert JFLEG == REPO / "benchmarks" / "data" / "jfleg"
     sums = dict(reversed(line.split("  ")) for line in (JFLEG / "SHA256SUMS").read_text().splitlines())
-    assert sorted(sums) == sorted(f"{split}.{kind}" for split in ("dev", "test")
-                                  for kind in ("src", "ref0", "ref1", "ref2", "ref3"))
+    assert sorted(sums) == sorted(
+        f"{split}.{kind}" for split in ("dev", "test") for kind in ("src", "ref0", "ref1", "ref2", "ref3")
+    )
     for name, digest in sums.items():
         assert hashlib.sha256((JFLEG / name).read_bytes()).hexdigest() == digest, name
     lines = {name: (JFLEG / name).read_text(encoding="utf-8").splitlines() for name in sums}

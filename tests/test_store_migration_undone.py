@@ -16,7 +16,8 @@ def _insert(conn, i: int, outcome: str = "accepted") -> None:
     conn.exec_driver_sql(
         "INSERT INTO edits (id, created_at, task, input_text, final_text, outcome) "
         f"VALUES ({i}, '2026-11-30 06:00:00', 'grammar', 'She go to school {i}.', 'She goes to school {i}.', "
-        f"'{outcome}')")
+        f"'{outcome}')"
+    )
 
 
 def test_upgrade_keeps_rows_and_downgrade_gives_the_0001_schema_back(tmp_path):

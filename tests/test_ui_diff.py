@@ -114,6 +114,6 @@ def test_autosave_orphans_only_from_windows_that_are_gone(tmp_path):
     b.clear()
     assert not a.file.exists()
     # A file from a process that no longer runs is an orphan too; junk files are ignored.
-    (tmp_path / "old.json").write_text(json.dumps({"path": None, "text": "t", "saved_at": 1, "pid": 2 ** 22 + 7}))
+    (tmp_path / "old.json").write_text(json.dumps({"path": None, "text": "t", "saved_at": 1, "pid": 2**22 + 7}))
     (tmp_path / "junk.json").write_text("{")
     assert [r.title for r in b.orphans()] == ["Untitled"]

@@ -29,8 +29,9 @@ RUN_TIMEOUT_S = 600  # 2 shared CPU cores: building and installing can be slow; 
 
 
 def _run(cmd, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False,
-                          **kw)
+    return subprocess.run(
+        [str(c) for c in cmd], capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False, **kw
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,17 +72,23 @@ def _env(home: Path | None = None) -> dict[str, str]:
 
 def test_wheel_carries_resources_and_migrations(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for path in ("draftwheel/resources/icons/draftwheel.svg", "draftwheel/resources/icons/draftwheel.ico",
-                 "draftwheel/resources/icons/hicolor/256x256/apps/draftwheel.png",
-                 "draftwheel/resources/linux/org.draftwheel.Draftwheel.desktop",
-                 "draftwheel/resources/linux/org.draftwheel.Draftwheel.metainfo.xml",
-                 "draftwheel/store/migrations/script.py.mako"):
+    for path in (
+        "draftwheel/resources/icons/draftwheel.svg",
+        "draftwheel/resources/icons/draftwheel.ico",
+        "draftwheel/resources/icons/hicolor/256x256/apps/draftwheel.png",
+        "draftwheel/resources/linux/org.draftwheel.Draftwheel.desktop",
+        "draftwheel/resources/linux/org.draftwheel.Draftwheel.metainfo.xml",
+        "draftwheel/store/migrations/script.py.mako",
+    ):
         assert path in names, path
     # Everything the checkout's package folder holds as data reaches the wheel (prompt presets included).
     package = REPO / "src" / "draftwheel"
     for folder in ("resources", "store/migrations"):
-        on_disk = {p.relative_to(package.parent).as_posix() for p in (package / folder).rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+        on_disk = {
+            p.relative_to(package.parent).as_posix()
+            for p in (package / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+        }
         assert on_disk and on_disk <= names, sorted(on_disk - names)
     assert not any(n.startswith(("resources/", "benchmarks/", "tests/")) for n in names)  # no stray top level
 
@@ -90,9 +97,11 @@ def test_fresh_install_runs_version_and_reads_its_own_resources(venv, tmp_path):
     proc = _run([venv / "bin" / "draftwheel", "--version"], env=_env(), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "draftwheel 0.1.0"
-    probe = ("import json, draftwheel\nfrom draftwheel.config.paths import resources_dir\nr = resources_dir()\n"
-             "print(json.dumps({'pkg': draftwheel.__file__, 'res': str(r), "
-             "'files': sorted(p.relative_to(r).as_posix() for p in r.rglob('*') if p.is_file())}))")
+    probe = (
+        "import json, draftwheel\nfrom draftwheel.config.paths import resources_dir\nr = resources_dir()\n"
+        "print(json.dumps({'pkg': draftwheel.__file__, 'res': str(r), "
+        "'files': sorted(p.relative_to(r).as_posix() for p in r.rglob('*') if p.is_file())}))"
+    )
     proc = _run([venv / "bin" / "python", "-c", probe], env=_env(), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     got = json.loads(proc.stdout)
@@ -104,8 +113,9 @@ def test_fresh_install_runs_version_and_reads_its_own_resources(venv, tmp_path):
 
 def test_fresh_install_revises_on_the_bundled_model(venv, home, tmp_path):
     text = "Me and him goes to the store yesterday."
-    proc = _run([venv / "bin" / "draftwheel", "revise", "--task", "grammar", "--json"], input=text,
-                env=_env(home), cwd=tmp_path)
+    proc = _run(
+        [venv / "bin" / "draftwheel", "revise", "--task", "grammar", "--json"], input=text, env=_env(home), cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     record = json.loads(proc.stdout.strip().splitlines()[-1])
     assert record["revision"].strip() and record["model"] == "gemma3-270m"
@@ -113,8 +123,11 @@ def test_fresh_install_revises_on_the_bundled_model(venv, home, tmp_path):
 
 
 def test_a_benchmark_without_data_runs_from_a_plain_install(venv, tmp_path):
-    proc = _run([venv / "bin" / "draftwheel", "bench", "store", "--quick", "--out", tmp_path / "bench.json"],
-                env=_env(tmp_path / "home"), cwd=tmp_path)
+    proc = _run(
+        [venv / "bin" / "draftwheel", "bench", "store", "--quick", "--out", tmp_path / "bench.json"],
+        env=_env(tmp_path / "home"),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (result,) = json.loads((tmp_path / "bench.json").read_text())["results"]
     assert result["status"] == "ok" and result["metrics"]
@@ -123,14 +136,19 @@ def test_a_benchmark_without_data_runs_from_a_plain_install(venv, tmp_path):
 def test_bench_train_from_a_plain_install_says_what_to_pass(venv, tmp_path):
     proc = _run([venv / "bin" / "draftwheel", "bench", "train"], env=_env(tmp_path / "home"), cwd=tmp_path)
     assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr.splitlines() == [(
-        "draftwheel: error: The train benchmark needs JFLEG evaluation data, which a plain install does not "
-        "include. Pass --data DIR, a folder holding JFLEG's dev.src and dev.ref0 (a Draftwheel checkout has one "
-        "in benchmarks/data/jfleg).")]
+    assert proc.stderr.splitlines() == [
+        (
+            "draftwheel: error: The train benchmark needs JFLEG evaluation data, which a plain install does not "
+            "include. Pass --data DIR, a folder holding JFLEG's dev.src and dev.ref0 (a Draftwheel checkout has one "
+            "in benchmarks/data/jfleg)."
+        )
+    ]
     # In a run of every benchmark the train one is skipped with that note instead of failing them all.
-    probe = ("from draftwheel.cli.bench_cmd import _data_for, run_one\n"
-             "res = run_one('train', True, _data_for(['train'], None, explicit=False)['train'])\n"
-             "print(res['status'], '|', res['notes'])")
+    probe = (
+        "from draftwheel.cli.bench_cmd import _data_for, run_one\n"
+        "res = run_one('train', True, _data_for(['train'], None, explicit=False)['train'])\n"
+        "print(res['status'], '|', res['notes'])"
+    )
     proc = _run([venv / "bin" / "python", "-c", probe], env=_env(tmp_path / "home"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("skipped | The train benchmark needs JFLEG evaluation data")

@@ -15,8 +15,9 @@ from draftwheel.errors import InputError
 def decode_text(data: bytes, source: str) -> str:
     """Strict UTF-8 (a BOM is allowed); binary or other encodings get a clear error."""
     if b"\x00" in data:
-        raise InputError(f"{source}: looks like a binary file (it contains NUL bytes).",
-                         "Give a plain-text or Markdown file.")
+        raise InputError(
+            f"{source}: looks like a binary file (it contains NUL bytes).", "Give a plain-text or Markdown file."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

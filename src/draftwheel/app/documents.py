@@ -31,8 +31,7 @@ MAX_BYTES = 5 * 1024 * 1024
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".rst")
 FILE_FILTER = "Text and Markdown (*.txt *.md *.markdown *.text *.rst);;All files (*)"
 # Save As: one filter per format, so the one the user picks decides the extension added.
-SAVE_FORMATS = (("Markdown", (".md", ".markdown")), ("Plain text", (".txt", ".text")),
-                ("reStructuredText", (".rst",)))
+SAVE_FORMATS = (("Markdown", (".md", ".markdown")), ("Plain text", (".txt", ".text")), ("reStructuredText", (".rst",)))
 ALL_FILES = "All files (*)"
 MAX_RECENT = 10
 
@@ -82,16 +81,21 @@ def read_document(path: str | Path) -> str:
             )
         data = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(f"{path} no longer exists.",
-                         "It may have been moved, renamed or deleted; choose it again with Open.") from None
+        raise InputError(
+            f"{path} no longer exists.", "It may have been moved, renamed or deleted; choose it again with Open."
+        ) from None
     except PermissionError:
-        raise InputError(f"You do not have permission to read {path}.",
-                         "Check the file's permissions, or copy it somewhere you can read it.") from None
+        raise InputError(
+            f"You do not have permission to read {path}.",
+            "Check the file's permissions, or copy it somewhere you can read it.",
+        ) from None
     except OSError as exc:
         raise InputError(f"{path} could not be read: {exc.strerror or exc}.") from None
     if b"\x00" in data[:8192]:
-        raise InputError(f"{path.name} looks like a binary file, not text (it contains NUL bytes).",
-                         "Open a plain-text (.txt) or Markdown (.md) file.")
+        raise InputError(
+            f"{path.name} looks like a binary file, not text (it contains NUL bytes).",
+            "Open a plain-text (.txt) or Markdown (.md) file.",
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -224,8 +228,9 @@ class Autosave:
                 continue  # a window of this process still owns it
             try:
                 raw = json.loads(file.read_text(encoding="utf-8"))
-                record = AutosaveRecord(file, raw.get("path"), str(raw["text"]), float(raw.get("saved_at", 0)),
-                                        int(raw.get("pid", 0)))
+                record = AutosaveRecord(
+                    file, raw.get("path"), str(raw["text"]), float(raw.get("saved_at", 0)), int(raw.get("pid", 0))
+                )
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 continue
             if not sole_owner and record.pid != os.getpid() and pid_alive(record.pid):

@@ -61,8 +61,15 @@ def _reload_with(model_path: str, lora: Path, n_ctx: int, n_threads: int) -> flo
         raise FileNotFoundError(f"no adapter file at {lora}")
     t0 = time.perf_counter()
     with _quiet_stderr():
-        llm = llama_cpp.Llama(model_path=model_path, lora_path=str(lora), n_ctx=n_ctx, n_threads=n_threads,
-                              n_threads_batch=n_threads, swa_full=True, verbose=False)
+        llm = llama_cpp.Llama(
+            model_path=model_path,
+            lora_path=str(lora),
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_threads_batch=n_threads,
+            swa_full=True,
+            verbose=False,
+        )
     ready = time.perf_counter() - t0
     llm.close()
     return ready
@@ -111,6 +118,8 @@ def run(quick: bool = False) -> dict:
             "reload_over_first_switch": round(rl / statistics.median(first_load), 1),
         },
         "targets": {"reload_over_switch": ">= 10"},
-        "notes": (f"{rounds} interleaved rounds (A->B->none switches on one engine, then a new Llama with "
-                  f"lora_path), rank-8 LoRA on all projections, n_ctx {n_ctx}, {threads} threads; medians."),
+        "notes": (
+            f"{rounds} interleaved rounds (A->B->none switches on one engine, then a new Llama with "
+            f"lora_path), rank-8 LoRA on all projections, n_ctx {n_ctx}, {threads} threads; medians."
+        ),
     }

@@ -20,14 +20,29 @@ from draftwheel.models import Catalogue
 STORY = "Once upon a time, in a small village by the sea, there lived an old fisherman who"
 
 _PAIRS = [
-    ("i think that the most important think in life is to be happy .", "I think that the most important thing in life is to be happy ."),
-    ("For example , my sister have a car but she dont drive it .", "For example , my sister has a car , but she doesn't drive it ."),
+    (
+        "i think that the most important think in life is to be happy .",
+        "I think that the most important thing in life is to be happy .",
+    ),
+    (
+        "For example , my sister have a car but she dont drive it .",
+        "For example , my sister has a car , but she doesn't drive it .",
+    ),
     ("Students should to learn many subject in the school .", "Students should learn many subjects in school ."),
     ("He were very tired because he work all the day .", "He was very tired because he worked all day ."),
-    ("In my opinion , travel with a tour guide is more safe .", "In my opinion , traveling with a tour guide is safer ."),
-    ("There are many reason why people like to live in city .", "There are many reasons why people like to live in a city ."),
+    (
+        "In my opinion , travel with a tour guide is more safe .",
+        "In my opinion , traveling with a tour guide is safer .",
+    ),
+    (
+        "There are many reason why people like to live in city .",
+        "There are many reasons why people like to live in a city .",
+    ),
     ("Young people enjoy life more than older people do it .", "Young people enjoy life more than older people do ."),
-    ("It is not easy to find a good job without a experience .", "It is not easy to find a good job without experience ."),
+    (
+        "It is not easy to find a good job without a experience .",
+        "It is not easy to find a good job without experience .",
+    ),
 ]
 
 

@@ -86,12 +86,15 @@ def run(quick: bool = True) -> dict:
         def on_step(self, progress):
             self.times.append(time.perf_counter())
 
-    pairs = [training_pair(task, s, r) for s, r in (
-        ("He go to school every days.", "He goes to school every day."),
-        ("She have two brother.", "She has two brothers."),
-        ("They was late for the meeting.", "They were late for the meeting."),
-        ("I has finish my homework.", "I have finished my homework."),
-    )]
+    pairs = [
+        training_pair(task, s, r)
+        for s, r in (
+            ("He go to school every days.", "He goes to school every day."),
+            ("She have two brother.", "She has two brothers."),
+            ("They was late for the meeting.", "They were late for the meeting."),
+            ("I has finish my homework.", "I have finished my homework."),
+        )
+    ]
     steps = Steps()
     import tempfile
 
@@ -116,7 +119,9 @@ def run(quick: bool = True) -> dict:
         "name": "mlx",
         "metrics": metrics,
         "targets": {"mlx_tokens_per_s": "on Apple silicon: above llama.cpp's; on Linux CPU: runs (slowly)"},
-        "notes": (f"{n_tokens} greedy tokens x {rounds} rounds, interleaved; {n_steps} training steps "
-                  f"(batch 2, r 8), first step (compile) excluded; BLAS: {blas or 'bundled'}; "
-                  f"device {'Apple silicon' if sys.platform == 'darwin' else sys.platform} CPU"),
+        "notes": (
+            f"{n_tokens} greedy tokens x {rounds} rounds, interleaved; {n_steps} training steps "
+            f"(batch 2, r 8), first step (compile) excluded; BLAS: {blas or 'bundled'}; "
+            f"device {'Apple silicon' if sys.platform == 'darwin' else sys.platform} CPU"
+        ),
     }

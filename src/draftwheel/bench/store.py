@@ -25,13 +25,35 @@ from draftwheel.config import Settings, app_paths
 from draftwheel.store import Edit, log_edit, open_store
 from draftwheel.store.models import utcnow
 
-_COMMON = ("the of and to a in is it you that he was for on are with as I his they be at one have this "
-           "from or had by not word but what some we can out other were all there when up use your how "
-           "said an each she which do their time if will way about many then them write would like so "
-           "these her long make thing see him two has look more day could go come did number sound no "
-           "most people my over know water than call first who may down side been now find").split()
-_SYLLABLES = ["ka", "lo", "mi", "ren", "tas", "vor", "en", "qui", "dal", "po", "sen", "tri", "um", "bel",
-              "gra", "fen", "ox", "ly", "nur", "sto"]
+_COMMON = (
+    "the of and to a in is it you that he was for on are with as I his they be at one have this "
+    "from or had by not word but what some we can out other were all there when up use your how "
+    "said an each she which do their time if will way about many then them write would like so "
+    "these her long make thing see him two has look more day could go come did number sound no "
+    "most people my over know water than call first who may down side been now find"
+).split()
+_SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ren",
+    "tas",
+    "vor",
+    "en",
+    "qui",
+    "dal",
+    "po",
+    "sen",
+    "tri",
+    "um",
+    "bel",
+    "gra",
+    "fen",
+    "ox",
+    "ly",
+    "nur",
+    "sto",
+]
 
 
 def _vocabulary(rng: random.Random, n: int = 20_000) -> list[str]:
@@ -73,9 +95,20 @@ def fill(store, n_rows: int, sentences: _Sentences, task: str = "grammar", batch
         rows = []
         for i in range(min(batch, n_rows - done)):
             src = sentences()
-            rows.append(dict(created_at=now, task=task if (done + i) % 10 else "formal", instruction="",
-                             input_text=src, output_text=src, final_text=src.replace(" the ", " a "),
-                             outcome=outcomes[(done + i) % 4], model="bench", stage="few", origin="import"))
+            rows.append(
+                dict(
+                    created_at=now,
+                    task=task if (done + i) % 10 else "formal",
+                    instruction="",
+                    input_text=src,
+                    output_text=src,
+                    final_text=src.replace(" the ", " a "),
+                    outcome=outcomes[(done + i) % 4],
+                    model="bench",
+                    stage="few",
+                    origin="import",
+                )
+            )
         with store.session() as s, s.begin():
             s.execute(insert(Edit), rows)
         done += len(rows)
@@ -124,18 +157,32 @@ def run(quick: bool = False) -> dict:
                     src = sentences()
                     c, t = time.thread_time(), time.perf_counter()
                     with store.session() as s, s.begin():
-                        log_edit(s, task="grammar", input_text=src, output_text=src, final_text=src,
-                                 outcome="accepted", model="bench", stage="few", origin="app",
-                                 settings=settings)
+                        log_edit(
+                            s,
+                            task="grammar",
+                            input_text=src,
+                            output_text=src,
+                            final_text=src,
+                            outcome="accepted",
+                            model="bench",
+                            stage="few",
+                            origin="app",
+                            settings=settings,
+                        )
                     log_ms.append((time.perf_counter() - t) * 1000)
                     log_cpu.append((time.thread_time() - c) * 1000)
                 if i < n_query:
                     query = sentences()
                     c, t = time.thread_time(), time.perf_counter()
                     with store.session() as s:
-                        found = retrieve_examples(s, "grammar", query, k=settings.fewshot_k,
-                                                  token_budget=settings.fewshot_token_budget,
-                                                  count_tokens=count_tokens)
+                        found = retrieve_examples(
+                            s,
+                            "grammar",
+                            query,
+                            k=settings.fewshot_k,
+                            token_budget=settings.fewshot_token_budget,
+                            count_tokens=count_tokens,
+                        )
                     query_ms.append((time.perf_counter() - t) * 1000)
                     query_cpu.append((time.thread_time() - c) * 1000)
                     n_found += len(found)
@@ -159,9 +206,11 @@ def run(quick: bool = False) -> dict:
             "db_size_mb": round(size_mb, 1),
         },
         "targets": {"log_edit_p99_ms": "<= 5", "retrieve_p99_ms": "<= 50"},
-        "notes": (f"{n_rows:,} synthetic edits{' (quick: fewer than the 100,000 of the full run)' if quick else ''}; "
-                  f"{n_log} log_edit commits and {n_query} retrievals (k=4, budget {settings.fewshot_token_budget}, "
-                  f"{'llama.cpp tokenizer' if count_tokens else 'estimated tokens'}), interleaved; WAL, "
-                  f"synchronous=NORMAL; wall-clock latencies, plus CPU time (no waiting for a CPU); "
-                  f"load average {load:.1f} on {os.cpu_count()} CPUs at the start."),
+        "notes": (
+            f"{n_rows:,} synthetic edits{' (quick: fewer than the 100,000 of the full run)' if quick else ''}; "
+            f"{n_log} log_edit commits and {n_query} retrievals (k=4, budget {settings.fewshot_token_budget}, "
+            f"{'llama.cpp tokenizer' if count_tokens else 'estimated tokens'}), interleaved; WAL, "
+            f"synchronous=NORMAL; wall-clock latencies, plus CPU time (no waiting for a CPU); "
+            f"load average {load:.1f} on {os.cpu_count()} CPUs at the start."
+        ),
     }

@@ -44,8 +44,10 @@ from draftwheel.errors import InputError
 CHECKOUT_DATA = Path("benchmarks") / "data" / "jfleg"
 DATA_FILES = ("dev.src", "dev.ref0")
 TRAIN_PACKAGES = ("torch", "transformers", "peft", "safetensors")  # the train extra
-DATA_HINT = ("Pass --data DIR, a folder holding JFLEG's dev.src and dev.ref0 "
-             "(a Draftwheel checkout has one in benchmarks/data/jfleg).")
+DATA_HINT = (
+    "Pass --data DIR, a folder holding JFLEG's dev.src and dev.ref0 "
+    "(a Draftwheel checkout has one in benchmarks/data/jfleg)."
+)
 # side -> (dtype of the frozen weights, our loss path?, gradient checkpointing?)
 SIDE_CONFIG = {
     "plain": ("float32", False, False),
@@ -73,9 +75,11 @@ def check_ready(data: str | Path | None) -> Path:
         check_data(data)
     missing = [name for name in TRAIN_PACKAGES if importlib.util.find_spec(name) is None]
     if missing:
-        raise InputError(f"The train benchmark needs {', '.join(missing)}, which "
-                         f"{'is' if len(missing) == 1 else 'are'} not installed.",
-                         "Install the train extra: pip install torch==2.13.0 && pip install 'draftwheel[train]'.")
+        raise InputError(
+            f"The train benchmark needs {', '.join(missing)}, which "
+            f"{'is' if len(missing) == 1 else 'are'} not installed.",
+            "Install the train extra: pip install torch==2.13.0 && pip install 'draftwheel[train]'.",
+        )
     return check_data(data)
 
 
@@ -87,8 +91,9 @@ def check_data(data: str | Path | None) -> Path:
     if data is None:
         found = checkout_data()
         if found is None:
-            raise InputError("The train benchmark needs JFLEG evaluation data, which a plain install does not "
-                             "include.", DATA_HINT)
+            raise InputError(
+                "The train benchmark needs JFLEG evaluation data, which a plain install does not include.", DATA_HINT
+            )
         return found
     folder = Path(data).expanduser()
     if not folder.is_dir():
@@ -108,8 +113,15 @@ def _examples(tokenizer, n: int, max_seq_len: int, seed: int, data: Path):
     return pool[:n], ds.pad_id
 
 
-def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: int, seed: int = 0,
-           data: str | Path | None = None) -> dict:
+def worker(
+    side: str,
+    base_dir: str,
+    steps: int,
+    batch_size: int,
+    max_seq_len: int,
+    seed: int = 0,
+    data: str | Path | None = None,
+) -> dict:
     """One side, in this process: warm-up step + ``steps`` timed steps on ``data`` (see
     :func:`check_data`). Returns figures."""
     folder = check_data(data)
@@ -126,15 +138,21 @@ def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: i
     from draftwheel.train.trainer import build_lora_model, pick_dtype
 
     dtype, ours, checkpointing = SIDE_CONFIG[side]
-    args = TrainingArgs(steps=steps, batch_size=batch_size, max_seq_len=max_seq_len, dtype=dtype,
-                        gradient_checkpointing=checkpointing, seed=seed)
+    args = TrainingArgs(
+        steps=steps,
+        batch_size=batch_size,
+        max_seq_len=max_seq_len,
+        dtype=dtype,
+        gradient_checkpointing=checkpointing,
+        seed=seed,
+    )
     model, tokenizer = build_lora_model(Path(base_dir), args, "cpu")
     examples, pad_id = _examples(tokenizer, (steps + 1) * batch_size, max_seq_len, seed, folder)
     if not ours:
-        batches = [examples[i:i + batch_size] for i in range(0, len(examples), batch_size)]
+        batches = [examples[i : i + batch_size] for i in range(0, len(examples), batch_size)]
     else:  # the same examples, sorted by length into batches, batch order shuffled
         by_len = sorted(examples, key=len)
-        batches = [by_len[i:i + batch_size] for i in range(0, len(by_len), batch_size)]
+        batches = [by_len[i : i + batch_size] for i in range(0, len(by_len), batch_size)]
         random.Random(seed).shuffle(batches)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr)
     rss_loaded = current_rss_bytes()
@@ -147,8 +165,9 @@ def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: i
         if not ours:
             loss = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"], labels=b["labels"]).loss
         else:
-            out = completion_loss(model, b["input_ids"], b["attention_mask"], b["labels"], args.chunk_size,
-                                  share_prefix=args.share_prefix)
+            out = completion_loss(
+                model, b["input_ids"], b["attention_mask"], b["labels"], args.chunk_size, share_prefix=args.share_prefix
+            )
             loss = out.loss_sum / max(out.n_tokens, 1)
         loss.backward()
         opt.step()
@@ -160,18 +179,39 @@ def worker(side: str, base_dir: str, steps: int, batch_size: int, max_seq_len: i
             padded += int(b["input_ids"].numel())
             timed_s += dt
     return {
-        "side": side, "tokens_per_s": timed_tokens / timed_s if timed_s else 0.0,
-        "peak_rss_bytes": peak_rss_bytes(), "rss_after_load_bytes": rss_loaded,
-        "timed_steps": len(batches) - 1, "timed_tokens": timed_tokens, "padded_positions": padded,
-        "seconds": timed_s, "first_loss": losses[0], "last_loss": losses[-1],
-        "torch_threads": torch.get_num_threads(), "dtype": pick_dtype(dtype, "cpu"),
+        "side": side,
+        "tokens_per_s": timed_tokens / timed_s if timed_s else 0.0,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "rss_after_load_bytes": rss_loaded,
+        "timed_steps": len(batches) - 1,
+        "timed_tokens": timed_tokens,
+        "padded_positions": padded,
+        "seconds": timed_s,
+        "first_loss": losses[0],
+        "last_loss": losses[-1],
+        "torch_threads": torch.get_num_threads(),
+        "dtype": pick_dtype(dtype, "cpu"),
     }
 
 
 def _run_side(side: str, base_dir: Path, steps: int, batch_size: int, max_seq_len: int, data: Path) -> dict:
-    cmd = [sys.executable, "-m", "draftwheel.bench.train", "--side", side, "--base", str(base_dir),
-           "--steps", str(steps), "--batch-size", str(batch_size), "--max-seq-len", str(max_seq_len),
-           "--data", str(data)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "draftwheel.bench.train",
+        "--side",
+        side,
+        "--base",
+        str(base_dir),
+        "--steps",
+        str(steps),
+        "--batch-size",
+        str(batch_size),
+        "--max-seq-len",
+        str(max_seq_len),
+        "--data",
+        str(data),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"bench side {side} failed:\n{proc.stderr[-3000:]}")
@@ -192,7 +232,7 @@ def run(quick: bool = False, data: str | Path | None = None) -> dict:
     sides = SIDES
     res: dict[str, list[dict]] = {s: [] for s in sides}
     for r in range(rounds):
-        for side in (sides if r % 2 == 0 else tuple(reversed(sides))):
+        for side in sides if r % 2 == 0 else tuple(reversed(sides)):
             res[side].append(_run_side(side, base_dir, steps, batch_size, max_seq_len, folder))
             print(f"  {side}: {json.dumps(res[side][-1])}", file=sys.stderr, flush=True)
 
@@ -219,10 +259,12 @@ def run(quick: bool = False, data: str | Path | None = None) -> dict:
         "name": "train",
         "metrics": metrics,
         "targets": {"ours_speedup": ">= 4", "ours_memory_ratio": "<= 0.333"},
-        "notes": (f"batch {batch_size}, max {max_seq_len} tokens, JFLEG dev pairs, {steps} timed steps after 1 "
-                  f"warm-up, {rounds} round(s), each side in its own process, CPU, ours in "
-                  f"{res['ours'][0]['dtype']} (dtype auto), "
-                  f"{res['plain'][0]['torch_threads']} torch threads; peak = process peak RSS after model load"),
+        "notes": (
+            f"batch {batch_size}, max {max_seq_len} tokens, JFLEG dev pairs, {steps} timed steps after 1 "
+            f"warm-up, {rounds} round(s), each side in its own process, CPU, ours in "
+            f"{res['ours'][0]['dtype']} (dtype auto), "
+            f"{res['plain'][0]['torch_threads']} torch threads; peak = process peak RSS after model load"
+        ),
     }
 
 

@@ -30,8 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="fewer rounds (for CI and smoke runs)")
     p.add_argument("--out", help="write the results as JSON here")
     p.add_argument("--md", help="write a Markdown table here")
-    p.add_argument("--data", metavar="DIR", help="evaluation data for the benchmarks that need it (train: a folder "
-                   "with JFLEG's dev.src and dev.ref0; default: the checkout's benchmarks/data/jfleg)")
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        help="evaluation data for the benchmarks that need it (train: a folder "
+        "with JFLEG's dev.src and dev.ref0; default: the checkout's benchmarks/data/jfleg)",
+    )
     p.set_defaults(func=run)
 
 
@@ -54,8 +58,10 @@ def _memory_gb() -> float | None:
 
 def machine() -> str:
     mem = _memory_gb()
-    return (f"{platform.system()} {platform.machine()}, {_cpu_model()}, {os.cpu_count()} CPUs"
-            f"{f', {mem} GB RAM' if mem else ''}, Python {platform.python_version()}")
+    return (
+        f"{platform.system()} {platform.machine()}, {_cpu_model()}, {os.cpu_count()} CPUs"
+        f"{f', {mem} GB RAM' if mem else ''}, Python {platform.python_version()}"
+    )
 
 
 def _fmt(value) -> str:
@@ -78,8 +84,11 @@ def markdown(results: list[dict], report: dict | None = None) -> str:
             continue
         for key, value in res["metrics"].items():
             lines.append(f"| {res['name']} | {key} | {_fmt(value)} | {res.get('targets', {}).get(key, '')} |")
-    notes = [f"- **{r['name']}** ({r.get('seconds', '?')} s): {r['notes']}" for r in results
-             if r.get("status", "ok") == "ok" and r.get("notes")]
+    notes = [
+        f"- **{r['name']}** ({r.get('seconds', '?')} s): {r['notes']}"
+        for r in results
+        if r.get("status", "ok") == "ok" and r.get("notes")
+    ]
     if notes:
         lines += ["", *notes]
     return "\n".join(lines) + "\n"
@@ -122,9 +131,13 @@ def run_one(name: str, quick: bool, data: Path | InputError | None = None) -> di
         if missing.split(".")[0] == "draftwheel":  # our own module is missing: a bug, not an optional extra
             res = {"name": name, "status": "failed", "metrics": {}, "notes": f"ImportError: {exc}"}
         else:
-            res = {"name": name, "status": "skipped", "metrics": {},
-                   "notes": f"needs the package {missing!r}, which is not installed "
-                            "(pip install 'draftwheel[train]' or the extra it belongs to)"}
+            res = {
+                "name": name,
+                "status": "skipped",
+                "metrics": {},
+                "notes": f"needs the package {missing!r}, which is not installed "
+                "(pip install 'draftwheel[train]' or the extra it belongs to)",
+            }
     except DraftwheelError as exc:
         res = {"name": name, "status": "failed", "metrics": {}, "notes": str(exc)}
     except Exception as exc:  # a bug in one benchmark must not lose the others' results
@@ -160,7 +173,9 @@ def run(args: argparse.Namespace) -> int:
         res = run_one(name, args.quick, data.get(name))
         results.append(res)
         status = res["status"]
-        print(f"== {name} ({res['seconds']} s){'' if status == 'ok' else ' ' + status.upper()} — {res.get('notes', '')}")
+        print(
+            f"== {name} ({res['seconds']} s){'' if status == 'ok' else ' ' + status.upper()} — {res.get('notes', '')}"
+        )
         for key, value in res["metrics"].items():
             target = res.get("targets", {}).get(key)
             print(f"  {key:32} {_fmt(value)}{'   (target ' + target + ')' if target else ''}")

@@ -21,9 +21,11 @@ from draftwheel.evaluate.tokenize import TOKENIZERS
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "eval", help="score zero-shot, few-shot and LoRA revisions on a held-out set (GLEU, chrF)",
+        "eval",
+        help="score zero-shot, few-shot and LoRA revisions on a held-out set (GLEU, chrF)",
         description="Revise every line of --src in each mode and score the outputs against --refs: "
-                    "corpus GLEU and chrF (0-100), share left unchanged, mean seconds per sentence.")
+        "corpus GLEU and chrF (0-100), share left unchanged, mean seconds per sentence.",
+    )
     p.add_argument("--src", required=True, help="source sentences, one per line")
     p.add_argument("--refs", required=True, nargs="+", metavar="F", help="reference file(s), line-aligned with --src")
     g = p.add_mutually_exclusive_group()
@@ -37,12 +39,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fewshot-ref", metavar="F", help="few-shot finals, line-aligned with --fewshot-src")
     p.add_argument("--model", help="catalogue name of the model (default: from settings)")
     p.add_argument("--threads", type=int, help="CPU threads (default: from settings)")
-    p.add_argument("--tokenize", choices=TOKENIZERS, default="none",
-                   help="tokenize outputs before scoring: ptb for Treebank-tokenized sets such as JFLEG "
-                        "(default: none, score outputs as written)")
-    p.add_argument("--paragraphs", default="1", metavar="N,N",
-                   help="also revise consecutive sentences joined into paragraphs of N, split back and scored "
-                        "(1 = sentence by sentence; e.g. 1,5,15)")
+    p.add_argument(
+        "--tokenize",
+        choices=TOKENIZERS,
+        default="none",
+        help="tokenize outputs before scoring: ptb for Treebank-tokenized sets such as JFLEG "
+        "(default: none, score outputs as written)",
+    )
+    p.add_argument(
+        "--paragraphs",
+        default="1",
+        metavar="N,N",
+        help="also revise consecutive sentences joined into paragraphs of N, split back and scored "
+        "(1 = sentence by sentence; e.g. 1,5,15)",
+    )
     p.add_argument("--out", required=True, help="results JSON (a .tsv with every output is written beside it)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
@@ -67,7 +77,9 @@ def _paragraph_sizes(text: str) -> tuple[int, ...]:
         try:
             n = int(part)
         except ValueError:
-            raise InputError(f"--paragraphs takes whole numbers; got {part!r}.", "For example --paragraphs 1,5,15.") from None
+            raise InputError(
+                f"--paragraphs takes whole numbers; got {part!r}.", "For example --paragraphs 1,5,15."
+            ) from None
         if n < 1:
             raise InputError(f"--paragraphs sizes must be at least 1; got {n}.", "For example --paragraphs 1,5,15.")
         if n not in sizes:
@@ -100,8 +112,9 @@ def run(args: argparse.Namespace) -> int:
     k = args.k or settings.fewshot_k
     entry = Catalogue(paths).get(args.model or settings.model)
     adapter = find_adapter(paths, args.adapter, entry) if "lora" in modes else None
-    options = ReviseOptions(temperature=0.0, seed=0, max_new_tokens=settings.max_new_tokens,
-                            prompt_style=settings.prompt_style)
+    options = ReviseOptions(
+        temperature=0.0, seed=0, max_new_tokens=settings.max_new_tokens, prompt_style=settings.prompt_style
+    )
 
     engine = load_engine(entry, settings)
     t0 = time.perf_counter()
@@ -109,11 +122,24 @@ def run(args: argparse.Namespace) -> int:
         with contextlib.ExitStack() as stack:
             examples_for = None
             if "few" in modes:
-                source = (pair_examples(pairs, task.name, settings, k, engine) if pairs is not None
-                          else profile_examples(paths, settings, k, engine))
+                source = (
+                    pair_examples(pairs, task.name, settings, k, engine)
+                    if pairs is not None
+                    else profile_examples(paths, settings, k, engine)
+                )
                 examples_for = stack.enter_context(source)
-            runs = evaluate_modes(engine, data, task, modes, options, examples_for=examples_for,
-                                  adapter=adapter, k=k, progress=not args.quiet, paragraphs=sizes)
+            runs = evaluate_modes(
+                engine,
+                data,
+                task,
+                modes,
+                options,
+                examples_for=examples_for,
+                adapter=adapter,
+                k=k,
+                progress=not args.quiet,
+                paragraphs=sizes,
+            )
     finally:
         engine.close()
     meta = {
@@ -122,17 +148,28 @@ def run(args: argparse.Namespace) -> int:
         "instruction": task.instruction,
         "limit": args.limit,
         "k": k if "few" in modes else 0,
-        "fewshot_source": (f"{args.fewshot_src} -> {args.fewshot_ref}" if pairs is not None
-                           else ("profile store" if "few" in modes else None)),
-        "settings": {"temperature": 0.0, "seed": 0, "max_new_tokens": settings.max_new_tokens,
-                     "n_threads": engine.info.n_threads, "n_ctx": engine.info.n_ctx},
+        "fewshot_source": (
+            f"{args.fewshot_src} -> {args.fewshot_ref}"
+            if pairs is not None
+            else ("profile store" if "few" in modes else None)
+        ),
+        "settings": {
+            "temperature": 0.0,
+            "seed": 0,
+            "max_new_tokens": settings.max_new_tokens,
+            "n_threads": engine.info.n_threads,
+            "n_ctx": engine.info.n_ctx,
+        },
         "seconds": round(time.perf_counter() - t0, 1),
     }
     record = results_record(data, runs, meta, normalize, args.tokenize)
     few = record["modes"].get("few")
     if few is not None and few["mean_examples"] == 0:
-        print("draftwheel: warning: few-shot mode found no stored examples of this task, so it ran as "
-              "zero-shot; accept some suggestions first or pass --fewshot-src/--fewshot-ref.", file=sys.stderr)
+        print(
+            "draftwheel: warning: few-shot mode found no stored examples of this task, so it ran as "
+            "zero-shot; accept some suggestions first or pass --fewshot-src/--fewshot-ref.",
+            file=sys.stderr,
+        )
     lost = {m: r["missing_sentences"] for m, r in record["modes"].items() if r.get("missing_sentences")}
     if lost:
         print(f"draftwheel: warning: sentences lost in paragraph runs: {lost}", file=sys.stderr)

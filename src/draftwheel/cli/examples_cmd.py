@@ -37,11 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     rm.set_defaults(func=_delete)
 
     ex = esub.add_parser(
-        "export", help="export accepted/edited examples as fine-tuning JSONL",
+        "export",
+        help="export accepted/edited examples as fine-tuning JSONL",
         description="chat: {'messages': [...]} as chat-style inference builds them, plus the kept text as the "
-                    "assistant turn. completions: {'prompt', 'completion'} exactly as a base model sees them. "
-                    "openai: OpenAI chat fine-tuning format (system, user, assistant). text: {'text': prompt + "
-                    "completion}. All load with mlx-lm's dataset loader (name the file train.jsonl).")
+        "assistant turn. completions: {'prompt', 'completion'} exactly as a base model sees them. "
+        "openai: OpenAI chat fine-tuning format (system, user, assistant). text: {'text': prompt + "
+        "completion}. All load with mlx-lm's dataset loader (name the file train.jsonl).",
+    )
     ex.add_argument("--format", required=True, choices=FORMATS)
     ex.add_argument("--out", required=True, metavar="FILE")
     ex.add_argument("--task", help="only this task")
@@ -50,12 +52,27 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def as_dict(e: Edit) -> dict:
     return {
-        "id": e.id, "created_at": e.created_at.isoformat(), "task": e.task, "instruction": e.instruction,
-        "input": e.input_text, "output": e.output_text, "final": e.final_text, "outcome": e.outcome,
-        "model": e.model, "adapter": e.adapter, "stage": e.stage, "latency_ms": e.latency_ms,
-        "prompt_tokens": e.prompt_tokens, "output_tokens": e.output_tokens, "origin": e.origin,
-        "include_in_training": e.include_in_training, "source_doc": e.source_doc,
-        "source_start": e.source_start, "source_end": e.source_end, "pair_kind": e.pair_kind, "theme": e.theme,
+        "id": e.id,
+        "created_at": e.created_at.isoformat(),
+        "task": e.task,
+        "instruction": e.instruction,
+        "input": e.input_text,
+        "output": e.output_text,
+        "final": e.final_text,
+        "outcome": e.outcome,
+        "model": e.model,
+        "adapter": e.adapter,
+        "stage": e.stage,
+        "latency_ms": e.latency_ms,
+        "prompt_tokens": e.prompt_tokens,
+        "output_tokens": e.output_tokens,
+        "origin": e.origin,
+        "include_in_training": e.include_in_training,
+        "source_doc": e.source_doc,
+        "source_start": e.source_start,
+        "source_end": e.source_end,
+        "pair_kind": e.pair_kind,
+        "theme": e.theme,
     }
 
 
@@ -68,15 +85,16 @@ def _list(args: argparse.Namespace) -> int:
     paths, _ = profile()
     with open_store(paths) as store, store.session() as s:
         outcomes = [args.outcome] if args.outcome else None
-        rows = list_edits(s, task=args.task, outcomes=outcomes, search=args.search,
-                          limit=args.limit or None)
+        rows = list_edits(s, task=args.task, outcomes=outcomes, search=args.search, limit=args.limit or None)
         total = count_edits(s, args.task, outcomes)
         for e in rows:
             if args.json:
                 print(json.dumps(as_dict(e), ensure_ascii=False))
             else:
-                print(f"{e.id:>7}  {e.created_at:%Y-%m-%d %H:%M}  {e.task:10} {e.outcome:9} {e.stage:5} "
-                      f"{_short(e.input_text, 40):40}  ->  {_short(e.final_text, 40)}")
+                print(
+                    f"{e.id:>7}  {e.created_at:%Y-%m-%d %H:%M}  {e.task:10} {e.outcome:9} {e.stage:5} "
+                    f"{_short(e.input_text, 40):40}  ->  {_short(e.final_text, 40)}"
+                )
     if not args.json:
         note = "" if not args.search else " (before --search)"
         print(f"{len(rows)} shown of {total}{note}", file=sys.stderr)
@@ -90,12 +108,27 @@ def _show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(d, ensure_ascii=False, indent=2))
         return 0
-    for key in ("id", "created_at", "task", "instruction", "outcome", "stage", "model", "adapter", "origin",
-                "latency_ms", "prompt_tokens", "output_tokens", "include_in_training"):
+    for key in (
+        "id",
+        "created_at",
+        "task",
+        "instruction",
+        "outcome",
+        "stage",
+        "model",
+        "adapter",
+        "origin",
+        "latency_ms",
+        "prompt_tokens",
+        "output_tokens",
+        "include_in_training",
+    ):
         print(f"{key + ':':21}{d[key]}")
     if d["source_doc"]:
-        print(f"{'source:':21}{d['source_doc']} [{d['source_start']}:{d['source_end']}] "
-              f"({d['pair_kind'] or ''}{', ' + d['theme'] if d['theme'] else ''})")
+        print(
+            f"{'source:':21}{d['source_doc']} [{d['source_start']}:{d['source_end']}] "
+            f"({d['pair_kind'] or ''}{', ' + d['theme'] if d['theme'] else ''})"
+        )
     for key in ("input", "output", "final"):
         print(f"\n--- {key}\n{d[key] if d[key] is not None else '(none)'}")
     return 0

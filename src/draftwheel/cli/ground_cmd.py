@@ -20,16 +20,27 @@ import textwrap
 from draftwheel.errors import InputError
 
 _REVIEW_FLAGS = ("accept", "reject", "edit", "final", "include", "exclude", "all", "state", "limit", "full")
-_GENERATE_FLAGS = ("profile", "pairs", "endpoint", "kinds", "draft_profile", "themes", "min_support", "max_mb",
-                   "threads", "batch")
+_GENERATE_FLAGS = (
+    "profile",
+    "pairs",
+    "endpoint",
+    "kinds",
+    "draft_profile",
+    "themes",
+    "min_support",
+    "max_mb",
+    "threads",
+    "batch",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "ground", help="make training pairs from your own documents; review them",
+        "ground",
+        help="make training pairs from your own documents; review them",
         description="Turn a folder of your documents (.txt, .md, .docx, .pdf) into question/answer and "
-                    "rewrite pairs grounded in your own passages, stored for review; or review them "
-                    "with `draftwheel ground review`.",
+        "rewrite pairs grounded in your own passages, stored for review; or review them "
+        "with `draftwheel ground review`.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=textwrap.dedent("""\
             examples:
@@ -37,25 +48,44 @@ def register(sub: argparse._SubParsersAction) -> None:
               draftwheel ground ~/notes --endpoint http://localhost:8000/v1 --model qwen2.5-7b-instruct
               draftwheel ground review
               draftwheel ground review --accept 3 5 --reject 7 --edit 4 --final "My corrected answer."
-              draftwheel ground review --exclude 3"""))
+              draftwheel ground review --exclude 3"""),
+    )
     p.add_argument("target", metavar="DIR|review", help="folder of documents, or `review`")
     p.add_argument("--json", action="store_true", help="print one JSON record instead of text")
-    p.add_argument("--model", help="with --endpoint: the model name there (default: setting remote_model); "
-                                   "otherwise the local catalogue model (default: setting model)")
+    p.add_argument(
+        "--model",
+        help="with --endpoint: the model name there (default: setting remote_model); "
+        "otherwise the local catalogue model (default: setting model)",
+    )
     g = p.add_argument_group("generating (DIR)")
-    g.add_argument("--profile", metavar="FILE",
-                   help="author profile to use (JSON or plain text); if FILE does not exist, the computed "
-                        "profile is written there for you to edit")
+    g.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="author profile to use (JSON or plain text); if FILE does not exist, the computed "
+        "profile is written there for you to edit",
+    )
     g.add_argument("--pairs", type=int, default=20, metavar="N", help="pairs to keep (default: 20)")
-    g.add_argument("--endpoint", nargs="?", const="", metavar="URL",
-                   help="use an OpenAI-compatible chat endpoint instead of the local model; without URL, "
-                        "the setting remote_endpoint (API key from the OS keyring)")
+    g.add_argument(
+        "--endpoint",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="use an OpenAI-compatible chat endpoint instead of the local model; without URL, "
+        "the setting remote_endpoint (API key from the OS keyring)",
+    )
     g.add_argument("--kinds", help="comma-separated pair kinds (default: question,scenario,pushback,rewrite)")
-    g.add_argument("--draft-profile", action="store_true",
-                   help="let the model draft notes on your voice for a newly computed profile")
+    g.add_argument(
+        "--draft-profile",
+        action="store_true",
+        help="let the model draft notes on your voice for a newly computed profile",
+    )
     g.add_argument("--themes", type=int, metavar="K", help="number of themes (default: about sqrt(passages/2))")
-    g.add_argument("--min-support", type=float, metavar="F",
-                   help="grounding rule: share of an answer's content words found in its passage (default: 0.6)")
+    g.add_argument(
+        "--min-support",
+        type=float,
+        metavar="F",
+        help="grounding rule: share of an answer's content words found in its passage (default: 0.6)",
+    )
     g.add_argument("--max-mb", type=float, default=20.0, metavar="MB", help="skip files larger than this (default: 20)")
     g.add_argument("--batch", type=int, default=8, metavar="N", help="pairs stored per transaction (default: 8)")
     g.add_argument("--threads", type=int, help="CPU threads for the local model (default: from settings)")
@@ -86,11 +116,14 @@ def _refuse(args: argparse.Namespace, names: tuple[str, ...], mode: str) -> None
     used = [n for n in names if getattr(args, n) not in (None, False, [], defaults.get(n, object()))]
     if used:
         flags = ", ".join("--" + n.replace("_", "-") for n in used)
-        raise InputError(f"{flags} cannot be used for {mode}.",
-                         "Use `draftwheel ground DIR ...` to generate and `draftwheel ground review ...` to review.")
+        raise InputError(
+            f"{flags} cannot be used for {mode}.",
+            "Use `draftwheel ground DIR ...` to generate and `draftwheel ground review ...` to review.",
+        )
 
 
 # -- generating -------------------------------------------------------------------
+
 
 def _generator(args, paths, settings):
     from draftwheel.ground.llm import LocalGenerator, endpoint_generator
@@ -98,11 +131,15 @@ def _generator(args, paths, settings):
     if args.endpoint is not None:
         url = args.endpoint or settings.remote_endpoint
         if not url:
-            raise InputError("--endpoint without a URL needs the setting remote_endpoint.",
-                             "Pass --endpoint URL, or set remote_endpoint in settings.json.")
+            raise InputError(
+                "--endpoint without a URL needs the setting remote_endpoint.",
+                "Pass --endpoint URL, or set remote_endpoint in settings.json.",
+            )
         model = args.model or settings.remote_model
         if not model:
-            raise InputError("An endpoint needs a model name.", "Pass --model NAME or set remote_model in settings.json.")
+            raise InputError(
+                "An endpoint needs a model name.", "Pass --model NAME or set remote_model in settings.json."
+            )
         return endpoint_generator(url, model), None
     from draftwheel.engine import load_engine
     from draftwheel.models import Catalogue
@@ -126,7 +163,9 @@ def run_generate(args: argparse.Namespace) -> int:
     kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip()) if args.kinds else KINDS
     bad = [k for k in kinds if k not in KINDS]
     if bad or not kinds:
-        raise InputError(f"Unknown pair kind(s): {', '.join(bad) or '(none given)'}.", f"Use some of: {', '.join(KINDS)}.")
+        raise InputError(
+            f"Unknown pair kind(s): {', '.join(bad) or '(none given)'}.", f"Use some of: {', '.join(KINDS)}."
+        )
     if args.pairs < 1:
         raise InputError(f"--pairs must be at least 1, got {args.pairs}.")
     if args.batch < 1:
@@ -140,9 +179,15 @@ def run_generate(args: argparse.Namespace) -> int:
         if not 0.0 <= args.min_support <= 1.0:
             raise InputError(f"--min-support must be between 0 and 1, got {args.min_support}.")
         check = dataclasses.replace(check, min_support=args.min_support)
-    options = GroundOptions(n_pairs=args.pairs, kinds=kinds, n_themes=args.themes, batch_size=args.batch,
-                            max_bytes=int(args.max_mb * 1024 * 1024), draft_profile=args.draft_profile,
-                            check=check)
+    options = GroundOptions(
+        n_pairs=args.pairs,
+        kinds=kinds,
+        n_themes=args.themes,
+        batch_size=args.batch,
+        max_bytes=int(args.max_mb * 1024 * 1024),
+        draft_profile=args.draft_profile,
+        check=check,
+    )
     generator, engine = _generator(args, paths, settings)
     bar = None
 
@@ -151,14 +196,14 @@ def run_generate(args: argparse.Namespace) -> int:
         if p.stage != "generate":
             return
         if bar is None:
-            bar = tqdm(total=p.total, desc="generating", unit="item", file=sys.stderr, disable=None,
-                       dynamic_ncols=True)
+            bar = tqdm(total=p.total, desc="generating", unit="item", file=sys.stderr, disable=None, dynamic_ncols=True)
         bar.update(p.done - bar.n)
         bar.set_postfix(kept=p.kept)
 
     try:
-        result = run_ground(args.target, paths, generator, options=options,
-                            profile_file=args.profile, on_progress=on_progress)
+        result = run_ground(
+            args.target, paths, generator, options=options, profile_file=args.profile, on_progress=on_progress
+        )
     finally:
         if bar is not None:
             bar.total = bar.n  # the plan is an upper bound: generation stops once enough pairs are kept
@@ -171,7 +216,9 @@ def run_generate(args: argparse.Namespace) -> int:
             "folder": str(result.imported.folder),
             "documents": [d.rel for d in result.imported.documents],
             "passages": len(result.imported.passages),
-            "files_not_used": [{"path": i.path, "status": i.status, "reason": i.reason} for i in result.imported.issues],
+            "files_not_used": [
+                {"path": i.path, "status": i.status, "reason": i.reason} for i in result.imported.issues
+            ],
             "themes": [{"label": t.label, "passages": len(t.passages)} for t in result.themes],
             "profile": str(result.profile_path) if result.profile_path else None,
             "stored_ids": result.stored_ids,
@@ -187,6 +234,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
 # -- reviewing -----------------------------------------------------------------------
 
+
 def run_review(args: argparse.Namespace) -> int:
     from draftwheel.cli.common import profile as load_profile_and_settings
     from draftwheel.ground.storage import list_pairs, pair_record, review
@@ -200,9 +248,14 @@ def run_review(args: argparse.Namespace) -> int:
     changes = any([args.accept, args.reject, args.edit is not None, args.include, args.exclude])
     with open_store(paths) as store:
         if changes:
-            done = review(store, accept_ids=args.accept, reject_ids=args.reject,
-                          edits={args.edit: args.final} if args.edit is not None else None,
-                          include_ids=args.include, exclude_ids=args.exclude)
+            done = review(
+                store,
+                accept_ids=args.accept,
+                reject_ids=args.reject,
+                edits={args.edit: args.final} if args.edit is not None else None,
+                include_ids=args.include,
+                exclude_ids=args.exclude,
+            )
             if args.json:
                 print(json.dumps(done))
             else:
@@ -220,8 +273,10 @@ def run_review(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         print(_format_row(row, args.full))
-    print(f"{len(rows)} pair(s). Accept/reject/edit with e.g. "
-          "`draftwheel ground review --accept ID ... --reject ID ... --edit ID --final TEXT`.")
+    print(
+        f"{len(rows)} pair(s). Accept/reject/edit with e.g. "
+        "`draftwheel ground review --accept ID ... --reject ID ... --edit ID --final TEXT`."
+    )
     return 0
 
 

@@ -15,16 +15,21 @@ from draftwheel.store import add_edits, open_store
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "import-pairs", help="import pairs from a JSONL file or two line-aligned text files",
+        "import-pairs",
+        help="import pairs from a JSONL file or two line-aligned text files",
         description="Import pairs as accepted (or edited) examples. FILE.jsonl: one JSON object per line "
-                    "with 'input' and 'final', optional 'output', 'task', 'instruction', 'outcome'. Or --src "
-                    "and --ref: line N of each forms a pair. Bad lines are reported by line number and "
-                    "skipped; all good lines are stored in one transaction (all or nothing).")
+        "with 'input' and 'final', optional 'output', 'task', 'instruction', 'outcome'. Or --src "
+        "and --ref: line N of each forms a pair. Bad lines are reported by line number and "
+        "skipped; all good lines are stored in one transaction (all or nothing).",
+    )
     p.add_argument("file", nargs="?", help="JSONL file of pairs")
     p.add_argument("--src", metavar="FILE", help="source texts, one per line")
     p.add_argument("--ref", metavar="FILE", help="revised texts, line-aligned with --src")
-    p.add_argument("--task", default="grammar",
-                   help=f"task of the pairs (JSONL: for lines without one): {', '.join(tasks())} (default: grammar)")
+    p.add_argument(
+        "--task",
+        default="grammar",
+        help=f"task of the pairs (JSONL: for lines without one): {', '.join(tasks())} (default: grammar)",
+    )
     p.add_argument("--instruction", help="with --src/--ref: a custom instruction instead of a task preset")
     p.set_defaults(func=run)
 
@@ -38,8 +43,14 @@ def run(args: argparse.Namespace) -> int:
         source = args.file
     elif args.src and args.ref:
         task = "custom" if args.instruction else args.task
-        parsed = parse_parallel(read_input(args.src)[0], read_input(args.ref)[0], task=task,
-                                instruction=args.instruction, src_name=args.src, ref_name=args.ref)
+        parsed = parse_parallel(
+            read_input(args.src)[0],
+            read_input(args.ref)[0],
+            task=task,
+            instruction=args.instruction,
+            src_name=args.src,
+            ref_name=args.ref,
+        )
         source = f"{args.src} + {args.ref}"
     else:
         raise InputError("Nothing to import.", "Give FILE.jsonl, or --src A.txt --ref B.txt.")
@@ -48,8 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if not parsed.rows:
         raise InputError(f"{source}: no valid pairs to import.")
     if settings.logging_paused:
-        raise DraftwheelError("Logging is paused, so nothing was imported.",
-                              "Run `draftwheel privacy resume` first.")
+        raise DraftwheelError("Logging is paused, so nothing was imported.", "Run `draftwheel privacy resume` first.")
     store = open_store(paths)
     try:
         with store.session() as s, s.begin():

@@ -14,19 +14,25 @@ from draftwheel.store import OUTCOMES, STAGES, log_edit, open_store
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "log", help="store one revision outcome (input, model output, final text)",
+        "log",
+        help="store one revision outcome (input, model output, final text)",
         description="Store one outcome in the data folder's store, as the app does for every suggestion. "
-                    "Honours the privacy settings: nothing is stored while logging is paused "
-                    "(`draftwheel privacy pause`), and e-mail addresses, phone numbers and URLs are "
-                    "replaced first when redaction is on (`draftwheel privacy redact on`).")
+        "Honours the privacy settings: nothing is stored while logging is paused "
+        "(`draftwheel privacy pause`), and e-mail addresses, phone numbers and URLs are "
+        "replaced first when redaction is on (`draftwheel privacy redact on`).",
+    )
     p.add_argument("--input", required=True, metavar="FILE", help="the text that was revised")
     p.add_argument("--output", metavar="FILE", help="the model's suggestion (optional)")
     p.add_argument("--final", required=True, metavar="FILE", help="the text the user kept")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--task", help=f"task preset: {', '.join(tasks())} (default: grammar)")
     g.add_argument("--instruction", help="the custom instruction used instead of a preset")
-    p.add_argument("--outcome", required=True, choices=[o for o in OUTCOMES if o != "pending"],
-                   help="accepted (kept as suggested), edited (changed, then kept) or rejected")
+    p.add_argument(
+        "--outcome",
+        required=True,
+        choices=[o for o in OUTCOMES if o != "pending"],
+        help="accepted (kept as suggested), edited (changed, then kept) or rejected",
+    )
     p.add_argument("--stage", choices=STAGES, default="zero", help="flywheel stage that made the suggestion")
     p.add_argument("--model", default=None, help="model name (default: from settings)")
     p.add_argument("--adapter", default=None, help="adapter used, if any")
@@ -50,17 +56,38 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(paths)
     try:
         with store.session() as s, s.begin():
-            edit = log_edit(s, task=task.name, instruction=task.instruction, input_text=input_text,
-                            output_text=output_text, final_text=final_text, outcome=args.outcome,
-                            stage=args.stage, model=args.model or settings.model, adapter=args.adapter,
-                            origin="cli", settings=settings)
-            record = None if edit is None else {"id": edit.id, "task": edit.task, "outcome": edit.outcome,
-                                                "stage": edit.stage, "created_at": edit.created_at.isoformat()}
+            edit = log_edit(
+                s,
+                task=task.name,
+                instruction=task.instruction,
+                input_text=input_text,
+                output_text=output_text,
+                final_text=final_text,
+                outcome=args.outcome,
+                stage=args.stage,
+                model=args.model or settings.model,
+                adapter=args.adapter,
+                origin="cli",
+                settings=settings,
+            )
+            record = (
+                None
+                if edit is None
+                else {
+                    "id": edit.id,
+                    "task": edit.task,
+                    "outcome": edit.outcome,
+                    "stage": edit.stage,
+                    "created_at": edit.created_at.isoformat(),
+                }
+            )
     finally:
         store.close()
     if record is None:
-        print("draftwheel: logging is paused, so nothing was stored (`draftwheel privacy resume` turns it on).",
-              file=sys.stderr)
+        print(
+            "draftwheel: logging is paused, so nothing was stored (`draftwheel privacy resume` turns it on).",
+            file=sys.stderr,
+        )
         if args.json:
             print(json.dumps({"id": None, "paused": True}))
         return 0

@@ -27,8 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _add(args: argparse.Namespace) -> int:
     paths, _ = profile()
     e = Catalogue(paths).add(args.path, args.name)
-    print(f"added {e.name}: {e.architecture}, {e.quantization}, {e.size_bytes / 1e6:.0f} MB, "
-          f"context {e.context_length}, sha256 {e.sha256[:12]}")
+    print(
+        f"added {e.name}: {e.architecture}, {e.quantization}, {e.size_bytes / 1e6:.0f} MB, "
+        f"context {e.context_length}, sha256 {e.sha256[:12]}"
+    )
     return 0
 
 

@@ -91,8 +91,14 @@ def missing_libraries(library: Path) -> list[str] | None:
     """The shared libraries ``library`` needs (directly or through its dependencies) that the
     dynamic loader cannot find; None when that cannot be told (no ldd, ldd failed)."""
     try:
-        proc = subprocess.run(["ldd", str(library)], capture_output=True, text=True, timeout=LDD_TIMEOUT_S,
-                              env={**os.environ, "LC_ALL": "C"}, check=False)
+        proc = subprocess.run(
+            ["ldd", str(library)],
+            capture_output=True,
+            text=True,
+            timeout=LDD_TIMEOUT_S,
+            env={**os.environ, "LC_ALL": "C"},
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     missing = parse_ldd(proc.stdout)
@@ -161,14 +167,19 @@ def check(env: Mapping[str, str] | None = None) -> None:
         failures.append((name, missing))
     name, missing = next(((n, m) for n, m in failures if m), failures[0])
     if not missing:
-        raise PlatformError("No X display to open the window on (DISPLAY is not set).",
-                            "Start Draftwheel from a desktop session; the command-line tools still work "
-                            "(draftwheel --help).")
+        raise PlatformError(
+            "No X display to open the window on (DISPLAY is not set).",
+            "Start Draftwheel from a desktop session; the command-line tools still work (draftwheel --help).",
+        )
     qt_own = [m for m in missing if _is_qt_library(m)]
     system = [m for m in missing if not _is_qt_library(m)]
     if system:
-        raise PlatformError(f"The window cannot open: Qt's '{name}' platform plugin needs the system "
-                            f"libraries {', '.join(system)}, which are not installed.", install_hint(system))
-    raise PlatformError(f"The window cannot open: PySide6 is incomplete (its '{name}' plugin cannot find "
-                        f"{', '.join(qt_own)}).", "Reinstall it: pip install --force-reinstall "
-                        "pyside6-essentials pyside6-addons shiboken6.")
+        raise PlatformError(
+            f"The window cannot open: Qt's '{name}' platform plugin needs the system "
+            f"libraries {', '.join(system)}, which are not installed.",
+            install_hint(system),
+        )
+    raise PlatformError(
+        f"The window cannot open: PySide6 is incomplete (its '{name}' plugin cannot find {', '.join(qt_own)}).",
+        "Reinstall it: pip install --force-reinstall pyside6-essentials pyside6-addons shiboken6.",
+    )

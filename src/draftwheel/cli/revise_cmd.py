@@ -18,8 +18,11 @@ from draftwheel.store import open_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("revise", help="revise text with the on-device model",
-                       description="Revise text from --file or stdin; the revision streams to stdout.")
+    p = sub.add_parser(
+        "revise",
+        help="revise text with the on-device model",
+        description="Revise text from --file or stdin; the revision streams to stdout.",
+    )
     g = p.add_mutually_exclusive_group()
     g.add_argument("--task", help=f"task preset: {', '.join(tasks())} (default: grammar)")
     g.add_argument("--instruction", help="your own instruction instead of a preset")
@@ -29,15 +32,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--temperature", type=float, help="sampling temperature (default: from settings)")
     p.add_argument("--seed", type=int, help="random seed (default: from settings)")
     p.add_argument("--threads", type=int, help="CPU threads (default: from settings)")
-    p.add_argument("--backend", choices=("auto", "llama", "mlx"),
-                   help="inference backend (default: from settings; auto = MLX on Apple silicon if installed)")
-    p.add_argument("--mode", choices=MODES, default="auto",
-                   help="flywheel stage: auto (default: lora if a promoted adapter exists for the task, few-shot "
-                        "from your own accepted edits once there are some, else zero-shot), or force zero, few or "
-                        "lora. Revising stores nothing; outcomes are stored by the app or `draftwheel log`.")
-    p.add_argument("--adapter", metavar="NAME",
-                   help="personal adapter to apply ('base' for none; default: the one chosen with "
-                        "`draftwheel adapters use`, else the task's promoted adapter)")
+    p.add_argument(
+        "--backend",
+        choices=("auto", "llama", "mlx"),
+        help="inference backend (default: from settings; auto = MLX on Apple silicon if installed)",
+    )
+    p.add_argument(
+        "--mode",
+        choices=MODES,
+        default="auto",
+        help="flywheel stage: auto (default: lora if a promoted adapter exists for the task, few-shot "
+        "from your own accepted edits once there are some, else zero-shot), or force zero, few or "
+        "lora. Revising stores nothing; outcomes are stored by the app or `draftwheel log`.",
+    )
+    p.add_argument(
+        "--adapter",
+        metavar="NAME",
+        help="personal adapter to apply ('base' for none; default: the one chosen with "
+        "`draftwheel adapters use`, else the task's promoted adapter)",
+    )
     p.set_defaults(func=run)
 
 
@@ -67,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
             if adapter is not None:
                 engine.use_adapter(adapters.adapter_ref(adapter))
             on_text = None if args.json else _stdout_writer()
-            result, stage = revise_with_flywheel(engine, store, settings, text, task, mode=args.mode,
-                                                 on_text=on_text, options=options)
+            result, stage = revise_with_flywheel(
+                engine, store, settings, text, task, mode=args.mode, on_text=on_text, options=options
+            )
         finally:
             engine.close()
     finally:
@@ -92,8 +106,7 @@ def run(args: argparse.Namespace) -> int:
             "finish_reason": result.finish_reason,
             "units": result.n_units,
             # Units whose answers failed the check and kept the input's text, with the reason.
-            "kept_original": [{"text": src, "attempt": att, "reason": why}
-                              for src, att, why in result.rejected_units],
+            "kept_original": [{"text": src, "attempt": att, "reason": why} for src, att, why in result.rejected_units],
         }
         print(json.dumps(record, ensure_ascii=False))
     else:

@@ -19,8 +19,14 @@ def load_engine(model, settings, backend: str | None = None, paths=None, progres
     if chosen == "mlx":
         from draftwheel.engine.mlx import MlxEngine
 
-        return MlxEngine(model, paths=paths, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-                         seed=settings.seed, progress=progress)
+        return MlxEngine(
+            model,
+            paths=paths,
+            n_ctx=settings.n_ctx,
+            n_threads=settings.n_threads,
+            seed=settings.seed,
+            progress=progress,
+        )
     from draftwheel.engine.llama import LlamaEngine
 
     return LlamaEngine(model, n_ctx=settings.n_ctx, n_threads=settings.n_threads, seed=settings.seed)

@@ -61,7 +61,7 @@ def _paragraph_units(lines: list[str]) -> list[Unit]:
     text = "".join(lines)
     stripped = text.rstrip("\n")
     lead = len(stripped) - len(stripped.lstrip())
-    return [Unit(stripped[:lead], stripped[lead:], text[len(stripped):], bool(stripped.strip()))]
+    return [Unit(stripped[:lead], stripped[lead:], text[len(stripped) :], bool(stripped.strip()))]
 
 
 def split(text: str) -> list[Unit]:

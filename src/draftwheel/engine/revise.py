@@ -78,31 +78,40 @@ class _Trim:
             self.started = True
         text = self.pending + text
         body = text.rstrip()
-        self.pending = text[len(body):]
+        self.pending = text[len(body) :]
         return body
 
 
 def resolve_style(engine: Engine, wanted: str) -> str:
     if wanted in ("completion", "chat"):
         if wanted == "chat" and not engine.chat_template():
-            raise InputError("This model has no chat template, so chat-style prompts cannot be used.",
-                             "Set prompt_style to 'completion' or 'auto'.")
+            raise InputError(
+                "This model has no chat template, so chat-style prompts cannot be used.",
+                "Set prompt_style to 'completion' or 'auto'.",
+            )
         return wanted
     return "chat" if engine.info.model.instruct and engine.chat_template() else "completion"
 
 
-def build_prompt(engine: Engine, style: str, task: Task, body: str, examples: list[Example]) -> tuple[str, tuple[str, ...]]:
+def build_prompt(
+    engine: Engine, style: str, task: Task, body: str, examples: list[Example]
+) -> tuple[str, tuple[str, ...]]:
     if style == "chat":
         sp = engine.special_tokens()
-        prompt = prompts.render_chat(engine.chat_template() or "", prompts.chat_messages(task, body, examples),
-                                     sp.get("bos", ""), sp.get("eos", ""))
+        prompt = prompts.render_chat(
+            engine.chat_template() or "",
+            prompts.chat_messages(task, body, examples),
+            sp.get("bos", ""),
+            sp.get("eos", ""),
+        )
         stops = tuple(s for s in (sp.get("eos"), "<end_of_turn>", "<|im_end|>", "<|eot_id|>") if s)
         return prompt, stops
     return prompts.render_completion(task, body, examples), prompts.COMPLETION_STOPS
 
 
-def fit_prompt(engine: Engine, style: str, task: Task, body: str, examples: list[Example],
-               max_new: int) -> tuple[str, tuple[str, ...], int, list[Example]]:
+def fit_prompt(
+    engine: Engine, style: str, task: Task, body: str, examples: list[Example], max_new: int
+) -> tuple[str, tuple[str, ...], int, list[Example]]:
     """Drop the least similar examples (the first ones) until prompt + output fit the context."""
     n_ctx = engine.info.n_ctx
     examples = list(examples)
@@ -139,8 +148,9 @@ class UnitOutcome:
         return bool(self.reason)
 
 
-def _generate(engine: Engine, request: GenerationRequest, cancel: CancelToken | None,
-              result: RevisionResult, started: float) -> tuple[str, str]:
+def _generate(
+    engine: Engine, request: GenerationRequest, cancel: CancelToken | None, result: RevisionResult, started: float
+) -> tuple[str, str]:
     """Run one request to the end; returns (answer, finish reason) and adds its counts to ``result``."""
     trim = _Trim()
     parts: list[str] = []
@@ -160,9 +170,17 @@ def _generate(engine: Engine, request: GenerationRequest, cancel: CancelToken | 
     return prompts.clean_output("".join(parts)), last.finish_reason or "stop"
 
 
-def _revise_unit(engine: Engine, style: str, task: Task, source: str, options: ReviseOptions,
-                 examples_for: ExamplesFor | None, cancel: CancelToken | None,
-                 result: RevisionResult, started: float) -> UnitOutcome:
+def _revise_unit(
+    engine: Engine,
+    style: str,
+    task: Task,
+    source: str,
+    options: ReviseOptions,
+    examples_for: ExamplesFor | None,
+    cancel: CancelToken | None,
+    result: RevisionResult,
+    started: float,
+) -> UnitOutcome:
     """Revise one unit, check the answer, retry once, and fall back to the source.
 
     The retry drops the retrieved examples when there were any (a copied
@@ -191,8 +209,7 @@ def _revise_unit(engine: Engine, style: str, task: Task, source: str, options: R
         if finish == "cancelled":
             outcome.reason = "cancelled"
             return outcome
-        verdict = guard.check_output(task.name, source, answer,
-                                     demo + [(e.input, e.output) for e in shown], finish)
+        verdict = guard.check_output(task.name, source, answer, demo + [(e.input, e.output) for e in shown], finish)
         if verdict.ok:
             outcome.output, outcome.reason = answer, ""
             return outcome
@@ -241,8 +258,8 @@ def revise_text(
         put(para.prefix)
         body, pos = para.body, 0
         for span in units.plan_units(body, engine.count_tokens, options.unit_budget):
-            put(body[pos:span.start])
-            source = body[span.start:span.end]
+            put(body[pos : span.start])
+            source = body[span.start : span.end]
             pos = span.end
             if cancel and cancel.cancelled:
                 put(source)

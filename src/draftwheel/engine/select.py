@@ -30,9 +30,7 @@ def choose_backend(requested: str | None = "auto") -> str:
     """Resolve ``auto``/``llama``/``mlx`` to the backend that will actually run."""
     requested = (requested or "auto").strip().lower()
     if requested not in BACKENDS:
-        raise DraftwheelError(
-            f"Unknown backend {requested!r}.", f"Use one of {', '.join(BACKENDS)}."
-        )
+        raise DraftwheelError(f"Unknown backend {requested!r}.", f"Use one of {', '.join(BACKENDS)}.")
     if requested == "auto":
         return "mlx" if is_apple_silicon() and mlx_available() else "llama"
     if requested == "mlx" and not mlx_available():

@@ -16,15 +16,33 @@ from draftwheel.evaluate.harness import MODES, ExamplesFor, ModeRun, run_mode
 __all__ = ["MODES", "EvalSet", "ModeRun", "evaluate_modes", "load_eval_set", "load_pairs", "read_lines", "run_mode"]
 
 
-def evaluate_modes(engine: Engine, data: EvalSet, task: Task, modes: list[str], options: ReviseOptions,
-                   examples_for: ExamplesFor | None = None, adapter: AdapterRef | None = None, k: int = 0,
-                   progress: bool = True, paragraphs: tuple[int, ...] = (1,)) -> list[ModeRun]:
+def evaluate_modes(
+    engine: Engine,
+    data: EvalSet,
+    task: Task,
+    modes: list[str],
+    options: ReviseOptions,
+    examples_for: ExamplesFor | None = None,
+    adapter: AdapterRef | None = None,
+    k: int = 0,
+    progress: bool = True,
+    paragraphs: tuple[int, ...] = (1,),
+) -> list[ModeRun]:
     """One :class:`ModeRun` per mode and paragraph size (1 = sentence by sentence), in order."""
     runs = []
     for mode in modes:
         for size in paragraphs:
-            run = run_mode(engine, data, task, mode, options, examples_for=examples_for, adapter=adapter,
-                           progress=progress, paragraph=size)
+            run = run_mode(
+                engine,
+                data,
+                task,
+                mode,
+                options,
+                examples_for=examples_for,
+                adapter=adapter,
+                progress=progress,
+                paragraph=size,
+            )
             run.k = k if mode == "few" else 0
             runs.append(run)
     return runs

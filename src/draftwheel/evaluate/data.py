@@ -51,8 +51,10 @@ def load_eval_set(src: str | Path, refs: list[str | Path], limit: int | None = N
     for ref in refs:
         lines = read_lines(ref)
         if len(lines) != len(sources):
-            raise InputError(f"{ref}: {len(lines)} lines, but {src} has {len(sources)}.",
-                             "Line N of every reference file must revise line N of the source file.")
+            raise InputError(
+                f"{ref}: {len(lines)} lines, but {src} has {len(sources)}.",
+                "Line N of every reference file must revise line N of the source file.",
+            )
         streams.append(lines)
     for i, line in enumerate(sources):
         if not line.strip():

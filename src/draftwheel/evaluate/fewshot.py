@@ -51,8 +51,9 @@ def import_pairs(store, task: str, pairs: list[tuple[str, str]]) -> int:
 
 
 @contextlib.contextmanager
-def pair_examples(pairs: list[tuple[str, str]], task: str, settings: Settings, k: int,
-                  engine: Engine) -> Iterator[ExamplesFor]:
+def pair_examples(
+    pairs: list[tuple[str, str]], task: str, settings: Settings, k: int, engine: Engine
+) -> Iterator[ExamplesFor]:
     """Examples from ``pairs`` imported into a temporary store, deleted afterwards."""
     from draftwheel.store import open_store
 

@@ -104,12 +104,12 @@ def run_mode(
             engine.use_adapter(None)
         return run
     try:
-        bar = tqdm(data.sources, desc=f"{mode:>4}", unit="sent", file=sys.stderr, disable=not progress,
-                   dynamic_ncols=True)
+        bar = tqdm(
+            data.sources, desc=f"{mode:>4}", unit="sent", file=sys.stderr, disable=not progress, dynamic_ncols=True
+        )
         for text in bar:
             t0 = time.perf_counter()
-            result = revise_text(engine, text, task, options,
-                                 examples_for=examples_for if mode == "few" else None)
+            result = revise_text(engine, text, task, options, examples_for=examples_for if mode == "few" else None)
             run.latencies.append(time.perf_counter() - t0)
             # One line in, one line out: a model that wraps keeps the file line-aligned.
             run.outputs.append(" ".join(result.text.split()))
@@ -120,14 +120,24 @@ def run_mode(
     return run
 
 
-def _run_paragraphs(engine: Engine, data: EvalSet, task: Task, mode: str, options: ReviseOptions,
-                    examples_for: ExamplesFor | None, run: ModeRun, size: int, progress: bool) -> None:
+def _run_paragraphs(
+    engine: Engine,
+    data: EvalSet,
+    task: Task,
+    mode: str,
+    options: ReviseOptions,
+    examples_for: ExamplesFor | None,
+    run: ModeRun,
+    size: int,
+    progress: bool,
+) -> None:
     from tqdm import tqdm
 
-    groups = [data.sources[i:i + size] for i in range(0, len(data.sources), size)]
+    groups = [data.sources[i : i + size] for i in range(0, len(data.sources), size)]
     missing = 0
-    for group in tqdm(groups, desc=f"{mode:>4} p{size}", unit="para", file=sys.stderr, disable=not progress,
-                      dynamic_ncols=True):
+    for group in tqdm(
+        groups, desc=f"{mode:>4} p{size}", unit="para", file=sys.stderr, disable=not progress, dynamic_ncols=True
+    ):
         text, starts = paragraphs.join(group)
         t0 = time.perf_counter()
         result = revise_text(engine, text, task, options, examples_for=examples_for if mode == "few" else None)
@@ -158,19 +168,22 @@ def scored_outputs(run: ModeRun, normalize: Normalize | None) -> list[str]:
 
 def summarize(data: EvalSet, run: ModeRun, normalize: Normalize | None = None) -> dict:
     out = score(data, scored_outputs(run, normalize))
-    out.update({
-        "mean_latency_s": round(statistics.fmean(run.latencies), 3),
-        "total_s": round(sum(run.latencies), 1),
-        "mean_generated_tokens": round(statistics.fmean(run.generated_tokens), 1),
-        "mean_examples": round(statistics.fmean(run.n_examples), 2),
-        "adapter": run.adapter,
-    })
+    out.update(
+        {
+            "mean_latency_s": round(statistics.fmean(run.latencies), 3),
+            "total_s": round(sum(run.latencies), 1),
+            "mean_generated_tokens": round(statistics.fmean(run.generated_tokens), 1),
+            "mean_examples": round(statistics.fmean(run.n_examples), 2),
+            "adapter": run.adapter,
+        }
+    )
     out.update(run.extra)
     return out
 
 
-def results_record(data: EvalSet, runs: list[ModeRun], meta: dict, normalize: Normalize | None = None,
-                   tokenize: str = "none") -> dict:
+def results_record(
+    data: EvalSet, runs: list[ModeRun], meta: dict, normalize: Normalize | None = None, tokenize: str = "none"
+) -> dict:
     """The results file: settings, the unchanged-source baseline, scores per mode, outputs per sentence.
 
     Per sentence: the model's ``output`` as written, ``scored`` (what the

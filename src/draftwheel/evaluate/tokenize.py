@@ -26,8 +26,10 @@ def _treebank():
     try:
         from nltk.tokenize import TreebankWordTokenizer
     except ImportError:
-        raise DraftwheelError("Treebank tokenization needs NLTK, which is not installed.",
-                              "pip install 'draftwheel[dev]' (or nltk), or use --tokenize none.") from None
+        raise DraftwheelError(
+            "Treebank tokenization needs NLTK, which is not installed.",
+            "pip install 'draftwheel[dev]' (or nltk), or use --tokenize none.",
+        ) from None
 
     class Tokenizer(TreebankWordTokenizer):
         # JFLEG keeps "cannot" (and "gonna" etc.) as one token; split only the n't / 's family.

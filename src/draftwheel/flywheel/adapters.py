@@ -44,8 +44,17 @@ def _with_store(paths: AppPaths, what: str, fn: Callable[[Any], None]) -> None:
 
 
 def _row_fields(a: AdapterInfo) -> dict[str, Any]:
-    return dict(task=a.task, base_model_sha256=a.base_sha256, base_model_name=a.base_model, path=str(a.folder),
-                rank=a.rank, alpha=a.alpha, n_train=a.n_train, steps=a.steps, scores=dict(a.scores))
+    return dict(
+        task=a.task,
+        base_model_sha256=a.base_sha256,
+        base_model_name=a.base_model,
+        path=str(a.folder),
+        rank=a.rank,
+        alpha=a.alpha,
+        n_train=a.n_train,
+        steps=a.steps,
+        scores=dict(a.scores),
+    )
 
 
 def _upsert(s, a: AdapterInfo) -> None:
@@ -86,8 +95,9 @@ def sync_store(paths: AppPaths) -> None:
     _with_store(paths, "sync", fn)
 
 
-def create_adapter(paths: AppPaths, info: AdapterInfo, write_gguf: Callable[[Path], None],
-                   peft_dir: str | Path | None = None) -> AdapterInfo:
+def create_adapter(
+    paths: AppPaths, info: AdapterInfo, write_gguf: Callable[[Path], None], peft_dir: str | Path | None = None
+) -> AdapterInfo:
     return _mirror(paths, "add", adapter_registry.create_adapter(paths, info, write_gguf, peft_dir))
 
 
@@ -131,14 +141,16 @@ def delete(paths: AppPaths, name: str) -> None:
     _with_store(paths, "delete", lambda s: _forget(s, name))
 
 
-def register_copy(paths: AppPaths, info: AdapterInfo, gguf: Path, peft_dir: Path | None = None,
-                  extra: dict[str, Path] | None = None) -> AdapterInfo:
+def register_copy(
+    paths: AppPaths, info: AdapterInfo, gguf: Path, peft_dir: Path | None = None, extra: dict[str, Path] | None = None
+) -> AdapterInfo:
     """Register an adapter whose GGUF already exists (e.g. an MLX training's export).
 
     ``extra`` ({subfolder name: source folder}, e.g. ``{"mlx": ...}``) is copied
     into the adapter folder afterwards under a temporary name and renamed, so
     the folder never holds half a subfolder.
     """
+
     def write(path: Path) -> None:
         shutil.copyfile(gguf, path)
 

@@ -88,8 +88,10 @@ def _weights_problem(paths: AppPaths, entry, find_spec: FindSpec) -> tuple[str, 
     arch = (entry.architecture or "").lower()
     known = gguf_architectures(find_spec)
     if known is not None and arch not in known:
-        return (f"The model {entry.name} ({entry.architecture}) has no trainable weights here: transformers "
-                "cannot read this architecture from GGUF."), 0
+        return (
+            f"The model {entry.name} ({entry.architecture}) has no trainable weights here: transformers "
+            "cannot read this architecture from GGUF."
+        ), 0
     return "", DISK_PER_GGUF_BYTE * max(0, int(entry.size_bytes or gguf.stat().st_size))
 
 
@@ -120,8 +122,14 @@ def gguf_architectures(find_spec: FindSpec = importlib.util.find_spec) -> set[st
     return names or None
 
 
-def training_availability(paths: AppPaths, entry=None, *, find_spec: FindSpec = importlib.util.find_spec,
-                          memory_bytes: int | None = -1, disk_bytes: int | None = -1) -> Availability:
+def training_availability(
+    paths: AppPaths,
+    entry=None,
+    *,
+    find_spec: FindSpec = importlib.util.find_spec,
+    memory_bytes: int | None = -1,
+    disk_bytes: int | None = -1,
+) -> Availability:
     """Whether ``draftwheel train`` can run on ``entry`` (a catalogue model; None skips the model checks).
 
     ``find_spec``, ``memory_bytes`` and ``disk_bytes`` default to the real
@@ -129,8 +137,7 @@ def training_availability(paths: AppPaths, entry=None, *, find_spec: FindSpec = 
     """
     missing = missing_packages(find_spec)
     if missing:
-        return Availability(False, f"Training is not installed here (missing: {', '.join(missing)}).",
-                            INSTALL_HINT)
+        return Availability(False, f"Training is not installed here (missing: {', '.join(missing)}).", INSTALL_HINT)
     need_disk = MIN_DISK_BYTES
     if entry is not None:
         problem, convert_bytes = _weights_problem(paths, entry, find_spec)
@@ -140,16 +147,20 @@ def training_availability(paths: AppPaths, entry=None, *, find_spec: FindSpec = 
         need_memory = max(MIN_MEMORY_BYTES, MEMORY_PER_GGUF_BYTE * int(entry.size_bytes or 0))
         have = available_memory() if memory_bytes == -1 else memory_bytes
         if have is not None and have < need_memory:
-            return Availability(False, f"Not enough memory to train {entry.name}: {_gib(have)} available, "
-                                       f"about {_gib(need_memory)} needed.",
-                                "Close other programs and try again.")
+            return Availability(
+                False,
+                f"Not enough memory to train {entry.name}: {_gib(have)} available, about {_gib(need_memory)} needed.",
+                "Close other programs and try again.",
+            )
     if disk_bytes == -1:
         try:
             disk_bytes = shutil.disk_usage(paths.home if Path(paths.home).exists() else Path.home()).free
         except OSError:
             disk_bytes = None
     if disk_bytes is not None and disk_bytes < need_disk:
-        return Availability(False, f"Not enough disk space to train: {_gib(disk_bytes)} free in {paths.home}, "
-                                   f"about {_gib(need_disk)} needed.",
-                            "Free some space and try again.")
+        return Availability(
+            False,
+            f"Not enough disk space to train: {_gib(disk_bytes)} free in {paths.home}, about {_gib(need_disk)} needed.",
+            "Free some space and try again.",
+        )
     return Availability(True)

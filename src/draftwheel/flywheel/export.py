@@ -54,11 +54,13 @@ def record(edit: Edit, fmt: str) -> dict:
         messages = prompts.chat_messages(task, edit.input_text, [])
         return {"messages": [*messages, {"role": "assistant", "content": edit.final_text}]}
     if fmt == "openai":
-        return {"messages": [
-            {"role": "system", "content": task.instruction},
-            {"role": "user", "content": edit.input_text},
-            {"role": "assistant", "content": edit.final_text},
-        ]}
+        return {
+            "messages": [
+                {"role": "system", "content": task.instruction},
+                {"role": "user", "content": edit.input_text},
+                {"role": "assistant", "content": edit.final_text},
+            ]
+        }
     raise DraftwheelError(f"Unknown export format {fmt!r}.", f"Use one of {', '.join(FORMATS)}.")
 
 

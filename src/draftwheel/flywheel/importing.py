@@ -43,8 +43,9 @@ def _task_and_instruction(task: Any, instruction: Any, default_task: str) -> tup
     instruction = (instruction or "").strip()
     if task and task != "custom":
         if task not in presets:
-            raise ValueError(f"unknown task {task!r} (known: {', '.join(presets)}; "
-                             "or give an 'instruction' without a task)")
+            raise ValueError(
+                f"unknown task {task!r} (known: {', '.join(presets)}; or give an 'instruction' without a task)"
+            )
         return task, instruction or presets[task].instruction
     if instruction:
         return "custom", instruction
@@ -61,11 +62,20 @@ def _outcome(output: str | None, final: str, given: Any) -> str:
     return "edited" if output is not None and output.strip() != final.strip() else "accepted"
 
 
-def pair_row(input_text: str, final: str, *, task: str, instruction: str, output: str | None = None,
-             outcome: str | None = None) -> dict[str, Any]:
-    return dict(task=task, instruction=instruction, input_text=input_text, output_text=output,
-                final_text=final, outcome=_outcome(output, final, outcome), stage="zero", origin="import",
-                model="")
+def pair_row(
+    input_text: str, final: str, *, task: str, instruction: str, output: str | None = None, outcome: str | None = None
+) -> dict[str, Any]:
+    return dict(
+        task=task,
+        instruction=instruction,
+        input_text=input_text,
+        output_text=output,
+        final_text=final,
+        outcome=_outcome(output, final, outcome),
+        stage="zero",
+        origin="import",
+        model="",
+    )
 
 
 def _encodable(text: str) -> bool:
@@ -106,20 +116,36 @@ def parse_jsonl(text: str, default_task: str = "grammar") -> ParsedPairs:
                     # "\ud800" escapes decode to lone surrogates, which no UTF-8 file or database can hold.
                     raise ValueError(f"{key!r} holds an invalid Unicode escape (a lone surrogate)")
             task, instruction = _task_and_instruction(obj.get("task"), obj.get("instruction"), default_task)
-            out.rows.append(pair_row(obj["input"].strip(), obj["final"].strip(), task=task,
-                                     instruction=instruction, output=output, outcome=obj.get("outcome")))
+            out.rows.append(
+                pair_row(
+                    obj["input"].strip(),
+                    obj["final"].strip(),
+                    task=task,
+                    instruction=instruction,
+                    output=output,
+                    outcome=obj.get("outcome"),
+                )
+            )
         except ValueError as exc:
             out.problems.append((n, str(exc)))
     return out
 
 
-def parse_parallel(src_text: str, ref_text: str, task: str = "grammar", instruction: str | None = None,
-                   src_name: str = "src", ref_name: str = "ref") -> ParsedPairs:
+def parse_parallel(
+    src_text: str,
+    ref_text: str,
+    task: str = "grammar",
+    instruction: str | None = None,
+    src_name: str = "src",
+    ref_name: str = "ref",
+) -> ParsedPairs:
     """Line N of the source and reference texts form one accepted pair."""
     src, ref = src_text.splitlines(), ref_text.splitlines()
     if len(src) != len(ref):
-        raise InputError(f"{src_name} has {len(src)} lines but {ref_name} has {len(ref)}; "
-                         "the files must be line-aligned.", "Check that they belong together.")
+        raise InputError(
+            f"{src_name} has {len(src)} lines but {ref_name} has {len(ref)}; the files must be line-aligned.",
+            "Check that they belong together.",
+        )
     try:
         task, instruction = _task_and_instruction(task, instruction, "grammar")
     except ValueError as exc:

@@ -63,8 +63,12 @@ class StageScore:
         return (self.gleu + self.chrf) / 2
 
     def to_dict(self) -> dict[str, Any]:
-        return {"stage": self.stage, "gleu": round(self.gleu, 2), "chrf": round(self.chrf, 2),
-                "combined": round(self.combined, 2)}
+        return {
+            "stage": self.stage,
+            "gleu": round(self.gleu, 2),
+            "chrf": round(self.chrf, 2),
+            "combined": round(self.combined, 2),
+        }
 
 
 def _say(callback, text: str) -> None:
@@ -82,16 +86,27 @@ def score_outputs(sources: Sequence[str], outputs: Sequence[str], finals: Sequen
     return gleu(list(sources), list(outputs), [list(finals)]), chrf(list(outputs), [list(finals)])
 
 
-def revise_all(engine: Engine, task: Task, sources: Sequence[str], examples_for: ExamplesFor | None,
-               options: ReviseOptions | None = None) -> list[str]:
+def revise_all(
+    engine: Engine,
+    task: Task,
+    sources: Sequence[str],
+    examples_for: ExamplesFor | None,
+    options: ReviseOptions | None = None,
+) -> list[str]:
     options = options or ReviseOptions(temperature=0.0, seed=0)
     # One line in, one line out, so outputs stay aligned with their sources.
     return [" ".join(revise_text(engine, s, task, options, examples_for=examples_for).text.split()) for s in sources]
 
 
-def score_stage(engine: Engine, stage: str, task: Task, pairs: Sequence[tuple[str, str]],
-                adapter: AdapterInfo | None = None, examples_for: ExamplesFor | None = None,
-                options: ReviseOptions | None = None) -> StageScore:
+def score_stage(
+    engine: Engine,
+    stage: str,
+    task: Task,
+    pairs: Sequence[tuple[str, str]],
+    adapter: AdapterInfo | None = None,
+    examples_for: ExamplesFor | None = None,
+    options: ReviseOptions | None = None,
+) -> StageScore:
     """Revise the held-out inputs at ``stage`` and score them; the engine's adapter is restored afterwards."""
     previous = engine.adapter
     engine.use_adapter(adapter_ref(adapter) if adapter else None)
@@ -115,10 +130,11 @@ class StoreExamples:
 
     def __call__(self, task: Task, text: str) -> list[Example]:
         with self.store.session() as s:
-            found = retrieve_examples(s, task, text, k=self.k + 1, token_budget=self.token_budget,
-                                      count_tokens=self.count_tokens)
+            found = retrieve_examples(
+                s, task, text, k=self.k + 1, token_budget=self.token_budget, count_tokens=self.count_tokens
+            )
         keep = [e for e in found if e.input.strip() != text.strip()]
-        return keep[-self.k:] if self.k else []
+        return keep[-self.k :] if self.k else []
 
 
 def store_examples(paths: AppPaths, k: int, token_budget: int, count_tokens=None) -> StoreExamples | None:
@@ -157,9 +173,17 @@ def current_stage(paths: AppPaths, task: str, base_sha256: str, new_name: str) -
     return ("few" if has_kept_edits(paths, task) else "zero"), None
 
 
-def evaluate(paths: AppPaths, engine: Engine, adapter: AdapterInfo, task: Task,
-             heldout: Sequence[tuple[str, str]], examples_for: ExamplesFor | None = None,
-             fewshot_k: int = 4, token_budget: int = 1200, callback=None) -> tuple[StageScore, StageScore]:
+def evaluate(
+    paths: AppPaths,
+    engine: Engine,
+    adapter: AdapterInfo,
+    task: Task,
+    heldout: Sequence[tuple[str, str]],
+    examples_for: ExamplesFor | None = None,
+    fewshot_k: int = 4,
+    token_budget: int = 1200,
+    callback=None,
+) -> tuple[StageScore, StageScore]:
     """(current stage score, new adapter score) on ``heldout`` (input, final) pairs."""
     stage, current = current_stage(paths, adapter.task, adapter.base_sha256, adapter.name)
     opened = None
@@ -186,6 +210,7 @@ def should_promote(baseline: StageScore, candidate: StageScore) -> bool:
 
 # -- the end of a training run ----------------------------------------------------
 
+
 def _pairs(heldout_pairs: Sequence[Any]) -> list[tuple[str, str]]:
     """(input, final) tuples from tuples, ``dataset.Pair``s or store edits."""
     out = []
@@ -201,10 +226,21 @@ def _pairs(heldout_pairs: Sequence[Any]) -> list[tuple[str, str]]:
     return out
 
 
-def finish_adapter(paths: AppPaths, peft_dir: str | Path, base_entry: ModelEntry, name: str | None,
-                   task: str | Task, training_figures: Any, heldout_pairs: Sequence[Any], engine=None,
-                   callback=None, *, run_id: int | None = None, examples_for=None,
-                   evaluate: bool = True) -> AdapterInfo:
+def finish_adapter(
+    paths: AppPaths,
+    peft_dir: str | Path,
+    base_entry: ModelEntry,
+    name: str | None,
+    task: str | Task,
+    training_figures: Any,
+    heldout_pairs: Sequence[Any],
+    engine=None,
+    callback=None,
+    *,
+    run_id: int | None = None,
+    examples_for=None,
+    evaluate: bool = True,
+) -> AdapterInfo:
     """Export, register, evaluate and maybe promote the PEFT adapter in ``peft_dir``.
 
     ``training_figures``: a ``train.trainer.AdapterResult`` or a dict (steps,
@@ -231,8 +267,16 @@ def finish_adapter(paths: AppPaths, peft_dir: str | Path, base_entry: ModelEntry
     return info
 
 
-def _evaluate_with(paths: AppPaths, engine, base_entry: ModelEntry, info: AdapterInfo, task: Task,
-                   heldout: list[tuple[str, str]], examples_for, callback) -> tuple[StageScore, StageScore]:
+def _evaluate_with(
+    paths: AppPaths,
+    engine,
+    base_entry: ModelEntry,
+    info: AdapterInfo,
+    task: Task,
+    heldout: list[tuple[str, str]],
+    examples_for,
+    callback,
+) -> tuple[StageScore, StageScore]:
     """:func:`evaluate` on ``engine``, or on a llama.cpp engine loaded (and closed) for it."""
     settings = load_settings(paths)
     own_engine = engine is None
@@ -241,27 +285,47 @@ def _evaluate_with(paths: AppPaths, engine, base_entry: ModelEntry, info: Adapte
 
         engine = LlamaEngine(base_entry, n_ctx=settings.n_ctx, n_threads=settings.n_threads, seed=settings.seed)
     elif getattr(engine.info.model, "sha256", base_entry.sha256) != base_entry.sha256:
-        raise DraftwheelError(f"The engine runs {engine.info.model.name}, but the adapter was trained on {base_entry.name}.")
+        raise DraftwheelError(
+            f"The engine runs {engine.info.model.name}, but the adapter was trained on {base_entry.name}."
+        )
     try:
-        return evaluate(paths, engine, info, task, heldout, examples_for=examples_for, fewshot_k=settings.fewshot_k,
-                        token_budget=settings.fewshot_token_budget, callback=callback)
+        return evaluate(
+            paths,
+            engine,
+            info,
+            task,
+            heldout,
+            examples_for=examples_for,
+            fewshot_k=settings.fewshot_k,
+            token_budget=settings.fewshot_token_budget,
+            callback=callback,
+        )
     finally:
         if own_engine:
             engine.close()
 
 
-def _decide(paths: AppPaths, info: AdapterInfo, baseline: StageScore, candidate: StageScore, n_heldout: int,
-            callback) -> tuple[AdapterInfo, dict]:
+def _decide(
+    paths: AppPaths, info: AdapterInfo, baseline: StageScore, candidate: StageScore, n_heldout: int, callback
+) -> tuple[AdapterInfo, dict]:
     """Record both scores on the adapter and promote it if it beats the current stage."""
     promoted = should_promote(baseline, candidate)
-    scores = {"baseline": baseline.to_dict(), "adapter": candidate.to_dict(), "n_heldout": n_heldout,
-              "promoted": promoted, "rule": "mean of GLEU and chrF higher than the current stage's"}
+    scores = {
+        "baseline": baseline.to_dict(),
+        "adapter": candidate.to_dict(),
+        "n_heldout": n_heldout,
+        "promoted": promoted,
+        "rule": "mean of GLEU and chrF higher than the current stage's",
+    }
     info = registry.update_adapter(paths, info.name, scores=scores, n_heldout=n_heldout)
     if promoted:
         info = registry.promote(paths, info.name)
     verdict = "promoted" if promoted else f"kept, not promoted (current stage {baseline.stage} stays)"
-    _say(callback, f"Held-out GLEU / chrF: current stage {baseline.gleu:.2f} / {baseline.chrf:.2f}, "
-                   f"adapter {candidate.gleu:.2f} / {candidate.chrf:.2f}: {verdict}.")
+    _say(
+        callback,
+        f"Held-out GLEU / chrF: current stage {baseline.gleu:.2f} / {baseline.chrf:.2f}, "
+        f"adapter {candidate.gleu:.2f} / {candidate.chrf:.2f}: {verdict}.",
+    )
     return info, scores
 
 

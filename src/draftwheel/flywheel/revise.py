@@ -15,8 +15,12 @@ from draftwheel.store import Store
 
 
 def options_from(settings: Settings) -> ReviseOptions:
-    return ReviseOptions(temperature=settings.temperature, seed=settings.seed,
-                         max_new_tokens=settings.max_new_tokens, prompt_style=settings.prompt_style)
+    return ReviseOptions(
+        temperature=settings.temperature,
+        seed=settings.seed,
+        max_new_tokens=settings.max_new_tokens,
+        prompt_style=settings.prompt_style,
+    )
 
 
 def examples_for_store(store: Store, engine: Engine, settings: Settings) -> Callable[[Task, str], list[Example]]:
@@ -24,9 +28,14 @@ def examples_for_store(store: Store, engine: Engine, settings: Settings) -> Call
 
     def examples_for(task: Task, body: str) -> list[Example]:
         with store.session() as s:
-            return retrieve_examples(s, task, body, k=settings.fewshot_k,
-                                     token_budget=settings.fewshot_token_budget,
-                                     count_tokens=engine.count_tokens)
+            return retrieve_examples(
+                s,
+                task,
+                body,
+                k=settings.fewshot_k,
+                token_budget=settings.fewshot_token_budget,
+                count_tokens=engine.count_tokens,
+            )
 
     return examples_for
 
@@ -62,10 +71,13 @@ def revise_with_flywheel(
             stage = choose_stage(s, task.name, mode, getattr(engine.info.model, "sha256", None) or None)
         if stage == "lora":  # promoted adapter exists, but none is applied
             if mode == "lora":
-                raise DraftwheelError("lora mode needs the task's adapter applied to the model.",
-                                      "Pass --adapter NAME, or use --mode auto.")
+                raise DraftwheelError(
+                    "lora mode needs the task's adapter applied to the model.",
+                    "Pass --adapter NAME, or use --mode auto.",
+                )
             stage = "few"
     examples_for = examples_for_store(store, engine, settings) if stage == "few" else None
-    result = revise_text(engine, text, task, options or options_from(settings),
-                         examples_for=examples_for, cancel=cancel, on_text=on_text)
+    result = revise_text(
+        engine, text, task, options or options_from(settings), examples_for=examples_for, cancel=cancel, on_text=on_text
+    )
     return result, stage

@@ -17,6 +17,18 @@ from draftwheel.prompts.render import (
 )
 
 __all__ = [
-    "COMPLETION_STOPS", "END_MARKER", "Example", "Task", "chat_messages", "clean_output", "completion_target",
-    "custom_task", "presets_dir", "render_chat", "render_completion", "resolve_task", "tasks", "training_pair",
+    "COMPLETION_STOPS",
+    "END_MARKER",
+    "Example",
+    "Task",
+    "chat_messages",
+    "clean_output",
+    "completion_target",
+    "custom_task",
+    "presets_dir",
+    "render_chat",
+    "render_completion",
+    "resolve_task",
+    "tasks",
+    "training_pair",
 ]

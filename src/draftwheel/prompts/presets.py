@@ -74,7 +74,9 @@ def _load_tasks() -> dict[str, Task]:
             continue
         found.append((order, task.name, task))
     if not found:
-        raise DraftwheelError(f"No prompt presets in {folder}.", "The installation is incomplete; reinstall Draftwheel.")
+        raise DraftwheelError(
+            f"No prompt presets in {folder}.", "The installation is incomplete; reinstall Draftwheel."
+        )
     return {name: task for _order, name, task in sorted(found, key=lambda t: (t[0], t[1]))}
 
 

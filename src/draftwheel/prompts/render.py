@@ -69,9 +69,7 @@ def render_chat(template: str, messages: list[dict[str, str]], bos: str = "", eo
 
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
     env.globals["raise_exception"] = raise_exception
-    return env.from_string(template).render(
-        messages=messages, bos_token=bos, eos_token=eos, add_generation_prompt=True
-    )
+    return env.from_string(template).render(messages=messages, bos_token=bos, eos_token=eos, add_generation_prompt=True)
 
 
 def clean_output(text: str) -> str:

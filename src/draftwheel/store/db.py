@@ -117,15 +117,21 @@ def _tighten(path: Path) -> None:
 def _explain(exc: BaseException, path: Path) -> StoreError:
     msg = str(getattr(exc, "orig", exc)).lower()
     if "locked" in msg or "busy" in msg:
-        return StoreError(f"{path}: the database is locked by another program.",
-                          "Close other Draftwheel windows or commands using this data folder and try again.")
+        return StoreError(
+            f"{path}: the database is locked by another program.",
+            "Close other Draftwheel windows or commands using this data folder and try again.",
+        )
     if "not a database" in msg or "malformed" in msg or "corrupt" in msg or "disk image" in msg:
-        return StoreError(f"{path}: the database file is corrupt or not a Draftwheel database ({msg}).",
-                          "Move it aside (your data is not deleted) and Draftwheel will start a new one, "
-                          "or restore it from a backup.")
+        return StoreError(
+            f"{path}: the database file is corrupt or not a Draftwheel database ({msg}).",
+            "Move it aside (your data is not deleted) and Draftwheel will start a new one, "
+            "or restore it from a backup.",
+        )
     if "readonly" in msg or "read-only" in msg or "unable to open" in msg or "permission" in msg:
-        return StoreError(f"{path}: the database cannot be opened for writing ({msg}).",
-                          "Check the file and folder permissions of the data folder.")
+        return StoreError(
+            f"{path}: the database cannot be opened for writing ({msg}).",
+            "Check the file and folder permissions of the data folder.",
+        )
     return StoreError(f"{path}: the database cannot be used ({msg}).")
 
 
@@ -160,7 +166,8 @@ class Store:
 
 def _current_revision(conn) -> str | None:
     has_table = conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").first()
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    ).first()
     if not has_table:
         return None
     row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
@@ -179,8 +186,10 @@ def _check(conn, path: Path) -> str | None:
     if current is None:
         tables = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = 'table'").scalar_one()
         if tables:
-            raise StoreError(f"{path}: this SQLite file has tables but is not a Draftwheel database.",
-                             "Move it aside or point --home at another data folder.")
+            raise StoreError(
+                f"{path}: this SQLite file has tables but is not a Draftwheel database.",
+                "Move it aside or point --home at another data folder.",
+            )
     return current
 
 
@@ -217,7 +226,8 @@ def make_engine(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
         # programming errors (bad SQL, constraint violations) stay as they are.
         orig = ctx.original_exception
         if isinstance(orig, sqlite3.OperationalError) or (
-                isinstance(orig, sqlite3.DatabaseError) and "malformed" in str(orig)):
+            isinstance(orig, sqlite3.DatabaseError) and "malformed" in str(orig)
+        ):
             msg = str(orig).lower()
             if any(k in msg for k in ("locked", "busy", "malformed", "not a database", "disk i/o", "readonly")):
                 return _explain(orig, path)
@@ -237,8 +247,10 @@ def open_store(paths: AppPaths, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store
     try:
         _ensure_file(path)
     except OSError as exc:
-        raise StoreError(f"{path}: cannot open or create the database file ({exc.strerror}).",
-                         "Check that it is a file and the permissions of the data folder.") from None
+        raise StoreError(
+            f"{path}: cannot open or create the database file ({exc.strerror}).",
+            "Check that it is a file and the permissions of the data folder.",
+        ) from None
     engine = make_engine(path, busy_timeout_ms)
     try:
         with engine.connect() as conn:

@@ -43,4 +43,4 @@ def redact(text: str | None) -> str | None:
 def _trailing_punct(url: str) -> str:
     # "see https://x.org." -> the final full stop belongs to the sentence.
     stripped = url.rstrip(".,;:!?")
-    return url[len(stripped):]
+    return url[len(stripped) :]

@@ -26,9 +26,18 @@ def start_run(
     """Record a run as ``running``; ``edits_at_start`` defaults to the task's kept edits now."""
     if edits_at_start is None:
         edits_at_start = count_edits(session, task)
-    run = TrainingRun(task=task, status="running", steps_total=steps_total, n_train=n_train,
-                      n_heldout=n_heldout, adapter_name=adapter_name, edits_at_start=edits_at_start,
-                      scores={}, message=message, started_at=utcnow())
+    run = TrainingRun(
+        task=task,
+        status="running",
+        steps_total=steps_total,
+        n_train=n_train,
+        n_heldout=n_heldout,
+        adapter_name=adapter_name,
+        edits_at_start=edits_at_start,
+        scores={},
+        message=message,
+        started_at=utcnow(),
+    )
     session.add(run)
     session.flush()
     return run
@@ -85,8 +94,9 @@ def finish_run(
     return run
 
 
-def list_runs(session: Session, task: str | None = None, limit: int | None = None,
-              statuses: tuple[str, ...] | None = None) -> list[TrainingRun]:
+def list_runs(
+    session: Session, task: str | None = None, limit: int | None = None, statuses: tuple[str, ...] | None = None
+) -> list[TrainingRun]:
     """Runs, newest first."""
     stmt = select(TrainingRun).order_by(TrainingRun.id.desc())
     if task:

@@ -108,16 +108,24 @@ class DataView(QWidget):
         layout.addLayout(bottom)
 
     def reload(self) -> None:
-        self.services.store.submit(self.services.store.ops.edits, self.search.text().strip(),
-                                   on_done=self.show_rows, on_error=self._error)
+        self.services.store.submit(
+            self.services.store.ops.edits, self.search.text().strip(), on_done=self.show_rows, on_error=self._error
+        )
 
     def show_rows(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
         t = self.table
         t.setRowCount(len(rows))
         for i, r in enumerate(rows):
-            values = [str(r["id"]), str(r["created_at"])[:16], r["task"], r["outcome"], r["stage"],
-                      _short(r["input_text"]), _short(r["final_text"])]
+            values = [
+                str(r["id"]),
+                str(r["created_at"])[:16],
+                r["task"],
+                r["outcome"],
+                r["stage"],
+                _short(r["input_text"]),
+                _short(r["final_text"]),
+            ]
             for col, v in enumerate(values):
                 item = QTableWidgetItem(v)
                 if col in (5, 6):
@@ -137,8 +145,13 @@ class DataView(QWidget):
         if dlg.exec() == QDialog.DialogCode.Accepted:
             text = dlg.final.toPlainText()
             if text != row["final_text"]:
-                self.services.store.submit(self.services.store.ops.update_final, row["id"], text,
-                                           on_done=lambda _r: self.reload(), on_error=self._error)
+                self.services.store.submit(
+                    self.services.store.ops.update_final,
+                    row["id"],
+                    text,
+                    on_done=lambda _r: self.reload(),
+                    on_error=self._error,
+                )
 
     def delete_selected(self) -> None:
         row = self.selected()
@@ -149,8 +162,9 @@ class DataView(QWidget):
             self.delete_id(row["id"])
 
     def delete_id(self, edit_id: int) -> None:
-        self.services.store.submit(self.services.store.ops.delete, edit_id, on_done=lambda _r: self.reload(),
-                                   on_error=self._error)
+        self.services.store.submit(
+            self.services.store.ops.delete, edit_id, on_done=lambda _r: self.reload(), on_error=self._error
+        )
 
     def _error(self, message: str) -> None:
         QMessageBox.warning(self, "Examples", message)

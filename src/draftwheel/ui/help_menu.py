@@ -89,9 +89,11 @@ class DataFolderDialog(QDialog):
         self.setWindowTitle("Where my data lives")
         self.setObjectName("dataFolderDialog")
         self.home = str(paths.home)
-        intro = QLabel("Everything Draftwheel keeps is in one folder on this computer: your settings, the "
-                       "examples it learned from (draftwheel.db), your personal adapters, training runs and "
-                       "autosaved drafts. Nothing is sent anywhere unless you set a remote endpoint.")
+        intro = QLabel(
+            "Everything Draftwheel keeps is in one folder on this computer: your settings, the "
+            "examples it learned from (draftwheel.db), your personal adapters, training runs and "
+            "autosaved drafts. Nothing is sent anywhere unless you set a remote endpoint."
+        )
         intro.setWordWrap(True)
         self.path_edit = QLineEdit(self.home)
         self.path_edit.setReadOnly(True)
@@ -104,8 +106,10 @@ class DataFolderDialog(QDialog):
         row.addWidget(self.path_edit, 1)
         row.addWidget(copy)
         row.addWidget(self.open_btn)
-        hint = QLabel("To keep a separate profile, start Draftwheel with --home pointing at another folder "
-                      "(or set DRAFTWHEEL_HOME).")
+        hint = QLabel(
+            "To keep a separate profile, start Draftwheel with --home pointing at another folder "
+            "(or set DRAFTWHEEL_HOME)."
+        )
         hint.setWordWrap(True)
         self.open_result = QLabel("")
         self.open_result.setWordWrap(True)
@@ -128,9 +132,11 @@ class DataFolderDialog(QDialog):
 def about_text() -> str:
     from draftwheel import __version__
 
-    return (f"<b>Draftwheel {__version__}</b><p>A private writing assistant: it revises your drafts with a "
-            "language model on this computer, remembers which suggestions you keep, and learns your style "
-            "from them.</p>")
+    return (
+        f"<b>Draftwheel {__version__}</b><p>A private writing assistant: it revises your drafts with a "
+        "language model on this computer, remembers which suggestions you keep, and learns your style "
+        "from them.</p>"
+    )
 
 
 def build_help_menu(window) -> QMenu:
@@ -150,8 +156,9 @@ def build_help_menu(window) -> QMenu:
 
 
 def _about_box(window) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.Information, "About Draftwheel", about_text(),
-                      QMessageBox.StandardButton.Ok, window)
+    box = QMessageBox(
+        QMessageBox.Icon.Information, "About Draftwheel", about_text(), QMessageBox.StandardButton.Ok, window
+    )
     box.setObjectName("aboutDialog")
     box.setTextFormat(Qt.TextFormat.RichText)
     return box

@@ -55,8 +55,17 @@ def main(out: str) -> int:
     os.link(model, paths.models_dir / MODEL_NAME) if not (paths.models_dir / MODEL_NAME).exists() else None
     with open_store(paths) as store, store.session() as s, s.begin():
         for before, after in SEED:
-            log_edit(s, task="grammar", instruction=tasks()["grammar"].instruction, input_text=before,
-                     output_text=after, final_text=after, outcome="accepted", stage="zero", model="gemma3-270m")
+            log_edit(
+                s,
+                task="grammar",
+                instruction=tasks()["grammar"].instruction,
+                input_text=before,
+                output_text=after,
+                final_text=after,
+                outcome="accepted",
+                stage="zero",
+                model="gemma3-270m",
+            )
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from draftwheel.ui.main_window import MainWindow

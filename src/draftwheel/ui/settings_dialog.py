@@ -87,15 +87,21 @@ class SettingsDialog(QDialog):
         if not self.secure:
             self.api_key.setEnabled(False)
             self.api_key.setPlaceholderText("no secure keyring available")
-            self.key_note.setText("No secure keyring (Secret Service, Keychain or Credential Manager) was found, "
-                                  "so an API key cannot be stored safely. Install and unlock one (e.g. GNOME "
-                                  "Keyring or KWallet) to use a remote endpoint with a key.")
+            self.key_note.setText(
+                "No secure keyring (Secret Service, Keychain or Credential Manager) was found, "
+                "so an API key cannot be stored safely. Install and unlock one (e.g. GNOME "
+                "Keyring or KWallet) to use a remote endpoint with a key."
+            )
         else:
             has = bool(s.remote_endpoint and secrets.get_api_key(s.remote_endpoint))
             self.api_key.setPlaceholderText("stored in the keyring" if has else "not set")
             self.key_note.setText("The key is stored in your system keyring, never in Draftwheel's files.")
-        self.fields = {"n_threads": self.threads, "temperature": self.temperature,
-                       "train_threshold": self.threshold, "remote_endpoint": self.endpoint}
+        self.fields = {
+            "n_threads": self.threads,
+            "temperature": self.temperature,
+            "train_threshold": self.threshold,
+            "remote_endpoint": self.endpoint,
+        }
         self.problems: dict[str, QLabel] = {}
         self._tips = {key: w.toolTip() for key, w in self.fields.items()}
         for key in self.fields:
@@ -135,8 +141,13 @@ class SettingsDialog(QDialog):
 
     def validate(self, *_args) -> dict[str, str]:
         """Show what is allowed beside every invalid field; Save is enabled only when all are valid."""
-        problems = check_fields(self.threads.value(), float(self.temperature.value()), self.threshold.value(),
-                                self.endpoint.text(), cores=self.cores)
+        problems = check_fields(
+            self.threads.value(),
+            float(self.temperature.value()),
+            self.threshold.value(),
+            self.endpoint.text(),
+            cores=self.cores,
+        )
         shown_before = [n.isVisibleTo(self) for n in self.problems.values()]
         for key, widget in self.fields.items():
             text = problems.get(key, "")
@@ -182,8 +193,9 @@ class SettingsDialog(QDialog):
             return
         self.model_box.setEnabled(False)
         # Adding hashes the file (gigabytes for big models): do it on a worker thread.
-        self.services.store.submit(Catalogue(self.services.paths).add, path, on_done=self._added,
-                                   on_error=self._add_failed)
+        self.services.store.submit(
+            Catalogue(self.services.paths).add, path, on_done=self._added, on_error=self._add_failed
+        )
 
     def _added(self, entry) -> None:
         self.model_box.setEnabled(True)

@@ -76,8 +76,11 @@ class FittedLabel(QLabel):
         """Height the text needs at ``width`` (wrapped onto at most MAX_LINES lines)."""
         m = self.contentsMargins()
         inner = width - m.left() - m.right()
-        shown = _wrap(self.full_text, self.fontMetrics(), inner, MAX_LINES if self.wrap else 1) \
-            if self.fontMetrics().horizontalAdvance(self.full_text) > inner else self.full_text
+        shown = (
+            _wrap(self.full_text, self.fontMetrics(), inner, MAX_LINES if self.wrap else 1)
+            if self.fontMetrics().horizontalAdvance(self.full_text) > inner
+            else self.full_text
+        )
         lines = shown.count("\n") + 1
         return self.fontMetrics().lineSpacing() * lines + m.top() + m.bottom() + 4
 

@@ -57,8 +57,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     _drop_triggers()
     # Rows that were undone go back into the index with the 0001 rules (which know no undo).
-    op.execute(f"INSERT INTO edits_fts(rowid, input_text, task) SELECT id, input_text, task FROM edits "
-               f"WHERE undone = 1 AND outcome IN {_KEPT}")
+    op.execute(
+        f"INSERT INTO edits_fts(rowid, input_text, task) SELECT id, input_text, task FROM edits "
+        f"WHERE undone = 1 AND outcome IN {_KEPT}"
+    )
     with op.batch_alter_table("edits", recreate="always") as batch:
         batch.drop_column("undone")
     for sql in _triggers(f"old.outcome IN {_KEPT}", f"new.outcome IN {_KEPT}"):
