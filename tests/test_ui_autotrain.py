@@ -56,7 +56,7 @@ def test_threshold_starts_background_training_that_resumes_after_a_crash(qapp, q
                                                                          bundled_gguf, trainable_dir):
     from draftwheel.config import app_paths
     from draftwheel.engine.prompts import tasks
-    from draftwheel.evaluate.fewshot import import_pairs
+    from draftwheel.flywheel.eval_examples import import_pairs
     from draftwheel.models.adapters import list_adapters
     from draftwheel.store import open_store
     from draftwheel.train import background

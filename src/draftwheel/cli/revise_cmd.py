@@ -124,20 +124,3 @@ def _stdout_writer():
         sys.stdout.flush()
 
     return write
-
-
-SAMPLE = "Me and him goes to the store yesterday, and we buyed three apple."
-
-
-def demo() -> int:
-    """Used by ``draftwheel`` with no arguments until the window exists."""
-    paths, settings = profile()
-    entry = Catalogue(paths).get(settings.model)
-    engine = load_engine(entry, settings)
-    print(f"Sample: {SAMPLE}\nRevision: ", end="", flush=True)
-    try:
-        revise_text(engine, SAMPLE, resolve_task("grammar"), on_text=_stdout_writer())
-    finally:
-        engine.close()
-    print()
-    return 0

@@ -4,7 +4,7 @@ Builds the dataset from the store (accepted and edited outcomes marked for
 training; the final text is the target), or from ``--pairs FILE``; converts
 the model to trainable weights once; trains with a progress bar; records the
 run in the store; then hands the PEFT adapter to
-:func:`draftwheel.train.export.finish_adapter` (GGUF export, held-out scores,
+:func:`draftwheel.flywheel.promotion.finish_adapter` (GGUF export, held-out scores,
 promotion, registry).
 
 Each run has a folder ``runs/<name>/`` holding ``run.json`` (task, settings,
@@ -388,7 +388,7 @@ def _fit(paths, base_dir, dataset, cb, run: _Run):
 def _export(ns, paths, entry, task, result, dataset, cb, run: _Run):
     """GGUF export, held-out scores, promotion and registry; None where export is not installed."""
     try:
-        from draftwheel.train.export import finish_adapter
+        from draftwheel.flywheel.promotion import finish_adapter
     except ImportError:
         cb.on_message("GGUF export is not available; the PEFT adapter stays in the run folder.")
         return None

@@ -52,11 +52,3 @@ def describe_adapter(peft_dir: str | Path, base_entry: ModelEntry, name: str | N
 def gguf_writer(peft_dir: str | Path, base_entry: ModelEntry, name: str) -> Callable[[Path], None]:
     """``write(path)``: the PEFT adapter as a llama.cpp LoRA GGUF for ``base_entry`` at ``path``."""
     return lambda out: export_gguf_adapter(peft_dir, base_entry.path, out, name=name)
-
-
-def __getattr__(name: str):
-    if name == "finish_adapter":
-        from draftwheel.flywheel.promotion import finish_adapter  # TODO(lead): cli/train_cmd imports it from there
-
-        return finish_adapter
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,7 @@
-"""Where few-shot examples come from during an evaluation.
+"""Where few-shot examples come from during an evaluation (``draftwheel eval``).
+
+It lives in ``flywheel`` (not ``evaluate``, which sits below it) because it
+opens stores and uses the flywheel's own retrieval.
 
 Either the store of the current profile (the user's own accepted edits, as
 the app would use them) or line-aligned pairs imported into a throw-away
@@ -20,11 +23,11 @@ from draftwheel.config import AppPaths, Settings
 from draftwheel.engine.base import Engine
 from draftwheel.errors import DraftwheelError
 from draftwheel.evaluate.harness import ExamplesFor
+from draftwheel.flywheel.importing import parse_parallel
+from draftwheel.flywheel.revise import examples_for_store
 
 
 def _retriever(store, engine: Engine, settings: Settings, k: int) -> ExamplesFor:
-    from draftwheel.flywheel import examples_for_store
-
     return examples_for_store(store, engine, dataclasses.replace(settings, fewshot_k=k))
 
 
@@ -42,7 +45,6 @@ def profile_examples(paths: AppPaths, settings: Settings, k: int, engine: Engine
 
 def import_pairs(store, task: str, pairs: list[tuple[str, str]]) -> int:
     """Put (input, final) pairs into ``store`` as accepted imported edits of ``task``."""
-    from draftwheel.flywheel import parse_parallel
     from draftwheel.store import add_edits
 
     parsed = parse_parallel("\n".join(s for s, _ in pairs), "\n".join(r for _, r in pairs), task=task)
