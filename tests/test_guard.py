@@ -89,3 +89,10 @@ def test_a_grammar_answer_that_stops_halfway_is_refused():
 def test_the_demonstrations_own_input_may_get_its_answer():
     demo = resolve_task("grammar").demo
     assert check_output("grammar", demo[0], demo[1], examples=[demo]).ok
+
+
+def test_an_answer_with_lines_the_text_does_not_have_is_refused():
+    """Seen on the bundled model with the instruction "Fix the spelling."."""
+    assert not check_output("custom", "hey can u send me the numbers asap",
+                            "y3\nWrite the numbers in the blanks to the right.").ok
+    assert check_output("custom", "first line\nsecond line", "First line.\nSecond line.").ok

@@ -37,7 +37,7 @@ _KEEP = {"grammar": 0.5, "shorter": 0.2}
 # that stops halfway ("... a bit later." for a unit that went on to a second
 # sentence, seen on JFLEG test line 64) dropped text even when the ratios pass.
 _KEEPS_ENDING = frozenset({"grammar"})
-_DEFAULT_KEEP = 0.25
+_DEFAULT_KEEP = 0.34
 _LABEL = re.compile(r"(?im)^\s*(revision|revised|text|instruction|input|output|update|answer|note)\s*:|#{3,}")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 _STOP = frozenset(
@@ -126,6 +126,10 @@ def check_output(
         return Verdict(False, "the model gave no answer")
     if _LABEL.search(out) and not _LABEL.search(source):
         return Verdict(False, "the answer contains prompt labels")
+    if out.count("\n") > source.strip().count("\n"):
+        # A unit is a sentence: an answer that breaks it into more lines has added something
+        # ("y3\nWrite the numbers in the blanks to the right." for "hey can u send me the numbers asap").
+        return Verdict(False, "the answer adds lines the text does not have")
     if _repeated(source, out):
         return Verdict(False, "the answer repeats itself")
     n_src, n_out = len(_words(source)), len(_words(out))
