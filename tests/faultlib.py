@@ -103,7 +103,7 @@ class Child:
     reader: threading.Thread | None = None
 
     @classmethod
-    def start(cls, role: str, *args: str, env: dict[str, str] | None = None) -> "Child":
+    def start(cls, role: str, *args: str, env: dict[str, str] | None = None) -> Child:
         proc = subprocess.Popen([sys.executable, str(HERE), role, *args], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env or child_env(), cwd=REPO)
         child = cls(proc)

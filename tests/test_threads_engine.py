@@ -8,8 +8,8 @@ import shutil
 import time
 
 import pytest
-from adapter_helpers import write_peft
 
+from adapter_helpers import write_peft
 from draftwheel.engine.base import AdapterRef, GenerationRequest
 
 CPUINFO_HT = """processor\t: 0

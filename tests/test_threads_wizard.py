@@ -70,9 +70,10 @@ def scenario(way: str, home: str, folder: str) -> int:
                 logging_errors.append(record.getMessage())
 
     logging.getLogger().addHandler(Catch())
+    from PySide6.QtTest import QTest
+
     from draftwheel.config import Settings, app_paths
     from draftwheel.ui.qt import QApplication, Qt, QTimer
-    from PySide6.QtTest import QTest
 
     app = QApplication.instance() or QApplication(["draftwheel-test"])
     from draftwheel.ui.main_window import MainWindow

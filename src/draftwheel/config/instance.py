@@ -26,9 +26,9 @@ import os
 import time
 from pathlib import Path
 
+from draftwheel.config.oslock import clear_holder, is_held, read_holder, try_lock, unlock, write_holder
 from draftwheel.config.paths import AppPaths, private_dir
 from draftwheel.errors import DraftwheelError
-from draftwheel.config.oslock import clear_holder, is_held, read_holder, try_lock, unlock, write_holder
 
 LOCK_NAME = "instance.lock"
 
@@ -54,7 +54,7 @@ class InstanceLock:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> "InstanceLock":
+    def __enter__(self) -> InstanceLock:
         return self
 
     def __exit__(self, *exc) -> None:

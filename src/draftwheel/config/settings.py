@@ -62,7 +62,7 @@ class Settings:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def updated(self, **changes: Any) -> "Settings":
+    def updated(self, **changes: Any) -> Settings:
         clean = _validate(changes, source="settings")
         return dataclasses.replace(self, **clean)
 
@@ -179,7 +179,7 @@ class _SettingsLock:
         self.path = paths.home / "settings.lock"
         self.fd: int | None = None
 
-    def __enter__(self) -> "_SettingsLock":
+    def __enter__(self) -> _SettingsLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         if not lock_wait(self.fd, LOCK_WAIT_S):

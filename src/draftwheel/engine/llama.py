@@ -14,7 +14,7 @@ import contextlib
 import ctypes
 import os
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from draftwheel.engine.base import (
     AdapterRef,
@@ -30,7 +30,6 @@ from draftwheel.engine.base import (
 from draftwheel.errors import DraftwheelError, ModelFileError
 from draftwheel.models.catalogue import ModelEntry
 from draftwheel.models.gguf_info import read_gguf
-
 
 # llama.cpp adapter handles kept loaded (the applied one included): switching back to one of
 # these is instant; older ones are freed, so retraining again and again does not grow memory.
@@ -169,7 +168,7 @@ class LlamaEngine(Engine):
         max_tokens = fit_prompt(tokens, self._n_ctx, request.max_tokens)
         cached = 0
         if llm.n_tokens:
-            for a, b in zip(llm._input_ids[: llm.n_tokens], tokens):
+            for a, b in zip(llm._input_ids[: llm.n_tokens], tokens, strict=False):  # a common prefix
                 if a != b:
                     break
                 cached += 1

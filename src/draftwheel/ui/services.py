@@ -45,7 +45,7 @@ class SettingsWatch(QObject):
 
     changed = Signal(object)
 
-    def __init__(self, services: "Services"):
+    def __init__(self, services: Services):
         super().__init__()
         # A weak reference: a Services <-> watch cycle would be freed by the cyclic garbage
         # collector, which may run on a worker thread, and a QObject must die on its own thread.

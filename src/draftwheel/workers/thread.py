@@ -19,7 +19,8 @@ from __future__ import annotations
 import itertools
 import logging
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from draftwheel.errors import DraftwheelError
 from draftwheel.ui.qt import QObject, QtCore, QThread, Signal, Slot
