@@ -84,10 +84,10 @@ def test_harness_runs_every_mode_and_writes_results(engine, paths, tiny_adapter,
     from draftwheel.engine.prompts import resolve_task
     from draftwheel.engine.revise import ReviseOptions
     from draftwheel.evaluate import evaluate_modes, load_eval_set, load_pairs
-    from draftwheel.flywheel.eval_examples import pair_examples
     from draftwheel.evaluate.harness import results_record, write_results
     from draftwheel.evaluate.lora import find_adapter
     from draftwheel.evaluate.tokenize import ptb
+    from draftwheel.flywheel.eval_examples import pair_examples
 
     data = load_eval_set(JFLEG / "test.src", TEST_REFS, limit=3)
     pairs = load_pairs(JFLEG / "dev.src", JFLEG / "dev.ref0", limit=60)

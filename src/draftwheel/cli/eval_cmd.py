@@ -92,10 +92,10 @@ def run(args: argparse.Namespace) -> int:
     from draftwheel.engine.revise import ReviseOptions
     from draftwheel.evaluate import evaluate_modes
     from draftwheel.evaluate.data import load_eval_set, load_pairs
-    from draftwheel.flywheel.eval_examples import pair_examples, profile_examples
     from draftwheel.evaluate.harness import check_out, parse_modes, results_record, table, write_results
     from draftwheel.evaluate.lora import find_adapter
     from draftwheel.evaluate.tokenize import get_tokenizer
+    from draftwheel.flywheel.eval_examples import pair_examples, profile_examples
     from draftwheel.models import Catalogue
 
     modes = parse_modes(args.modes)

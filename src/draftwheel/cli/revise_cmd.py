@@ -10,7 +10,7 @@ import time
 from draftwheel.cli.common import profile, read_input
 from draftwheel.engine import load_engine
 from draftwheel.engine.prompts import resolve_task, tasks
-from draftwheel.engine.revise import ReviseOptions, revise_text
+from draftwheel.engine.revise import ReviseOptions
 from draftwheel.errors import InputError
 from draftwheel.flywheel import MODES, choose_adapter, revise_with_flywheel
 from draftwheel.models import Catalogue, adapters
