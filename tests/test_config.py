@@ -24,16 +24,19 @@ def test_settings_round_trip(paths):
     assert stat.S_IMODE(paths.settings_file.stat().st_mode) == 0o600
 
 
-def test_bad_settings_file_is_a_clear_error(paths):
-    paths.settings_file.write_text("{not json", encoding="utf-8")
-    with pytest.raises(DraftwheelError, match="not valid JSON"):
-        load_settings(paths)
-    paths.settings_file.write_text(json.dumps({"temperature": "hot"}), encoding="utf-8")
+def test_bad_settings_file_is_set_aside_with_a_clear_notice(paths):
+    """The one behaviour for a damaged file (more in test_settings_update.py): kept aside, defaults, told once."""
+    from draftwheel.config import take_settings_notices
+
+    take_settings_notices()
+    for raw, why in (("{not json", "not valid JSON"), (json.dumps({"temperature": "hot"}), "temperature"),
+                     (json.dumps({"backend": "cuda"}), "backend")):
+        paths.settings_file.write_text(raw, encoding="utf-8")
+        assert load_settings(paths) == Settings()
+        (notice,) = take_settings_notices()
+        assert why in notice and "settings.json.damaged-" in notice
     with pytest.raises(DraftwheelError, match="'temperature' must be float"):
-        load_settings(paths)
-    paths.settings_file.write_text(json.dumps({"backend": "cuda"}), encoding="utf-8")
-    with pytest.raises(DraftwheelError, match="must be one of"):
-        load_settings(paths)
+        Settings().updated(temperature="hot")
 
 
 def test_unknown_setting_is_ignored(paths):

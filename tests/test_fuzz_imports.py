@@ -164,8 +164,10 @@ def test_settings_refuse_non_finite_numbers(tmp_path, raw):
 
     paths = app_paths(tmp_path / "h")
     paths.settings_file.write_text(raw)
-    _, err = user_facing(load_settings, paths)
-    assert err is not None
+    settings, err = user_facing(load_settings, paths)
+    # A damaged file is set aside and the default used (config.settings); the value never gets through.
+    assert err is None and settings.temperature == 0.0
+    assert [p.read_text() for p in paths.home.glob("settings.json.damaged-*")] == [raw]
 
 
 # -- the model catalogue (models/catalogue.json, hand-editable) ----------------------------------

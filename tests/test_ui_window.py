@@ -159,25 +159,30 @@ def test_custom_instruction_from_the_toolbar(qtbot, window, services):
     from draftwheel.ui.qt import Qt
     from draftwheel.ui.review_session import READY
 
-    window.editor.setPlainText("First paragraph stays.\n\nhey can u send me the numbers asap\n\nLast one.")
+    # The bundled base model answers this instruction on this sentence with a revision that passes the
+    # output check (greedy, seed 0); most custom instructions get refused answers from it (tests/test_guard.py).
+    mine = "I has finished the report but it need more works before friday."
+    window.editor.setPlainText(f"First paragraph stays.\n\n{mine}\n\nLast one.")
     cursor = window.editor.textCursor()
-    cursor.setPosition(len("First paragraph stays.\n\nhey"))  # no selection: the paragraph at the cursor
+    cursor.setPosition(len("First paragraph stays.\n\nI has"))  # no selection: the paragraph at the cursor
     window.editor.setTextCursor(cursor)
-    window.instruction.setText("Rewrite it politely.")
+    window.instruction.setText("Fix the grammar.")
     qtbot.keyClick(window.instruction, Qt.Key.Key_Return)
     session = window.session
     assert session is not None
-    assert session.original == "hey can u send me the numbers asap"
-    assert session.task.name == "custom" and session.task.instruction == "Rewrite it politely."
+    assert session.original == mine
+    assert session.task.name == "custom" and session.task.instruction == "Fix the grammar."
     qtbot.waitUntil(lambda: session.state == READY, timeout=GEN_TIMEOUT_MS)
+    assert session.no_good is None, session.suggestion
     before = len(_records(services))
     window.accept_all()
     text = window.editor.toPlainText()
     assert text.startswith("First paragraph stays.\n\n") and text.endswith("\n\nLast one.")
+    assert "I have finished" in text
     _wait_logged(qtbot, window, 1)
     rec = _records(services)[0]
     assert len(_records(services)) == before + 1
-    assert (rec["task"], rec["instruction"], rec["outcome"]) == ("custom", "Rewrite it politely.", "accepted")
+    assert (rec["task"], rec["instruction"], rec["outcome"]) == ("custom", "Fix the grammar.", "accepted")
 
 
 @pytest.mark.slow  # generates with the model

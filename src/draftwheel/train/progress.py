@@ -137,7 +137,7 @@ class ProgressFileCallback(TrainCallback):
 
     def on_message(self, text):
         self.state["message"] = text
-        self._write()
+        self._write(force=True)  # messages are rare and each says what the run is doing now
 
     def on_start(self, total, start_step, n_train, n_heldout):
         self.state.update(status="training", total=total, step=start_step, n_train=n_train, n_heldout=n_heldout)
