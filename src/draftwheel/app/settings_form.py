@@ -76,3 +76,8 @@ def check_fields(n_threads: int, temperature: float, train_threshold: int, remot
 def changed_keys(old: dict, new: dict) -> dict:
     """Only the keys whose value the user changed: what is written back."""
     return {k: v for k, v in new.items() if old.get(k) != v}
+
+
+def needs_engine_reload(old, new) -> bool:
+    """Whether saved settings ``new`` need the model loaded again (else the engine takes them as they are)."""
+    return (old.model, old.n_threads, old.n_ctx, old.backend) != (new.model, new.n_threads, new.n_ctx, new.backend)

@@ -1,0 +1,139 @@
+"""The main window's actions, menus and toolbar, built from tables.
+
+Each action is set on the window as an attribute (``window.save_act``...) and triggers one of
+the window's public methods, looked up by name when the action is built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from draftwheel.engine.prompts import tasks
+from draftwheel.ui.help_menu import build_help_menu
+from draftwheel.ui.qt import QAction, QComboBox, QKeySequence, QLabel, QLineEdit, Qt, QToolBar
+from draftwheel.workers.adapters import BASE
+
+if TYPE_CHECKING:
+    from draftwheel.ui.main_window import MainWindow
+
+_S = QKeySequence.StandardKey
+
+# attribute on the window, text, the window's method it triggers, shortcut, status tip
+ACTIONS = (
+    ("new_act", "&New", "new_document", _S.New, ""),
+    ("open_act", "&Open…", "open_dialog", _S.Open, ""),
+    ("save_act", "&Save", "save", _S.Save, ""),
+    ("save_as_act", "Save &As…", "save_as", _S.SaveAs, ""),
+    ("quit_act", "&Quit", "close", _S.Quit, ""),
+    ("undo_act", "&Undo", "undo", _S.Undo, ""),
+    ("redo_act", "&Redo", "redo", _S.Redo, ""),
+    ("custom_act", "Custom instruction…", "focus_custom", "Ctrl+I", "Type your own instruction"),
+    ("accept_act", "Accept all", "accept_all", "Ctrl+Return", ""),
+    ("reject_act", "Reject", "reject", "Ctrl+Shift+Backspace", ""),
+    ("cancel_act", "Stop generating", "cancel_generation", Qt.Key.Key_Escape, ""),
+    ("settings_act", "&Settings…", "open_settings", _S.Preferences, ""),
+    ("pause_act", "Pause logging", "set_logging_paused", None, ""),
+    ("train_now_act", "Train now", "train_now", None, ""),
+)
+
+# menu title, then the window's action attributes ("-" a separator, "tasks" every task's action)
+MENUS = (
+    ("&File", ("new_act", "open_act", "recent", "-", "save_act", "save_as_act", "-", "quit_act")),
+    ("&Edit", ("undo_act", "redo_act", "-", "editing")),
+    ("&Revise", ("tasks", "custom_act", "-", "accept_act", "reject_act", "cancel_act")),
+    ("&View", ()),
+    ("&Tools", ("settings_act", "pause_act", "train_now_act", "ground")),
+)
+
+# text, the editor's method, shortcut
+EDITING = (("Cu&t", "cut", _S.Cut), ("&Copy", "copy", _S.Copy), ("&Paste", "paste", _S.Paste),
+           ("Select &All", "selectAll", _S.SelectAll))
+
+
+def make_action(window: MainWindow, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+    act = QAction(text, window)
+    if shortcut is not None:
+        act.setShortcut(QKeySequence(shortcut))
+    if tip:
+        act.setStatusTip(tip)
+        act.setToolTip(tip)
+    act.triggered.connect(slot)
+    return act
+
+
+def build_actions(window: MainWindow) -> None:
+    for attr, text, method, shortcut, tip in ACTIONS:
+        setattr(window, attr, make_action(window, text, getattr(window, method), shortcut, tip))
+    window.undo_act.setEnabled(False)
+    window.redo_act.setEnabled(False)
+    window.task_acts = {
+        task.name: make_action(window, task.label, lambda _=False, t=task: window.revise(t), task.shortcut or None,
+                               task.instruction)
+        for task in tasks().values()}
+    window.cancel_act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    window.pause_act.setCheckable(True)
+    window.pause_act.setChecked(window.services.settings.logging_paused)
+
+
+def build_menus(window: MainWindow) -> None:
+    for title, entries in MENUS:
+        menu = window.menuBar().addMenu(title)
+        if title == "&View":
+            window.view_menu = menu
+        for entry in entries:
+            _add_entry(window, menu, entry)
+    window.help_menu = build_help_menu(window)
+
+
+def _add_entry(window: MainWindow, menu, entry: str) -> None:
+    if entry == "-":
+        menu.addSeparator()
+    elif entry == "recent":
+        window.recent_menu = menu.addMenu("Open &Recent")
+        window.recent_menu.aboutToShow.connect(window.document_binding.fill_recent)
+    elif entry == "editing":
+        for text, method, key in EDITING:
+            menu.addAction(make_action(window, text, getattr(window.editor, method), key))
+    elif entry == "tasks":
+        menu.addActions(list(window.task_acts.values()))
+    elif entry == "ground":
+        window.ground_act = menu.addAction("Training pairs from my documents…", window.open_ground_wizard)
+    else:
+        menu.addAction(getattr(window, entry))
+
+
+def build_toolbar(window: MainWindow) -> None:
+    tb = QToolBar("Revise")
+    tb.setObjectName("reviseToolbar")
+    tb.setMovable(False)
+    window.addToolBar(tb)
+    for act in window.task_acts.values():
+        tb.addAction(act)
+    window.instruction = _instruction_edit(window)
+    tb.addWidget(window.instruction)
+    tb.addSeparator()
+    tb.addWidget(QLabel(" Adapter: "))
+    window.adapter_box = _adapter_box()
+    tb.addWidget(window.adapter_box)
+
+
+def _instruction_edit(window: MainWindow) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setObjectName("customInstruction")
+    edit.setPlaceholderText("Custom instruction, then Enter")
+    edit.setClearButtonEnabled(True)
+    edit.setMinimumWidth(220)
+    edit.returnPressed.connect(window.revise_custom)
+    return edit
+
+
+def _adapter_box() -> QComboBox:
+    box = QComboBox()
+    box.setObjectName("adapterSwitcher")
+    box.setMinimumWidth(160)
+    # Adapter names are the user's own ("grant writing 2026"): the box grows to show them whole.
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    box.setToolTip("Base model or one of your personal adapters")
+    box.addItem("Automatic", "")
+    box.addItem("Base model", BASE)
+    return box
