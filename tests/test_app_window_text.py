@@ -53,7 +53,9 @@ def test_the_counter_is_shown_for_trained_tasks_only():
 
 
 def test_failure_and_resume_lines_name_the_run():
-    assert failure_text({"label": "Fix grammar", "message": "out of memory"}) == \
-        "Training “Fix grammar” failed: out of memory"
+    assert (
+        failure_text({"label": "Fix grammar", "message": "out of memory"})
+        == "Training “Fix grammar” failed: out of memory"
+    )
     assert failure_text({"task": "grammar", "message": "x"}) == "Training “grammar” failed: x"
     assert "“grammar-3”" in resumed_text({"name": "grammar-3"})

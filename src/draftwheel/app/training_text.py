@@ -19,8 +19,10 @@ def task_label_and_counter(task: str, done: int, threshold: int) -> tuple[str, s
 
 
 def counter_tip(label: str) -> str:
-    return (f"Kept (accepted or edited) suggestions for “{label}” since its last training; "
-            "rejected ones, undone ones and anything while logging was paused do not count.")
+    return (
+        f"Kept (accepted or edited) suggestions for “{label}” since its last training; "
+        "rejected ones, undone ones and anything while logging was paused do not count."
+    )
 
 
 def failure_text(failure: dict) -> str:

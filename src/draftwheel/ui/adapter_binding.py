@@ -50,9 +50,11 @@ class AdapterBinding(QObject):
     def _on_load_failed(self, message: str) -> None:
         self.w.model_label.setText("Model: not loaded")
         self._message("The model could not be loaded.")
-        self.w.show_error("The model could not be loaded",
-                          f"{message}\n\nYou can keep writing and saving. Open Settings (Ctrl+,) to choose "
-                          "another model or add a GGUF file.")
+        self.w.show_error(
+            "The model could not be loaded",
+            f"{message}\n\nYou can keep writing and saving. Open Settings (Ctrl+,) to choose "
+            "another model or add a GGUF file.",
+        )
 
     # -- adapters --------------------------------------------------------------
     def refresh(self) -> None:
@@ -63,13 +65,15 @@ class AdapterBinding(QObject):
         box.blockSignals(True)
         box.clear()
         box.addItem("Automatic", "")
-        box.setItemData(0, "The task's promoted personal adapter, if it has one; else the base model",
-                        Qt.ItemDataRole.ToolTipRole)
+        box.setItemData(
+            0, "The task's promoted personal adapter, if it has one; else the base model", Qt.ItemDataRole.ToolTipRole
+        )
         box.addItem("Base model", BASE)
         for c in choices:
             box.addItem(f"{c.name} ★" if c.promoted else c.name, c.name)
-            box.setItemData(box.count() - 1, f"Task: {c.task}" + (" · promoted" if c.promoted else ""),
-                            Qt.ItemDataRole.ToolTipRole)
+            box.setItemData(
+                box.count() - 1, f"Task: {c.task}" + (" · promoted" if c.promoted else ""), Qt.ItemDataRole.ToolTipRole
+            )
         box.blockSignals(False)
         st = self.w.services.engine.status
         self._select(st.choice if st else self.w.services.settings.adapter)

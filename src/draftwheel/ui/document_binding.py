@@ -7,13 +7,14 @@ editor's and timer's signals stop reaching it when the window is deleted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from draftwheel.app.documents import FILE_FILTER, SAVE_FILTERS, AutosaveRecord, Documents, save_filter_for
 from draftwheel.app.window_text import ago, restore_preview, restore_words
 from draftwheel.errors import DraftwheelError
-from draftwheel.ui.qt import QFileDialog, QMessageBox, QObject, Qt, QTimer
+from draftwheel.ui.qt import QFileDialog, QMessageBox, QObject, QPushButton, Qt, QTimer
 
 if TYPE_CHECKING:
     from draftwheel.ui.main_window import MainWindow
@@ -28,7 +29,9 @@ class DocumentBinding(QObject):
         self.w = window
         self.documents = documents
         self.restore_prompt: QMessageBox | None = None
-        self.restore_button = self.discard_button = self.later_button = None
+        self.restore_button: QPushButton | None = None  # the open restore question's buttons
+        self.discard_button: QPushButton | None = None
+        self.later_button: QPushButton | None = None
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
@@ -52,8 +55,12 @@ class DocumentBinding(QObject):
         if not self.w.editor.document().isModified():
             return True
         buttons = QMessageBox.StandardButton
-        answer = QMessageBox.question(self.w, "Unsaved changes", f"Save the changes to “{self.documents.title}” first?",
-                                      buttons.Save | buttons.Discard | buttons.Cancel)
+        answer = QMessageBox.question(
+            self.w,
+            "Unsaved changes",
+            f"Save the changes to “{self.documents.title}” first?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+        )
         if answer == buttons.Save:
             return self.save()
         return answer == buttons.Discard
@@ -100,7 +107,10 @@ class DocumentBinding(QObject):
             menu.addAction("No recent files").setEnabled(False)
             return
         for p in items:
-            menu.addAction(p, lambda p=p: self.open_path(p))
+            menu.addAction(p, self._opener(p))
+
+    def _opener(self, path: str) -> Callable[[], bool]:
+        return lambda: self.open_path(path)
 
     def save(self) -> bool:
         if self.path is None:
@@ -109,8 +119,9 @@ class DocumentBinding(QObject):
 
     def save_as(self) -> bool:
         start = self.path or str(Path.home() / "Untitled.md")
-        path, chosen = QFileDialog.getSaveFileName(self.w, "Save the draft as", start, ";;".join(SAVE_FILTERS),
-                                                   save_filter_for(start))
+        path, chosen = QFileDialog.getSaveFileName(
+            self.w, "Save the draft as", start, ";;".join(SAVE_FILTERS), save_filter_for(start)
+        )
         return self.save_to(path, chosen) if path else False
 
     def save_to(self, path: str, chosen_filter: str = "") -> bool:
@@ -166,18 +177,22 @@ class DocumentBinding(QObject):
         self.restore_prompt = box
 
     def _restore_box(self, rec: AutosaveRecord) -> QMessageBox:
-        box = QMessageBox(QMessageBox.Icon.Question, "Restore unsaved work?",
-                          f"Draftwheel found unsaved text of “{rec.title}” from {ago(rec.saved_at)}, kept when the "
-                          "app last closed without saving it.",
-                          QMessageBox.StandardButton.NoButton, self.w)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Restore unsaved work?",
+            f"Draftwheel found unsaved text of “{rec.title}” from {ago(rec.saved_at)}, kept when the "
+            "app last closed without saving it.",
+            QMessageBox.StandardButton.NoButton,
+            self.w,
+        )
         box.setObjectName("restoreDialog")
         box.setInformativeText(restore_words(rec.text))
         box.setDetailedText(restore_preview(rec.text))
-        self.restore_button = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        restore = self.restore_button = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
         self.discard_button = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
-        self.later_button = box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(self.restore_button)
-        box.setEscapeButton(self.later_button)
+        later = self.later_button = box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(restore)
+        box.setEscapeButton(later)
         box.setWindowModality(Qt.WindowModality.WindowModal)
         return box
 
@@ -208,7 +223,8 @@ class DocumentBinding(QObject):
         if not self.confirm_discard():
             return False
         self.autosave_timer.stop()
-        self.documents.layout.remember(geometry=bytes(self.w.saveGeometry()), state=bytes(self.w.saveState()),
-                                       last_document=self.path)
+        self.documents.layout.remember(
+            geometry=self.w.saveGeometry().data(), state=self.w.saveState().data(), last_document=self.path
+        )
         self.documents.close()
         return True

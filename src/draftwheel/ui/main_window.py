@@ -27,11 +27,12 @@ from draftwheel.ui.services import Services
 from draftwheel.ui.training_binding import TrainingBinding
 from draftwheel.ui.window_actions import build_actions, build_menus, build_toolbar
 from draftwheel.ui.window_parts import build_docks, build_status
+from draftwheel.ui.window_widgets import WindowWidgets
 
 __all__ = ["APP_NAME", "AUTOSAVE_DELAY_MS", "MainWindow"]
 
 
-class MainWindow(QMainWindow):
+class MainWindow(QMainWindow, WindowWidgets):
     def __init__(self, services: Services, offer_restore: bool = True, sole_owner: bool = False):
         """``offer_restore``: this is the app's start (reopen the last document, offer autosaves left by a
         crash); ``sole_owner``: this process holds the data folder's instance lock."""
@@ -40,8 +41,9 @@ class MainWindow(QMainWindow):
         self.paths = services.paths
         self.last_dialog: QMessageBox | None = None
         self.last_task: Task = tasks()["grammar"]
-        self.documents = Documents(self.paths.home, self.paths.autosave_dir, io=services.store.submit,
-                                   sole_owner=sole_owner)
+        self.documents = Documents(
+            self.paths.home, self.paths.autosave_dir, io=services.store.submit, sole_owner=sole_owner
+        )
         self.destroyed.connect(lambda _=None, d=self.documents: release_autosave(d.autosave.id))
         self._build_central()
         self.editor.document().modificationChanged.connect(self.setWindowModified)
@@ -65,8 +67,9 @@ class MainWindow(QMainWindow):
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
         font.setPointSizeF(max(font.pointSizeF(), 11.0))
         self.editor.setFont(font)
-        self.editor.setPlaceholderText("Write or open a draft. Select text (or put the cursor in a paragraph), "
-                                       "then pick a task: Ctrl+1 … Ctrl+5.")
+        self.editor.setPlaceholderText(
+            "Write or open a draft. Select text (or put the cursor in a paragraph), then pick a task: Ctrl+1 … Ctrl+5."
+        )
         self.review = ReviewPanel()
         self.review.diff_view.setFont(font)
         self.review.editor.setFont(font)
@@ -92,8 +95,7 @@ class MainWindow(QMainWindow):
             services.training.resume_interrupted()  # a run the last session's crash cut short
         services.watch.changed.connect(self.training_binding.follow_settings)
         if services.settings_error:
-            QTimer.singleShot(0, lambda: self.show_error("Settings could not be read",
-                                                         services.settings_error or ""))
+            QTimer.singleShot(0, lambda: self.show_error("Settings could not be read", services.settings_error or ""))
         self.document_binding.restore_layout()
         if offer_restore:
             QTimer.singleShot(0, self.start_session)

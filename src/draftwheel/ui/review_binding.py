@@ -85,10 +85,14 @@ class ReviewBinding(QObject):
         """Start a suggestion for the selection (or the paragraph at the cursor)."""
         session = self.open_review(task)
         if session is not None:
+
+            def start(_result: object = None) -> None:
+                self._start_job(session)
+
             # The text the user corrected after the last accepted suggestion is stored before this
             # suggestion's few-shot examples are read (at once when there is nothing to store); from
             # here on, that suggestion's text is no longer followed.
-            self.history.end_followup(on_done=lambda _r=None: self._start_job(session))
+            self.history.end_followup(on_done=start)
         return session
 
     def _refusal(self) -> str:

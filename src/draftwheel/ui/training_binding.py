@@ -43,8 +43,9 @@ class TrainingBinding(QObject):
 
     def refresh_progress(self, task: str | None = None, threshold: int | None = None) -> None:
         settings = self.w.services.settings
-        self.w.services.store.refresh_progress(task or self.w.last_task.name,
-                                               settings.train_threshold if threshold is None else threshold)
+        self.w.services.store.refresh_progress(
+            task or self.w.last_task.name, settings.train_threshold if threshold is None else threshold
+        )
 
     # -- logging ---------------------------------------------------------------
     def _on_logged(self, edit_id) -> None:
@@ -135,10 +136,14 @@ class TrainingBinding(QObject):
     def _on_promoted(self, name: str) -> None:
         w = self.w
         w.adapter_binding.refresh()
-        box = QMessageBox(QMessageBox.Icon.Information, "New personal adapter",
-                          f"The adapter “{name}” beat the previous stage on your held-out edits and is now "
-                          "in use for its task. You can switch adapters in the toolbar.",
-                          QMessageBox.StandardButton.Ok, w)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "New personal adapter",
+            f"The adapter “{name}” beat the previous stage on your held-out edits and is now "
+            "in use for its task. You can switch adapters in the toolbar.",
+            QMessageBox.StandardButton.Ok,
+            w,
+        )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         w.last_dialog = box

@@ -46,8 +46,12 @@ MENUS = (
 )
 
 # text, the editor's method, shortcut
-EDITING = (("Cu&t", "cut", _S.Cut), ("&Copy", "copy", _S.Copy), ("&Paste", "paste", _S.Paste),
-           ("Select &All", "selectAll", _S.SelectAll))
+EDITING = (
+    ("Cu&t", "cut", _S.Cut),
+    ("&Copy", "copy", _S.Copy),
+    ("&Paste", "paste", _S.Paste),
+    ("Select &All", "selectAll", _S.SelectAll),
+)
 
 
 def make_action(window: MainWindow, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -67,9 +71,11 @@ def build_actions(window: MainWindow) -> None:
     window.undo_act.setEnabled(False)
     window.redo_act.setEnabled(False)
     window.task_acts = {
-        task.name: make_action(window, task.label, lambda _=False, t=task: window.revise(t), task.shortcut or None,
-                               task.instruction)
-        for task in tasks().values()}
+        task.name: make_action(
+            window, task.label, lambda _=False, t=task: window.revise(t), task.shortcut or None, task.instruction
+        )
+        for task in tasks().values()
+    }
     window.cancel_act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     window.pause_act.setCheckable(True)
     window.pause_act.setChecked(window.services.settings.logging_paused)

@@ -26,8 +26,14 @@ def build_status(window: MainWindow) -> None:
     window.stage_label = FittedLabel("Stage: –")
     window.speed_label = FittedLabel("– tokens/s", wrap=False)
     window.train_label = FittedLabel()
-    for w in (window.paused_label, window.model_label, window.adapter_label, window.stage_label,
-              window.speed_label, window.train_label):
+    for w in (
+        window.paused_label,
+        window.model_label,
+        window.adapter_label,
+        window.stage_label,
+        window.speed_label,
+        window.train_label,
+    ):
         sb.add_field(w)
     window.paused_label.setVisible(bool(window.services.settings.logging_paused))
 
@@ -51,5 +57,10 @@ def build_docks(window: MainWindow) -> None:
     window.training_dock.hide()
     window.data_dock.hide()
     window.training_dock.visibilityChanged.connect(window.training_view.set_watching)
-    window.data_dock.visibilityChanged.connect(lambda on: on and window.data_view.reload())
+
+    def reload_if_shown(shown: bool) -> None:
+        if shown:
+            window.data_view.reload()
+
+    window.data_dock.visibilityChanged.connect(reload_if_shown)
     window.data_view.pause_box.toggled.connect(window.set_logging_paused)

@@ -1,0 +1,47 @@
+"""The widgets and actions that the builders in window_actions and window_parts set on the main window.
+
+Declared here (types only, no behaviour) so that readers and mypy know them; MainWindow inherits them.
+"""
+
+from __future__ import annotations
+
+from draftwheel.ui.data_view import DataView
+from draftwheel.ui.qt import QAction, QComboBox, QDockWidget, QLineEdit, QMenu
+from draftwheel.ui.status_bar import FittedLabel
+from draftwheel.ui.training_view import TrainingView
+
+
+class WindowWidgets:
+    # window_actions.build_actions / build_menus / build_toolbar
+    new_act: QAction
+    open_act: QAction
+    save_act: QAction
+    save_as_act: QAction
+    quit_act: QAction
+    undo_act: QAction
+    redo_act: QAction
+    custom_act: QAction
+    accept_act: QAction
+    reject_act: QAction
+    cancel_act: QAction
+    settings_act: QAction
+    pause_act: QAction
+    train_now_act: QAction
+    ground_act: QAction
+    task_acts: dict[str, QAction]  # by task name
+    recent_menu: QMenu
+    view_menu: QMenu
+    help_menu: QMenu
+    instruction: QLineEdit
+    adapter_box: QComboBox
+    # window_parts.build_status / build_docks
+    paused_label: FittedLabel
+    model_label: FittedLabel
+    adapter_label: FittedLabel
+    stage_label: FittedLabel
+    speed_label: FittedLabel
+    train_label: FittedLabel
+    training_view: TrainingView
+    data_view: DataView
+    training_dock: QDockWidget
+    data_dock: QDockWidget
