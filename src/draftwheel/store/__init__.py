@@ -18,8 +18,9 @@ that does not clear raise :class:`StoreError` (a ``DraftwheelError``); a fresh
 database is never made silently in place of an existing file.
 
 Models (SQLAlchemy 2.0, typed ``Mapped``): :class:`Edit` (table ``edits``, with
-an FTS5 index ``edits_fts`` over ``input_text`` of accepted/edited rows, kept
-in sync by triggers), :class:`Adapter` (``adapters``), :class:`TrainingRun`
+an FTS5 index ``edits_fts`` over ``input_text`` of the rows few-shot retrieval
+may use: accepted/edited, ``include_in_training`` on, not ``undone``; kept in
+sync by triggers, see migration 0003), :class:`Adapter` (``adapters``), :class:`TrainingRun`
 (``training_runs``). Constants: ``OUTCOMES``, ``KEPT_OUTCOMES`` (accepted,
 edited), ``STAGES``, ``ORIGINS``, ``RUN_STATUSES``.
 

@@ -119,7 +119,7 @@ def _filtered(stmt, task: str | None, outcomes: Sequence[str] | None, origin: st
         if set(outcomes) <= set(KEPT_OUTCOMES):
             # An undone suggestion is no longer in the user's text: asking for kept edits (training,
             # export, the training counter, the stage) never returns it. The few-shot index leaves
-            # it out too (its triggers, migration 0002).
+            # it out too (its triggers, migrations 0002 and 0003).
             stmt = stmt.where(Edit.undone.is_(False))
     if origin:
         stmt = stmt.where(Edit.origin == origin)
