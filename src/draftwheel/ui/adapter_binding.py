@@ -8,7 +8,7 @@ stop reaching it when the window is deleted.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from draftwheel.app.window_text import adapter_text
 from draftwheel.errors import DraftwheelError
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 class AdapterBinding(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
-        self.w = window
         eng = window.services.engine
         eng.loading.connect(self._on_loading)
         eng.loaded.connect(self.on_loaded)
@@ -33,6 +32,12 @@ class AdapterBinding(QObject):
         window.adapter_box.activated.connect(self._on_adapter_chosen)
         eng.adapter_changed.connect(self._on_adapter_changed)
         eng.adapter_failed.connect(self._on_adapter_failed)
+
+    @property
+    def w(self) -> MainWindow:
+        # The window is this object's Qt parent; it is not kept in an attribute, since a reference cycle
+        # would leave the window's deletion to Python's cyclic collector, on whichever thread runs it.
+        return cast("MainWindow", self.parent())
 
     def _message(self, text: str, ms: int = 0) -> None:
         self.w.statusBar().showMessage(text, ms)

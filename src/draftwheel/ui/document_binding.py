@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from draftwheel.app.documents import FILE_FILTER, SAVE_FILTERS, AutosaveRecord, Documents, save_filter_for
 from draftwheel.app.window_text import ago, restore_preview, restore_words
@@ -26,7 +26,6 @@ APP_NAME = "Draftwheel"
 class DocumentBinding(QObject):
     def __init__(self, window: MainWindow, documents: Documents):
         super().__init__(window)
-        self.w = window
         self.documents = documents
         self.restore_prompt: QMessageBox | None = None
         self.restore_button: QPushButton | None = None  # the open restore question's buttons
@@ -39,6 +38,12 @@ class DocumentBinding(QObject):
         doc = window.editor.document()
         doc.contentsChanged.connect(self._schedule_autosave)
         doc.modificationChanged.connect(self.documents.set_modified)
+
+    @property
+    def w(self) -> MainWindow:
+        # The window is this object's Qt parent; it is not kept in an attribute, since a reference cycle
+        # would leave the window's deletion to Python's cyclic collector, on whichever thread runs it.
+        return cast("MainWindow", self.parent())
 
     @property
     def path(self) -> str | None:

@@ -8,7 +8,7 @@ QObject child of the window, so the engine's signals stop reaching it when the w
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from draftwheel.app.review import ACCEPT_ALL, APPLY, CLOSED, REJECT, STREAMING, ReviewSession
 from draftwheel.app.window_text import adapter_text
@@ -46,7 +46,6 @@ def paragraph_cursor(editor) -> QTextCursor:
 class ReviewBinding(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
-        self.w = window
         self.session: ReviewSession | None = None
         eng, panel = window.services.engine, window.review
         eng.chunk.connect(self._on_chunk)
@@ -62,6 +61,12 @@ class ReviewBinding(QObject):
         doc = window.editor.document()
         doc.undoAvailable.connect(self.update_actions)
         doc.redoAvailable.connect(self.update_actions)
+
+    @property
+    def w(self) -> MainWindow:
+        # The window is this object's Qt parent; it is not kept in an attribute, since a reference cycle
+        # would leave the window's deletion to Python's cyclic collector, on whichever thread runs it.
+        return cast("MainWindow", self.parent())
 
     @property
     def busy(self) -> bool:

@@ -8,7 +8,7 @@ it when the window is deleted.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from draftwheel.app.training_text import counter_tip, failure_text, resumed_text, task_label_and_counter
 from draftwheel.config import Settings
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 class TrainingBinding(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
-        self.w = window
         self.failed_btn: QPushButton | None = None
         self.logged_ids: list[int | None] = []
         # What "Train now" trains: the task of the counter shown.
@@ -37,6 +36,12 @@ class TrainingBinding(QObject):
         training.resumed.connect(self._on_resumed)
         training.decided.connect(self._on_decided)
         training.run_failed.connect(self._on_failed)
+
+    @property
+    def w(self) -> MainWindow:
+        # The window is this object's Qt parent; it is not kept in an attribute, since a reference cycle
+        # would leave the window's deletion to Python's cyclic collector, on whichever thread runs it.
+        return cast("MainWindow", self.parent())
 
     def _message(self, text: str, ms: int = 0) -> None:
         self.w.statusBar().showMessage(text, ms)
