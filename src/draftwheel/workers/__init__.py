@@ -2,5 +2,5 @@
 
 Each worker lives in its own ``QThread`` and talks to the window only through
 signals; none of them touches a widget. Qt names come from
-:mod:`draftwheel.ui.qt`, the one module that imports the binding.
+:mod:`draftwheel.workers.qt`, the one module that imports the binding.
 """

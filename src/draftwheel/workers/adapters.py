@@ -12,8 +12,7 @@ from pathlib import Path
 
 from draftwheel.config import AppPaths
 from draftwheel.engine.base import AdapterRef
-
-BASE = "base"
+from draftwheel.models.adapter_info import BASE_NAME as BASE
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ from draftwheel.engine.base import AdapterRef, CancelToken, Engine
 from draftwheel.engine.prompts import Task
 from draftwheel.engine.revise import ReviseOptions, revise_text
 from draftwheel.errors import DraftwheelError, ModelFileError
-from draftwheel.ui.qt import Signal
+from draftwheel.models.adapter_info import BASE_NAME as BASE  # the switcher's "Base model": no adapter
+from draftwheel.workers.qt import Signal
 from draftwheel.workers.thread import ThreadWorker
 
-BASE = "base"  # the switcher's "Base model": no adapter, whatever is promoted
 log = logging.getLogger(__name__)
 
 

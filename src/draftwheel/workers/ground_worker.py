@@ -19,7 +19,7 @@ from pathlib import Path
 from draftwheel.config import AppPaths
 from draftwheel.engine.base import CancelToken
 from draftwheel.errors import Cancelled, DraftwheelError, ModelFileError
-from draftwheel.ui.qt import Signal
+from draftwheel.workers.qt import Signal
 from draftwheel.workers.thread import ThreadWorker
 
 LOCAL = "local"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from draftwheel.config import AppPaths
-from draftwheel.ui.qt import Signal
+from draftwheel.workers.qt import Signal
 from draftwheel.workers.thread import ThreadWorker
 
 EDIT_COLUMNS = ("id", "created_at", "task", "instruction", "input_text", "output_text", "final_text",

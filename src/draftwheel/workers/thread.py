@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from draftwheel.errors import DraftwheelError
-from draftwheel.ui.qt import QObject, QtCore, QThread, Signal, Slot
+from draftwheel.workers.qt import QObject, QtCore, QThread, Signal, Slot
 
 log = logging.getLogger(__name__)
 

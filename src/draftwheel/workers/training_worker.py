@@ -22,7 +22,7 @@ import logging
 from typing import Any
 
 from draftwheel.config import AppPaths
-from draftwheel.ui.qt import QTimer, Signal
+from draftwheel.workers.qt import QTimer, Signal
 from draftwheel.workers.store_worker import StoreOps
 from draftwheel.workers.thread import ThreadWorker
 
