@@ -144,6 +144,6 @@ def make_tiny_adapter(bundled_gguf):
 # Before any test module imports mlx: let the MLX CPU backend use the system
 # OpenBLAS when there is one (see draftwheel/models/mlx_runtime.py); the mlx-cpu
 # wheel's own reference BLAS makes the MLX tests several times slower.
-from draftwheel.models.mlx_runtime import prefer_system_blas as _prefer_system_blas
+from draftwheel.models.mlx_runtime import prefer_system_blas as _prefer_system_blas  # noqa: E402 - with its reason, above
 
 _prefer_system_blas()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from adapter_helpers import bundled_entry, write_adapter_gguf, write_peft
 
+from adapter_helpers import bundled_entry, write_adapter_gguf, write_peft
 from draftwheel.engine.base import AdapterRef, GenerationRequest
 from draftwheel.errors import DraftwheelError, ModelFileError
 
@@ -186,7 +186,7 @@ def _heldout(n=4, max_words=None):
 
     src = (JFLEG / "dev.src").read_text(encoding="utf-8").splitlines()
     ref = (JFLEG / "dev.ref0").read_text(encoding="utf-8").splitlines()
-    pairs = [(a, b) for a, b in zip(src, ref) if max_words is None or len(a.split()) <= max_words]
+    pairs = [(a, b) for a, b in zip(src, ref, strict=True) if max_words is None or len(a.split()) <= max_words]
     return pairs[:n]
 
 
@@ -194,10 +194,10 @@ def _heldout(n=4, max_words=None):
 def test_finish_adapter_scores_and_promotes_only_when_better(paths, bundled_gguf, engine, tmp_path):
     """A damaging adapter is promoted by hand; a no-op LoRA (= the base model) must beat it and take over;
     another damaging one must then not be promoted."""
+    from draftwheel.flywheel.promotion import finish_adapter
     from draftwheel.models import adapters as reg
     from draftwheel.store import get_adapter as row_of
     from draftwheel.store import open_store, start_run
-    from draftwheel.flywheel.promotion import finish_adapter
 
     base = bundled_entry(paths)
     heldout = _heldout(3, max_words=12)
@@ -240,8 +240,8 @@ def test_finish_adapter_scores_and_promotes_only_when_better(paths, bundled_gguf
 
 def test_fewshot_baseline_never_shows_an_edit_as_its_own_example(paths):
     from draftwheel.engine.prompts import resolve_task
-    from draftwheel.store import add_edits, open_store
     from draftwheel.flywheel.promotion import current_stage, store_examples
+    from draftwheel.store import add_edits, open_store
 
     pairs = _heldout(6)
     assert current_stage(paths, "grammar", "x" * 64, "new") == ("zero", None)

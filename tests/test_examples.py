@@ -66,7 +66,7 @@ def test_exports_parse_and_match_the_inference_text(filled, tmp_path, capsys):
         out[fmt] = tmp_path / fmt / "train.jsonl"
         out[fmt].parent.mkdir()
         assert main(["examples", "export", "--format", fmt, "--out", str(out[fmt]), "--task", "grammar"]) == 0
-        assert f"wrote 2 examples" in capsys.readouterr().out  # accepted + edited; rejected left out
+        assert "wrote 2 examples" in capsys.readouterr().out  # accepted + edited; rejected left out
     task = resolve_task("grammar")
     prompt, completion = training_pair(task, "He go to school .", "He goes to school.")
     comp = _read_jsonl(out["completions"])

@@ -23,8 +23,7 @@ from faultlib import child_env, kill_at_random, make_tiny_model_gguf, make_tiny_
 @pytest.mark.slow
 def test_sigkill_during_adapter_export_never_lists_a_partial_adapter(tmp_path):
     from draftwheel.config import app_paths
-    from draftwheel.models.adapters import (GGUF_FILE, _check_adapter_gguf, list_adapters, remove_stale_temps,
-                                            sync_store)
+    from draftwheel.models.adapters import GGUF_FILE, _check_adapter_gguf, list_adapters, remove_stale_temps, sync_store
     from draftwheel.store import list_adapters as store_adapters
     from draftwheel.store import open_store
 

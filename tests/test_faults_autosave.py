@@ -27,7 +27,7 @@ def test_sigkill_during_autosave_never_tears_the_file(tmp_path):
     rng = seed_rng("autosave kills")
     kills = scale(15, 300)
     torn = lost = checked = 0
-    for k in range(kills):
+    for _ in range(kills):
         res = kill_at_random(rng, "autosave-writer", str(folder), env=child_env(tmp_path / "home"), early=0.0,
                              window=0.5)
         assert res.killed, res.stderr[-2000:]

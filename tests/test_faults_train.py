@@ -29,10 +29,9 @@ STEP_TIMEOUT_S = 900  # a loaded 2-core machine is slow; tests never assert on t
 
 @pytest.mark.slow
 def test_training_killed_at_random_points_resumes_and_finishes(paths, trainable_dir, tmp_path):
-    from test_train_trainer import _link_weights, _pairs_file
-
     from draftwheel.store import list_runs, open_store
     from draftwheel.train.trainer import read_checkpoint
+    from test_train_trainer import _link_weights, _pairs_file
 
     _link_weights(paths, trainable_dir)
     pairs = _pairs_file(tmp_path, 24)
@@ -40,20 +39,20 @@ def test_training_killed_at_random_points_resumes_and_finishes(paths, trainable_
     kills = scale(2, 10)
     steps = kills + 3
     base = [sys.executable, "-m", "draftwheel", "--home", str(paths.home), "train"]
-    first = base + ["--pairs", str(pairs), "--name", "chaos", "--steps", str(steps), "--checkpoint-every", "1",
+    first = [*base, "--pairs", str(pairs), "--name", "chaos", "--steps", str(steps), "--checkpoint-every", "1",
                     "--batch-size", "2", "--max-seq-len", "64", "--no-export"]
-    resume = base + ["--resume", "--name", "chaos", "--no-export", "--json"]
+    resume = [*base, "--resume", "--name", "chaos", "--no-export", "--json"]
     rng = seed_rng("train kills")
     last_step, kill_steps = 0, []
     for k in range(kills):
-        log = open(tmp_path / f"train{k}.log", "wb")
+        log = open(tmp_path / f"train{k}.log", "wb")  # noqa: SIM115 - open for the process's life, closed below
         proc = subprocess.Popen(first if k == 0 else resume, stdout=log, stderr=subprocess.STDOUT,
                                 env=child_env(paths.home))
         try:
             deadline = time.monotonic() + STEP_TIMEOUT_S
             state = run_dir / "checkpoint" / "state.json"
 
-            def step_now() -> int:
+            def step_now(state=state) -> int:
                 try:
                     return json.loads(state.read_text())["step"]
                 except (OSError, ValueError, KeyError):

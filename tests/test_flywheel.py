@@ -74,7 +74,7 @@ def test_stage_policy(store):
 
 
 def test_retrieval_puts_the_obviously_similar_example_last(store):
-    _pairs(store, NOISE + [TARGET] + NOISE[:2])
+    _pairs(store, [*NOISE, TARGET, *NOISE[:2]])
     _pairs(store, [("My grandmother cook delicious dumplings every winter festival !", "REJECTED")],
            outcome="rejected")
     _pairs(store, [("My grandmother cook delicious dumplings every winter festival .", "OTHER TASK")],
@@ -91,7 +91,7 @@ def test_retrieval_puts_the_obviously_similar_example_last(store):
 
 
 def test_retrieval_respects_k_and_the_token_budget(store):
-    _pairs(store, NOISE + [TARGET])
+    _pairs(store, [*NOISE, TARGET])
     count = lambda s: len(s.split())  # noqa: E731 - a deterministic token counter
     query = "The manager cook dumplings every winter morning ."
     with store.session() as s:
@@ -99,7 +99,7 @@ def test_retrieval_respects_k_and_the_token_budget(store):
         assert len(retrieve_examples(s, "grammar", query, k=2, token_budget=1000, count_tokens=count)) == 2
         one = count(example_text(retrieve_examples(s, "grammar", query, k=1, token_budget=1000)[0]))
         small = retrieve_examples(s, "grammar", query, k=5, token_budget=one, count_tokens=count)
-        assert 1 <= len(small) and sum(count(example_text(e)) for e in small) <= one
+        assert len(small) >= 1 and sum(count(example_text(e)) for e in small) <= one
         assert retrieve_examples(s, "grammar", "zzz qqq", k=3, token_budget=1000) == []
         assert retrieve_examples(s, "grammar", "  ... !!", k=3, token_budget=1000) == []
 

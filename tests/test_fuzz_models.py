@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -185,7 +183,7 @@ def test_archive_with_path_traversal_names_writes_nothing_outside(tiny, tmp_path
         zf.writestr("../../adapter.json", b'{"name": "x"}')
     f = tmp_path / "evil.zip"
     f.write_bytes(buf.getvalue())
-    _, err = user_facing(import_adapter, tiny["paths"], f, name="evil")
+    user_facing(import_adapter, tiny["paths"], f, name="evil")
     assert not (tiny["paths"].adapters_dir.parent.parent / "evil.gguf").exists()
     assert not (tmp_path.parent / "evil.gguf").exists()
 

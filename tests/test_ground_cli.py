@@ -11,10 +11,9 @@ import pytest
 from keyring.backend import KeyringBackend
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_ground_documents import make_sample_folder  # noqa: E402
-from test_ground_endpoint import _down_url, _url, chat_server  # noqa: E402,F401  (fixture)
-
 from draftwheel.cli.main import main
+from test_ground_documents import make_sample_folder
+from test_ground_endpoint import _down_url, _url, chat_server  # noqa: F401  (fixture)
 
 
 class MemoryKeyring(KeyringBackend):

@@ -52,7 +52,7 @@ def make_pdf(path: Path, paragraphs: list[str]) -> Path:
                 line = w
             else:
                 line = f"{line} {w}".strip()
-        return lines + [line]
+        return [*lines, line]
 
     n = len(paragraphs)
     font_id = 3 + 2 * n
@@ -140,7 +140,7 @@ def test_every_type_is_imported_and_every_bad_file_reported(tmp_path):
         assert sentence in texts
     # The docx heading became a section, not a passage.
     bread = [p for p in result.passages if p.doc == "bread.docx"]
-    assert bread and all(p.heading == "Baking" for p in bread) and not any("Baking" == p.text for p in bread)
+    assert bread and all(p.heading == "Baking" for p in bread) and not any(p.text == "Baking" for p in bread)
     assert "locked.pdf: unreadable: encrypted" in result.summary()
 
 

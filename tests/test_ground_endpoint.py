@@ -20,13 +20,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_ground_documents import make_sample_folder  # noqa: E402
-
 from draftwheel.engine.base import CancelToken
 from draftwheel.errors import DraftwheelError, InputError
 from draftwheel.ground.generate import plan
 from draftwheel.ground.llm import ChatEndpointGenerator, GenerationError, Prompt
 from draftwheel.ground.pipeline import GroundOptions, run_ground
+from test_ground_documents import make_sample_folder
 
 MAX_REQUESTS = 400
 FABRICATED = "Quantum computers will replace every accountant by 2030, according to leading economists in Geneva."
@@ -235,11 +234,11 @@ def test_a_failing_batch_is_not_half_stored(tmp_path, paths, chat_server):
         "Tomatoes in a small garden want sun above everything else. Eight hours of direct light beats any "
         "fertiliser, and a crowded bed gives fewer fruits.\n", encoding="utf-8")
     generator = ChatEndpointGenerator(_url(chat_server), "m", timeout=10)
-    with pytest.raises(DraftwheelError, match="refused by test trigger.*none of that batch was stored; 0 pair"):
+    with pytest.raises(DraftwheelError, match=r"refused by test trigger.*none of that batch was stored; 0 pair"):
         run_ground(folder, paths, generator, options=GroundOptions(n_pairs=2, kinds=("rewrite",), batch_size=2))
     assert _grounded_rows(paths) == []  # the first pair of the batch was rolled back with the refused one
     # With one pair per batch, the first batch commits and only the refused one is missing.
-    with pytest.raises(DraftwheelError, match="refused by test trigger.*1 pair.s. from earlier batches"):
+    with pytest.raises(DraftwheelError, match=r"refused by test trigger.*1 pair.s. from earlier batches"):
         run_ground(folder, paths, generator, options=GroundOptions(n_pairs=2, kinds=("rewrite",), batch_size=1))
     rows = _grounded_rows(paths)
     assert len(rows) == 1 and "Remote work" in rows[0].final_text and rows[0].source_doc.endswith("a.md")

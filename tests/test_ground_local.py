@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_ground_documents import BREAD, REMOTE  # noqa: E402
-
 from draftwheel.ground.check import check_pair
 from draftwheel.ground.generate import answer_prompt, input_prompt
 from draftwheel.ground.llm import LocalGenerator
 from draftwheel.ground.pipeline import GroundOptions, run_ground
 from draftwheel.ground.profile import AuthorProfile
+from test_ground_documents import BREAD, REMOTE
 
 
 @pytest.mark.slow

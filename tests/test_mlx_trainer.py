@@ -23,7 +23,7 @@ def _pairs(n: int = 4):
     src = (JFLEG / "dev.src").read_text(encoding="utf-8").splitlines()
     ref = (JFLEG / "dev.ref0").read_text(encoding="utf-8").splitlines()
     # short sentences keep the two steps quick on a CPU
-    chosen = [(s.strip(), r.strip()) for s, r in zip(src, ref) if len(s.split()) <= 14][:n]
+    chosen = [(s.strip(), r.strip()) for s, r in zip(src, ref, strict=True) if len(s.split()) <= 14][:n]
     return [training_pair(task, s, r) for s, r in chosen]
 
 
@@ -106,9 +106,9 @@ def test_engines_load_the_trained_adapter(trained, mlx_engine, engine):
 
 
 def test_register_puts_mlx_weights_in_the_adapter_folder(trained, paths, engine):
+    from draftwheel.flywheel.adapters import register_copy
     from draftwheel.models import Catalogue
     from draftwheel.models.adapters import adapter_ref, get_adapter
-    from draftwheel.flywheel.adapters import register_copy
     from draftwheel.train.mlx_trainer import adapter_info
 
     result, _rec, args = trained

@@ -42,7 +42,7 @@ def test_truncated_gguf_is_refused(paths, bundled_gguf, tmp_path):
     cut = tmp_path / "cut.gguf"
     with open(bundled_gguf, "rb") as src, open(cut, "wb") as dst:
         dst.write(src.read(50_000_000))
-    with pytest.raises(ModelFileError, match="truncated|damaged"):
+    with pytest.raises(ModelFileError, match=r"truncated|damaged"):
         read_gguf(cut)
     with pytest.raises(ModelFileError, match=r"cut\.gguf"):
         Catalogue(paths).add(cut)

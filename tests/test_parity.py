@@ -93,7 +93,7 @@ def test_llama_cpp_adapter_matches_peft(peft_model, bundled_gguf, engine, tmp_pa
     llm = engine.llama
     agree = changed_llama = changed_torch = total = 0
     try:
-        for src, ref in zip(sources, refs):
+        for src, ref in zip(sources, refs, strict=True):
             prompt, completion = training_pair(task, src.strip(), ref.strip())
             tokens = engine.tokenize(prompt + completion, add_bos=True)
             start = len(engine.tokenize(prompt, add_bos=True))
@@ -105,9 +105,9 @@ def test_llama_cpp_adapter_matches_peft(peft_model, bundled_gguf, engine, tmp_pa
             ref_adapted = _teacher_forced_torch(pm, tokens, start, adapter=True)
             ref_base = _teacher_forced_torch(pm, tokens, start, adapter=False)
             assert len(ours) == len(ref_adapted) == len(base)
-            agree += sum(a == b for a, b in zip(ours, ref_adapted))
-            changed_llama += sum(a != b for a, b in zip(ours, base))
-            changed_torch += sum(a != b for a, b in zip(ref_adapted, ref_base))
+            agree += sum(a == b for a, b in zip(ours, ref_adapted, strict=True))
+            changed_llama += sum(a != b for a, b in zip(ours, base, strict=True))
+            changed_torch += sum(a != b for a, b in zip(ref_adapted, ref_base, strict=True))
             total += len(ours)
             if total >= N_POSITIONS:
                 break

@@ -124,9 +124,8 @@ def test_bad_values_are_clear_errors(store):
 def test_add_edits_is_all_or_nothing(store):
     rows = [dict(task="grammar", input_text=f"a{i}", final_text=f"b{i}", outcome="accepted") for i in range(5)]
     rows[3]["outcome"] = "maybe"
-    with pytest.raises(InputError):
-        with store.session() as s, s.begin():
-            add_edits(s, rows)
+    with pytest.raises(InputError), store.session() as s, s.begin():
+        add_edits(s, rows)
     with store.session() as s:
         assert count_edits(s, outcomes=None) == 0
 
@@ -233,9 +232,8 @@ def test_locked_file_gets_a_clear_message(paths, store):
     holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
         quick = open_store(paths, busy_timeout_ms=200)  # reading still works in WAL mode
-        with pytest.raises(StoreError, match="locked"):
-            with quick.session() as s, s.begin():
-                _log(s)
+        with pytest.raises(StoreError, match="locked"), quick.session() as s, s.begin():
+            _log(s)
         quick.close()
     finally:
         holder.rollback()

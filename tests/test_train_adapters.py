@@ -11,8 +11,8 @@ import zipfile
 
 import numpy as np
 import pytest
-from adapter_helpers import bundled_entry, write_adapter_gguf, write_peft
 
+from adapter_helpers import bundled_entry, write_adapter_gguf, write_peft
 from draftwheel.errors import DraftwheelError, ModelFileError, NotFoundError
 
 
@@ -116,7 +116,7 @@ def test_export_refuses_wrong_shapes_and_bad_configs(bundled_gguf, tmp_path):
     with pytest.raises(DraftwheelError, match="DoRA"):
         export_gguf_adapter(dora, bundled_gguf, tmp_path / "x.gguf")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DraftwheelError, match="no adapter_config.json"):
+    with pytest.raises(DraftwheelError, match=r"no adapter_config\.json"):
         export_gguf_adapter(tmp_path / "empty", bundled_gguf, tmp_path / "x.gguf")
     broken = write_peft(tmp_path / "broken", blocks=range(1))
     (broken / "adapter_model.safetensors").write_bytes(b"\x10\x00\x00\x00garbage")
@@ -235,7 +235,8 @@ def test_export_import_roundtrip(paths, peft_dir, bundled_gguf, tmp_path, suffix
     if suffix == ".zip":
         assert sorted(zipfile.ZipFile(out).namelist()) == ["adapter.gguf", "adapter.json"]
     else:
-        assert sorted(tarfile.open(out).getnames()) == ["adapter.gguf", "adapter.json"]
+        with tarfile.open(out) as tar:
+            assert sorted(tar.getnames()) == ["adapter.gguf", "adapter.json"]
     with pytest.raises(DraftwheelError, match="already exists"):
         reg.import_adapter(paths, out)
     got = reg.import_adapter(paths, out, name="copy")

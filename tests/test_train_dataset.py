@@ -62,7 +62,7 @@ def test_long_prompt_is_cut_from_the_left_keeping_the_completion_end(tokenizer):
 def test_too_few_examples_is_a_clear_error(tokenizer):
     pairs = [Pair(f"he go {i} time .", f"He went {i} times .") for i in range(5)]
     with pytest.raises(DraftwheelError) as err:
-        build_dataset(pairs + [pairs[0]], tokenizer, 128, what="task 'grammar'")
+        build_dataset([*pairs, pairs[0]], tokenizer, 128, what="task 'grammar'")
     msg = str(err.value)
     assert "Too few training examples for task 'grammar'" in msg
     assert "5 usable, at least 8 needed" in msg and "6 kept edits" in msg and "1 duplicates" in msg

@@ -108,10 +108,10 @@ def test_completion_loss_equals_full_logits_on_a_model():
 
 @pytest.mark.slow
 def test_completion_loss_matches_on_the_bundled_model(trainable_dir):
+    from conftest import JFLEG
     from draftwheel.train.args import TrainingArgs
     from draftwheel.train.dataset import build_dataset, collate, jfleg_pairs
     from draftwheel.train.trainer import build_lora_model
-    from conftest import JFLEG
 
     model, tok = build_lora_model(trainable_dir, TrainingArgs(rank=4, dtype="float32"), "cpu")
     for name, p in model.named_parameters():

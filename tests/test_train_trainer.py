@@ -82,7 +82,7 @@ def test_killed_run_resumes_from_its_checkpoint(paths, trainable_dir, tmp_path, 
     cmd = [sys.executable, "-m", "draftwheel", "--home", str(paths.home), "train", "--pairs", str(pairs),
            "--name", "r1", "--steps", "4", "--checkpoint-every", "1", "--batch-size", "2", "--max-seq-len", "64",
            "--no-export"]
-    log = open(tmp_path / "train.log", "wb")
+    log = open(tmp_path / "train.log", "wb")  # noqa: SIM115 - open for the process's life, closed below
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + STEP_TIMEOUT_S
@@ -172,7 +172,7 @@ def test_damaged_checkpoint_is_a_clear_error(trainable_dir, tokenizer, tmp_path)
     assert "is damaged" in str(err.value) and "without --resume to start over" in str(err.value)
     (ckpt / "state.json").write_text(json.dumps({"version": 1, "step": 1, "plan": [[0]], "total": 2}))
     (ckpt / "adapter_model.safetensors").write_bytes(b"\x00" * 40)
-    with pytest.raises(DraftwheelError, match="adapter_model.safetensors is unreadable"):
+    with pytest.raises(DraftwheelError, match=r"adapter_model\.safetensors is unreadable"):
         read_checkpoint(tmp_path / "run")
     # A crash between the two renames of a checkpoint swap leaves the old one under a hidden name.
     shutil.rmtree(ckpt)

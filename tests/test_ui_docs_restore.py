@@ -138,7 +138,7 @@ def test_typing_without_pause_is_still_autosaved(qtbot, services, make_window):
     w = make_window()
     w.editor.setFocus()
     file = w.autosave.file
-    for i in range(int(3 * AUTOSAVE_DELAY_MS / 200)):  # a key every 200 ms for 3 autosave delays
+    for _ in range(int(3 * AUTOSAVE_DELAY_MS / 200)):  # a key every 200 ms for 3 autosave delays
         qtbot.keyClicks(w.editor, "a")
         qtbot.wait(200)
         if file.exists():

@@ -169,7 +169,9 @@ def test_help_menu_lists_the_real_shortcuts_data_folder_and_version(qtbot, make_
     assert titles[-1] == "Help"
     rows = shortcut_rows(w)
     by_command = {cmd: keys for _menu, cmd, keys in rows}
-    native = lambda k: QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
+    def native(k: str) -> str:
+        return QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
+
     assert by_command["Accept all"] == native("Ctrl+Return")
     assert by_command["Fix grammar"] == native("Ctrl+1")
     assert by_command["Keyboard shortcuts"] == native("Ctrl+/")

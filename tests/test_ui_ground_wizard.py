@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_ground_documents import make_sample_folder  # noqa: E402
-from test_ground_endpoint import _url, chat_server  # noqa: E402,F401  (chat_server is a fixture)
+from test_ground_documents import make_sample_folder
+from test_ground_endpoint import _url, chat_server  # noqa: F401  (chat_server is a fixture)
 
 pytestmark = pytest.mark.gui
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-import review_gui
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import review_gui
 from draftwheel.app.review import ACCEPTED, REJECTED
 from draftwheel.engine.prompts import tasks
 

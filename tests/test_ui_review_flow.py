@@ -8,6 +8,7 @@ the window does with it is.
 from __future__ import annotations
 
 import pytest
+
 import review_gui
 from review_gui import revise, row, select, wait_logged, wait_ready
 

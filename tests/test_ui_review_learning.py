@@ -8,6 +8,7 @@ from the database file. Each test failed before the fix (issue 14: 3, 4 and
 from __future__ import annotations
 
 import pytest
+
 import review_gui
 from review_gui import revise, row, select, wait_logged, wait_ready
 

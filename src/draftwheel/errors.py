@@ -9,6 +9,7 @@ in a dialog. Anything else escaping is a bug.
 import errno
 import shutil
 
+
 class DraftwheelError(Exception):
     """An error with a message meant for the user (one line, no traceback)."""
 

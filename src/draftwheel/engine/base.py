@@ -13,10 +13,10 @@ strings, the token limit, cancellation and the timing figures.
 from __future__ import annotations
 
 import threading
-from abc import ABC, abstractmethod
 import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from draftwheel.errors import DraftwheelError
 from draftwheel.models.adapter_info import AdapterRef
@@ -129,7 +129,7 @@ class Engine(ABC):
         """bos/eos token texts, for rendering chat templates."""
         return {}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: engines without resources to free keep it
         pass
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 # (min, max) of output words / input words, per task; others use _DEFAULT_RATIO.
 _RATIO = {

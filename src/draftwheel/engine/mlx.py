@@ -19,8 +19,8 @@ Each request gets a fresh KV cache (no prefix reuse yet, so
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from draftwheel.engine.base import (
     AdapterRef,

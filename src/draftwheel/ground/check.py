@@ -122,7 +122,7 @@ def check_pair(kind: str, prompt_text: str, answer: str, passage: str,
     if avoid:
         generated = [("input", prompt_text)] if kind == "rewrite" else [("input", prompt_text), ("answer", answer)]
         sims = similarity_matrix(list(avoid) + [t for _, t in generated])[len(avoid):, : len(avoid)]
-        for (which, _), row in zip(generated, sims):
+        for (which, _), row in zip(generated, sims, strict=True):
             if row.max() >= settings.dup_threshold:
                 return Verdict(False, 0.0, f"{which} repeats the prompt's demonstration")
     if kind == "rewrite":

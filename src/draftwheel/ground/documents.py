@@ -19,9 +19,9 @@ import contextlib
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from draftwheel.engine.base import CancelToken
 from draftwheel.errors import Cancelled, InputError

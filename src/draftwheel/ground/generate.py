@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 from draftwheel.engine.base import CancelToken
 from draftwheel.errors import InputError

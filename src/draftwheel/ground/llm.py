@@ -15,12 +15,11 @@ put in the ``Authorization`` header: never logged, stored or exported.
 from __future__ import annotations
 
 import json
-from abc import ABC, abstractmethod
 import logging
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from draftwheel.engine.base import CancelToken, Engine, GenerationRequest
@@ -120,7 +119,7 @@ class ChatEndpointGenerator(Generator):
             raise GenerationError(f"endpoint answered HTTP {exc.code} {exc.reason}{detail}") from None
         except urllib.error.URLError as exc:
             raise GenerationError(f"endpoint unreachable ({_reason(exc.reason)})") from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise GenerationError(f"endpoint did not answer within {self.timeout:g} s") from None
         except (OSError, ValueError) as exc:  # connection reset, bad status line, ...
             raise GenerationError(f"endpoint connection failed ({exc.__class__.__name__}: {exc})") from None

@@ -9,9 +9,9 @@ and setting ``cancel`` from the Cancel button.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from draftwheel.config import AppPaths
 from draftwheel.engine.base import CancelToken

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from draftwheel.config.atomic import atomic_write_text
 from draftwheel.errors import DraftwheelError
-from draftwheel.textio import read_text
 from draftwheel.ground.documents import Passage
+from draftwheel.textio import read_text
 
 PROFILE_VERSION = 1
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")

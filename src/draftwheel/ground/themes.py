@@ -52,7 +52,7 @@ def group_themes(passages: list[Passage], n_themes: int | None = None, seed: int
     terms = vec.get_feature_names_out()
     themes: list[Theme] = []
     for c in range(k):
-        members = [p for p, lab in zip(passages, model.labels_) if lab == c]
+        members = [p for p, lab in zip(passages, model.labels_, strict=True) if lab == c]
         if not members:
             continue
         top = model.cluster_centers_[c].argsort()[::-1][:3]
@@ -66,7 +66,7 @@ def group_themes(passages: list[Passage], n_themes: int | None = None, seed: int
 def _label_by_frequency(passages: list[Passage]) -> str:
     from collections import Counter
 
-    from draftwheel.ground.check import _stopwords, _WORD
+    from draftwheel.ground.check import _WORD, _stopwords
 
     stops = _stopwords()
     counts = Counter(w for p in passages for w in (m.lower() for m in _WORD.findall(p.text))

@@ -13,8 +13,9 @@ import tarfile
 import time
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from draftwheel.config.paths import AppPaths
 from draftwheel.errors import DraftwheelError

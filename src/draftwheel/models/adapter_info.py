@@ -80,7 +80,7 @@ class AdapterInfo:
         return d
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any], folder: Path) -> "AdapterInfo":
+    def from_json(cls, raw: dict[str, Any], folder: Path) -> AdapterInfo:
         names = {f.name for f in dataclasses.fields(cls)} - {"folder"}
         missing = [k for k in ("name", "task", "base_sha256", "architecture", "rank", "alpha") if k not in raw]
         if missing:

@@ -19,8 +19,9 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from draftwheel.config.atomic import atomic_write_text, fsync_tree, sweep_stale_temps
 from draftwheel.config.paths import AppPaths, private_dir

@@ -20,8 +20,8 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from draftwheel.config.atomic import atomic_write_text, sweep_stale_temps
 from draftwheel.config.paths import AppPaths, private_dir

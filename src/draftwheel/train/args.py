@@ -39,7 +39,7 @@ class TrainingArgs:
     max_seq_len: int = _f(256, "longest example in tokens; longer prompts are cut from the left")
     batch_size: int = _f(4, "examples per micro-batch")
     grad_accum: int = _f(1, "micro-batches per optimizer step")
-    target_modules: list[str] = _f(list(DEFAULT_TARGETS), "module names that get LoRA matrices")
+    target_modules: list[str] = _f(list(DEFAULT_TARGETS), "module names that get LoRA matrices")  # noqa: RUF009 - _f gives lists a default_factory
     gradient_checkpointing: bool = _f(True, "recompute block activations in backward: about 0.6x the peak memory "
                                             "at 75-100 percent of the speed (docs/performance.md)")
     dtype: str = _f("auto", "frozen weights and activations: float32, bfloat16 (half the memory; 2-4x faster "
@@ -54,7 +54,7 @@ class TrainingArgs:
     max_grad_norm: float = _f(1.0, "clip the gradient norm to this (0: no clipping)")
     device: str = _f("auto", "auto, cpu, cuda or mps")
 
-    def validate(self) -> "TrainingArgs":
+    def validate(self) -> TrainingArgs:
         checks = [
             (self.steps >= 0, "--steps must be 0 or more"),
             (self.steps > 0 or self.epochs > 0, "give --steps N or --epochs E greater than 0"),
@@ -86,7 +86,7 @@ class TrainingArgs:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> "TrainingArgs":
+    def from_dict(cls, raw: dict[str, Any]) -> TrainingArgs:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in raw.items() if k in names})
 

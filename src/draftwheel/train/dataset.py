@@ -18,12 +18,12 @@ import hashlib
 import json
 import math
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
-from draftwheel.prompts import Task, resolve_task, tasks, training_pair
 from draftwheel.errors import DraftwheelError
+from draftwheel.prompts import Task, resolve_task, tasks, training_pair
 
 IGNORE_INDEX = -100
 MIN_EXAMPLES = 8  # fewer than this cannot give both a training set and a held-out slice worth the name
@@ -302,12 +302,27 @@ def jfleg_pairs(folder: Path, split: str = "dev", ref: int = 0, task: str = "gra
     src = (Path(folder) / f"{split}.src").read_text(encoding="utf-8").splitlines()
     tgt = (Path(folder) / f"{split}.ref{ref}").read_text(encoding="utf-8").splitlines()
     pairs = [Pair(input=s.strip(), final=t.strip(), task=task, key=f"jfleg:{split}:{i}")
-             for i, (s, t) in enumerate(zip(src, tgt)) if s.strip() and t.strip()]
+             for i, (s, t) in enumerate(zip(src, tgt, strict=False)) if s.strip() and t.strip()]
     return pairs[:limit] if limit else pairs
 
 
 __all__ = [
-    "IGNORE_INDEX", "MIN_EXAMPLES", "Dataset", "Encoded", "Pair", "batches_per_epoch", "build_dataset",
-    "collate", "encode", "require_examples", "heldout_score", "jfleg_pairs", "length_bucketed_batches", "load_pairs",
-    "pairs_from_store", "plan_batches", "save_pairs", "split_pairs",
+    "IGNORE_INDEX",
+    "MIN_EXAMPLES",
+    "Dataset",
+    "Encoded",
+    "Pair",
+    "batches_per_epoch",
+    "build_dataset",
+    "collate",
+    "encode",
+    "heldout_score",
+    "jfleg_pairs",
+    "length_bucketed_batches",
+    "load_pairs",
+    "pairs_from_store",
+    "plan_batches",
+    "require_examples",
+    "save_pairs",
+    "split_pairs",
 ]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from draftwheel.models.adapter_info import AdapterInfo
 from draftwheel.models.catalogue import ModelEntry

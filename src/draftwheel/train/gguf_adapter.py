@@ -80,11 +80,11 @@ def _load_tensors(file: Path) -> dict[str, np.ndarray]:
             import torch  # noqa: F401
 
             with safe_open(str(file), framework="pt") as f:
-                for key in f.keys():
+                for key in f.keys():  # noqa: SIM118 - safe_open has keys() but cannot be iterated
                     out[key] = f.get_tensor(key).float().numpy()
         except ImportError:
             with safe_open(str(file), framework="numpy") as f:
-                for key in f.keys():
+                for key in f.keys():  # noqa: SIM118 - safe_open has keys() but cannot be iterated
                     out[key] = np.asarray(f.get_tensor(key), dtype=np.float32)
     except (SafetensorError, OSError, ValueError) as exc:
         raise DraftwheelError(f"{file}: the adapter weights are damaged ({exc}).") from None

@@ -158,7 +158,7 @@ def _layer_flags(layers, **flags):
     try:
         yield
     finally:
-        for layer, old in zip(layers, saved):
+        for layer, old in zip(layers, saved, strict=True):
             for k in flags:
                 if k in old:
                     setattr(layer, k, old[k])

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -84,7 +84,7 @@ def gleu_from_stats(stats: Sequence[float], smooth: bool = False) -> float:
         return 0.0
     c, r = stats[0], stats[1]
     order = (len(stats) - 2) // 2
-    log_prec = sum(math.log(m / t) for m, t in zip(stats[2::2], stats[3::2])) / order
+    log_prec = sum(math.log(m / t) for m, t in zip(stats[2::2], stats[3::2], strict=False)) / order
     return math.exp(min(0.0, 1.0 - r / c) + log_prec)
 
 
@@ -160,5 +160,5 @@ def unchanged_share(sources: Sequence[str], hypotheses: Sequence[str]) -> float:
         raise ValueError(f"unchanged_share: {len(sources)} sources but {len(hypotheses)} hypotheses.")
     if not sources:
         return 0.0
-    same = sum(s.split() == h.split() for s, h in zip(sources, hypotheses))
+    same = sum(s.split() == h.split() for s, h in zip(sources, hypotheses, strict=True))
     return same / len(sources)

@@ -28,17 +28,18 @@ import math
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from draftwheel.config.atomic import atomic_write_text, fsync_dir, fsync_tree
 from draftwheel.errors import Cancelled, DraftwheelError, write_error
+from draftwheel.models.weights import load_trainable, read_meta
 from draftwheel.train.args import TrainingArgs
 from draftwheel.train.dataset import Dataset, Encoded, collate, plan_batches
 from draftwheel.train.loss import completion_loss
 from draftwheel.train.progress import PeakMemory, TrainCallback, TrainProgress
-from draftwheel.models.weights import load_trainable, read_meta
 from draftwheel.train.runs import RESULT_FILE
 
 log = logging.getLogger(__name__)
@@ -407,7 +408,7 @@ class _Run:
 
     @classmethod
     def start(cls, base_dir: Path, dataset: Dataset, args: TrainingArgs, run_dir: Path, ckpt: Checkpoint | None,
-              cb: TrainCallback) -> "_Run":
+              cb: TrainCallback) -> _Run:
         """Build the model and optimizer (restored from ``ckpt`` when resuming) and score the held-out split."""
         import torch
 
