@@ -88,7 +88,8 @@ def test_threshold_starts_background_training_that_resumes_after_a_crash(qapp, q
         qtbot.waitUntil(lambda: session.state == READY, timeout=180_000)
         win.accept_all()
         # The twelfth kept edit: the store counts it, the window starts training in the background.
-        assert _wait(qapp, lambda: background.running(paths) is not None, 60_000), "training did not start"
+        # The lock is taken a moment before its holder's info (pid, task, run) is written beside it.
+        assert _wait(qapp, lambda: (background.running(paths) or {}).get("task"), 60_000), "training did not start"
         assert [launch.task for launch in svc.training.ops.launches] == ["grammar"]  # one process, started here
         owner = background.running(paths)
         assert owner["task"] == "grammar" and owner["pid"] != os.getpid()
