@@ -8,6 +8,7 @@ in a dialog. Anything else escaping is a bug.
 
 import errno
 import shutil
+from typing import overload
 
 
 class DraftwheelError(Exception):
@@ -71,6 +72,10 @@ def write_failure(exc: BaseException, where) -> OSError | None:
 DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
+@overload
+def write_error(exc: OSError, where, what: str, full_hint: str) -> DraftwheelError: ...
+@overload
+def write_error(exc: BaseException, where, what: str, full_hint: str) -> DraftwheelError | None: ...
 def write_error(exc: BaseException, where, what: str, full_hint: str) -> DraftwheelError | None:
     """The user's message for a failed attempt to ``what`` (e.g. "write the adapter to /x") in folder ``where``.
 

@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from draftwheel.cli.common import profile
 from draftwheel.config.atomic import atomic_write_text
@@ -209,7 +210,7 @@ def _status(ns, paths, settings) -> int:
     from draftwheel.train import background
 
     owner = background.running(paths)
-    counters = []
+    counters: list[dict[str, Any]] = []
     store = _store(paths)
     if store is not None:
         try:
@@ -382,6 +383,7 @@ def _fit(paths, base_dir, dataset, cb, run: _Run):
 
     if run.cancel.is_set():
         raise Cancelled()
+    assert run.args is not None  # set before the model is loaded
     return train(base_dir, dataset, run.args, cb, run.folder, cancel=run.cancel, resume=run.resume)
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 
 def try_lock(fd: int) -> bool:
     """Take the lock on ``fd`` if it is free; False when another process holds it."""
-    if os.name == "nt":
+    if sys.platform == "win32":  # not os.name: mypy checks the branch for the platform it runs on
         import msvcrt
 
         try:
@@ -52,7 +53,7 @@ def lock_wait(fd: int, timeout_s: float, poll_s: float = 0.005) -> bool:
 
 
 def unlock(fd: int) -> None:
-    if os.name == "nt":
+    if sys.platform == "win32":
         import msvcrt
 
         os.lseek(fd, 0, os.SEEK_SET)

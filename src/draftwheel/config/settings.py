@@ -80,7 +80,7 @@ def _validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
         if key not in fields:
             log.warning("%s: ignoring unknown setting %r", source, key)
             continue
-        want = type(fields[key].default)
+        want: type[Any] = type(fields[key].default)  # the field's type, read off its default
         if want is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, want) or (want is int and isinstance(value, bool)):

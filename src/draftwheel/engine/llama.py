@@ -288,4 +288,4 @@ class LlamaEngine(Engine):
                 self._lib.llama_adapter_lora_free(handle)
             self._loaded_adapters.clear()
             llm.close()
-            self._llm = None
+            self._llm = None  # type: ignore[assignment]  # closed: a later use fails loudly

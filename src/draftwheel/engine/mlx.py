@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from draftwheel.engine.base import (
     AdapterRef,
@@ -76,7 +77,8 @@ class MlxEngine(Engine):
         if not (self._weights_dir / "config.json").is_file():
             raise ModelFileError(f"{self._weights_dir}: not a safetensors model folder (no config.json).")
         try:
-            self._model, self._tok = load(str(self._weights_dir))
+            loaded = load(str(self._weights_dir))  # (model, tokenizer) without return_config
+            self._model, self._tok = loaded[0], loaded[1]
         except (ValueError, KeyError, OSError, FileNotFoundError) as exc:
             raise ModelFileError(
                 f"{self._weights_dir}: mlx-lm could not load this model ({exc}).",
@@ -153,7 +155,7 @@ class MlxEngine(Engine):
     def adapter(self) -> AdapterRef | None:
         return self._adapter
 
-    def _linear_modules(self) -> dict[str, object]:
+    def _linear_modules(self) -> dict[str, Any]:  # nn.Linear | nn.QuantizedLinear | LoRALinear (mlx imported lazily)
         import mlx.nn as nn
         from mlx_lm.tuner.lora import LoRALinear
 
@@ -225,4 +227,4 @@ class MlxEngine(Engine):
 
     def close(self) -> None:
         self._adapters.clear()
-        self._model = None
+        self._model = None  # type: ignore[assignment]  # closed: a later use fails loudly

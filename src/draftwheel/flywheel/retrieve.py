@@ -26,6 +26,7 @@ from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from draftwheel.engine.prompts import END_MARKER, Example, Task
+from draftwheel.store.db import bound_engine
 
 # Upper bound on the postings (row, word) pairs BM25 ranks for one query.
 MAX_POSTINGS = 2_000
@@ -67,7 +68,7 @@ class _DocFreqCache:
         self._by_db: dict[str, dict[str, tuple[int, float]]] = {}
 
     def lookup(self, session: Session, words: list[str]) -> dict[str, int]:
-        key = str(session.get_bind().url)
+        key = str(bound_engine(session).url)
         now = time.monotonic()
         with self._lock:
             cache = self._by_db.setdefault(key, {})

@@ -24,6 +24,7 @@ dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -175,7 +176,7 @@ def similarity_matrix(texts: list[str]):
     return cosine_similarity(matrix)
 
 
-def near_duplicates(texts: list[str], threshold: float = 0.85, existing: list[str] = ()) -> list[int]:
+def near_duplicates(texts: list[str], threshold: float = 0.85, existing: Sequence[str] = ()) -> list[int]:
     """Indices into ``texts`` to drop: each is too similar to an earlier kept text or to any of ``existing``.
 
     Only the rows of ``texts`` are compared (a len(texts) x (len(existing) + len(texts)) matrix), so
@@ -186,11 +187,11 @@ def near_duplicates(texts: list[str], threshold: float = 0.85, existing: list[st
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import cosine_similarity
 
-    existing = list(existing)
-    n0 = len(existing)
+    known = list(existing)
+    n0 = len(known)
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), use_idf=False, sublinear_tf=True,
                           preprocessor=_shingle_text)
-    matrix = vec.fit_transform(existing + list(texts))
+    matrix = vec.fit_transform(known + list(texts))
     sims = cosine_similarity(matrix[n0:], matrix)
     kept: list[int] = []
     dropped: list[int] = []

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from draftwheel.engine.base import CancelToken
@@ -306,7 +306,7 @@ def plan(themes: list[Theme], kinds: tuple[str, ...] = KINDS) -> list[tuple[Them
 
 def generate_pairs(themes: list[Theme], generator: Generator, profile: AuthorProfile, *, n_pairs: int = 20,
                    kinds: tuple[str, ...] = KINDS, check: CheckSettings = CheckSettings(),
-                   batch_size: int = 8, existing: list[str] = (),
+                   batch_size: int = 8, existing: Sequence[str] = (),
                    on_batch: Callable[[list[Pair]], None] | None = None,
                    on_progress: Callable[[Progress], None] | None = None,
                    cancel: CancelToken | None = None, max_consecutive_failures: int = 5,

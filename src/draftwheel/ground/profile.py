@@ -24,6 +24,7 @@ import re
 import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from draftwheel.config.atomic import atomic_write_text
 from draftwheel.errors import DraftwheelError
@@ -66,7 +67,7 @@ class AuthorProfile:
         atomic_write_text(Path(path), self.to_json(), mode=0o600)
 
 
-_FIELDS = {"author": str, "voice": str, "vocabulary": list, "positions": list, "notes": str,
+_FIELDS: dict[str, type[Any]] = {"author": str, "voice": str, "vocabulary": list, "positions": list, "notes": str,
            "stats": dict, "version": int}
 
 
@@ -86,7 +87,7 @@ def load_profile(path: Path | str) -> AuthorProfile:
                               "Fix it, or delete it to have one computed again.") from None
     if not isinstance(data, dict):
         raise DraftwheelError(f"{path}: the profile must be a JSON object.")
-    clean = {}
+    clean: dict[str, Any] = {}
     for key, want in _FIELDS.items():
         if key not in data:
             continue

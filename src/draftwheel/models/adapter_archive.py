@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gzip
 import io
 import json
@@ -15,7 +16,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn
 
 from draftwheel.config.paths import AppPaths
 from draftwheel.errors import DraftwheelError
@@ -32,7 +33,7 @@ _ARCHIVE_DAMAGE = (zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError, z
 _NOT_AN_ADAPTER_HINT = "Give a file made by 'draftwheel adapters export', or an adapter .gguf."
 
 
-def _raise_write_error(exc: BaseException, what: str, where: Path):
+def _raise_write_error(exc: BaseException, what: str, where: Path) -> NoReturn:
     error = disk_error(exc, what, where)
     if error is None:
         raise exc
@@ -64,7 +65,11 @@ def export_adapter(paths: AppPaths, name: str, file: str | Path) -> Path:
     return out
 
 
-def _write_tar(file: Path, mode: str, manifest: bytes, gguf: Path) -> None:
+def _copy(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+
+
+def _write_tar(file: Path, mode: Literal["w:gz", "w"], manifest: bytes, gguf: Path) -> None:
     with tarfile.open(file, mode) as tar:
         ti = tarfile.TarInfo(JSON_FILE)
         ti.size, ti.mtime = len(manifest), int(time.time())
@@ -90,10 +95,10 @@ def _extract(file: Path, dest: Path) -> dict | None:
     try:
         if zipfile.is_zipfile(file):
             with zipfile.ZipFile(file) as zf:
-                take((i.filename, i.file_size, lambda i=i: zf.open(i)) for i in zf.infolist() if not i.is_dir())
+                take((i.filename, i.file_size, functools.partial(zf.open, i)) for i in zf.infolist() if not i.is_dir())
         else:
             with tarfile.open(file) as tar:
-                take((m.name, m.size, lambda m=m: tar.extractfile(m)) for m in tar.getmembers() if m.isfile())
+                take((m.name, m.size, functools.partial(tar.extractfile, m)) for m in tar.getmembers() if m.isfile())
     except _ARCHIVE_DAMAGE as exc:
         raise DraftwheelError(f"{file}: the adapter archive is damaged ({type(exc).__name__}: {exc}).",
                               "Export it again.") from None
@@ -170,7 +175,7 @@ def import_adapter(paths: AppPaths, file: str | Path, name: str | None = None, t
         if (folder / new_name).exists():
             raise DraftwheelError(f"An adapter named {new_name!r} already exists.", "Pass --name to choose another.")
         staged = stage / GGUF_FILE
-        return create_adapter(paths, meta, lambda p: shutil.copyfile(staged, p))
+        return create_adapter(paths, meta, functools.partial(_copy, staged))
     except OSError as exc:
         _raise_write_error(exc, f"import {file}", folder)
     finally:

@@ -21,7 +21,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from draftwheel.config.atomic import atomic_write_text, fsync_tree, sweep_stale_temps
 from draftwheel.config.paths import AppPaths, private_dir
@@ -50,6 +50,10 @@ def root(paths: AppPaths) -> Path:
     return private_dir(paths.adapters_dir)
 
 
+@overload
+def disk_error(exc: OSError, what: str, where: Path) -> DraftwheelError: ...
+@overload
+def disk_error(exc: BaseException, what: str, where: Path) -> DraftwheelError | None: ...
 def disk_error(exc: BaseException, what: str, where: Path) -> DraftwheelError | None:
     return write_error(exc, where, what, _FULL_HINT)
 

@@ -59,7 +59,9 @@ def _read_safetensors(file: Path) -> dict[str, np.ndarray]:
             # numpy has no bfloat16; mlx reads it (only needed for bf16-trained adapters).
             import mlx.core as mx
 
-            return {k: np.array(v.astype(mx.float32)) for k, v in mx.load(str(file)).items()}
+            loaded = mx.load(str(file))
+            assert isinstance(loaded, dict)  # a .safetensors file loads as {name: array}
+            return {k: np.array(v.astype(mx.float32)) for k, v in loaded.items()}
         raise DraftwheelError(f"{file}: the adapter weights are damaged ({exc}).") from None
     return {k: np.asarray(v, dtype=np.float32) for k, v in raw.items()}
 
@@ -147,9 +149,9 @@ def gguf_to_mlx(adapter_gguf: str | Path, modules: list[str], n_blocks: int) -> 
     name_map = gguf.get_tensor_name_map(arch_key, n_blocks)
     by_gguf = {}
     for module in modules:
-        name = name_map.get_name(module)
-        if name:
-            by_gguf[f"{name}.weight"] = module
+        gguf_name = name_map.get_name(module)
+        if gguf_name:
+            by_gguf[f"{gguf_name}.weight"] = module
     reader = gguf.GGUFReader(adapter_gguf, "r")
     alpha_field = reader.get_field(gguf.Keys.Adapter.LORA_ALPHA)
     if alpha_field is None:
@@ -160,13 +162,13 @@ def gguf_to_mlx(adapter_gguf: str | Path, modules: list[str], n_blocks: int) -> 
         base, _, leaf = t.name.rpartition(".")
         if leaf not in ("lora_a", "lora_b"):
             continue
-        module = by_gguf.get(base)
-        if module is None:
+        target = by_gguf.get(base)
+        if target is None:
             raise DraftwheelError(f"{adapter_gguf}: tensor {t.name} matches no module of the loaded model.",
                                   "The adapter was made for another model.")
         # numpy shape is ggml's ne reversed: lora_a (r, in), lora_b (out, r) as PEFT wrote them.
         data = np.asarray(t.data, dtype=np.float32).reshape([int(d) for d in reversed(t.shape)])
-        pairs.setdefault(module, {})[leaf] = data
+        pairs.setdefault(target, {})[leaf] = data
     modules_out = _matched(pairs, adapter_gguf, transpose=True)  # PEFT's (r, in), (out, r) -> (in, r), (r, out)
     ranks = {a.shape[1] for a, _b in modules_out.values()}
     if len(ranks) > 1:

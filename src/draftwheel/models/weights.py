@@ -84,7 +84,7 @@ def convert(gguf: Path, out: Path, progress: Progress | None = None) -> None:
         ) from None
     # A GGUF-loaded model carries a quantizer marker; save_pretrained refuses
     # such a model, but the weights are already plain dequantized tensors.
-    model.hf_quantizer = None
+    model.hf_quantizer = None  # type: ignore[assignment]  # nn.Module.__setattr__ is typed for tensors and modules
     for holder in (model.config, getattr(model, "generation_config", None)):
         if holder is not None and hasattr(holder, "quantization_config"):
             try:

@@ -11,13 +11,14 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, event, func, or_, select, text
+from sqlalchemy import CursorResult, delete, event, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from draftwheel.config import AppPaths, Settings, load_settings
 from draftwheel.errors import InputError, NotFoundError
+from draftwheel.store.db import bound_engine
 from draftwheel.store.models import KEPT_OUTCOMES, ORIGINS, OUTCOMES, STAGES, Edit
 from draftwheel.store.redact import redact
 
@@ -37,7 +38,8 @@ def settings_for(session: Session) -> Settings:
     Read on each call (a few hundred microseconds), so pausing logging from the
     CLI takes effect in an app that is already running.
     """
-    database = session.get_bind().url.database
+    database = bound_engine(session).url.database
+    assert database is not None  # the store is always a file
     return load_settings(AppPaths(Path(database).parent))
 
 
@@ -234,11 +236,11 @@ def delete_all(session: Session, task: str | None = None) -> int:
     stmt = delete(Edit)
     if task:
         stmt = stmt.where(Edit.task == task)
-    n = session.execute(stmt).rowcount or 0
+    n = cast(CursorResult, session.execute(stmt)).rowcount or 0  # a DELETE's result has a rowcount
     if not task:
         # Everything is gone: rebuilding the (empty) index also drops FTS tombstones.
         session.execute(text("INSERT INTO edits_fts(edits_fts) VALUES('rebuild')"))
-    bind = session.get_bind()
+    bind = bound_engine(session)
 
     def _vacuum(_session: Session) -> None:
         try:

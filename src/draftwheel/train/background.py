@@ -153,7 +153,7 @@ def launch(paths: AppPaths, task: str, name: str | None = None, resume: bool = F
         raise DraftwheelError(f"Another training is already running (process {owner.get('pid')}).")
     log_path = private_dir(paths.runs_dir) / LOG_NAME
     kwargs: dict = {"stdin": subprocess.DEVNULL, "close_fds": True}
-    if os.name == "nt":
+    if sys.platform == "win32":  # not os.name: mypy checks the branch for the platform it runs on
         kwargs["creationflags"] = (subprocess.BELOW_NORMAL_PRIORITY_CLASS | subprocess.CREATE_NEW_PROCESS_GROUP
                                    | subprocess.DETACHED_PROCESS)
     else:

@@ -26,7 +26,7 @@ def _figures(training_figures: Any) -> dict[str, Any]:
         return {}
     if hasattr(training_figures, "to_dict"):
         return training_figures.to_dict()
-    if dataclasses.is_dataclass(training_figures):
+    if dataclasses.is_dataclass(training_figures) and not isinstance(training_figures, type):
         return dataclasses.asdict(training_figures)
     return dict(training_figures)
 
@@ -52,4 +52,8 @@ def describe_adapter(peft_dir: str | Path, base_entry: ModelEntry, name: str | N
 
 def gguf_writer(peft_dir: str | Path, base_entry: ModelEntry, name: str) -> Callable[[Path], None]:
     """``write(path)``: the PEFT adapter as a llama.cpp LoRA GGUF for ``base_entry`` at ``path``."""
-    return lambda out: export_gguf_adapter(peft_dir, base_entry.path, out, name=name)
+
+    def write(out: Path) -> None:
+        export_gguf_adapter(peft_dir, base_entry.path, out, name=name)
+
+    return write

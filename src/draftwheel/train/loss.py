@@ -62,7 +62,7 @@ class ChunkedLinearCrossEntropy(torch.autograd.Function):
                 if tanh is not None:
                     g.mul_(1.0 - tanh * tanh)  # d(cap*tanh(x/cap))/dx
                 g = g.to(h.dtype)
-                if need_h:
+                if grad_h is not None:  # need_h
                     grad_h[start:start + chunk_size] = g @ weight
                 if need_w:
                     grad_w += (g.t() @ h).to(acc)

@@ -93,13 +93,13 @@ def _check(n_hyp: int, streams: References, what: str) -> list[list[str]]:
         raise ValueError(f"{what}: give a list of reference streams (one list of sentences per reference).")
     if isinstance(streams[0], str):  # a single stream given flat
         streams = [streams]  # type: ignore[list-item]
-    streams = [list(s) for s in streams]
-    for k, stream in enumerate(streams):
+    lists = [list(s) for s in streams]
+    for k, stream in enumerate(lists):
         if len(stream) != n_hyp:
             raise ValueError(f"{what}: reference stream {k} has {len(stream)} sentences, expected {n_hyp}.")
     if n_hyp == 0:
         raise ValueError(f"{what}: no sentences to score.")
-    return streams
+    return lists
 
 
 def reference_draws(n_sentences: int, n_refs: int, iterations: int = ITERATIONS) -> np.ndarray:

@@ -214,7 +214,8 @@ def load_for_training(weights_dir: str | Path, args: MlxLoraArgs):
     from mlx_lm.utils import load
 
     try:
-        model, tokenizer = load(str(weights_dir))
+        loaded = load(str(weights_dir))  # (model, tokenizer) without return_config
+        model, tokenizer = loaded[0], loaded[1]
     except (ValueError, KeyError, OSError) as exc:
         raise DraftwheelError(f"{weights_dir}: mlx-lm could not load the trainable weights ({exc}).",
                               "Delete the folder; it is converted again from the GGUF.") from None

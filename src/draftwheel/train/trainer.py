@@ -302,8 +302,14 @@ def build_lora_model(base_dir: Path, args: TrainingArgs, device: str):
     model.config.use_cache = False
     if args.gradient_checkpointing:
         enable_checkpointing(model)
-    config = LoraConfig(r=args.rank, lora_alpha=args.alpha, lora_dropout=args.dropout,
-                        target_modules=list(args.target_modules), bias="none", task_type="CAUSAL_LM")
+    config = LoraConfig(
+        r=args.rank,
+        lora_alpha=args.alpha,  # type: ignore[arg-type]  # peft annotates int; it scales by alpha / r
+        lora_dropout=args.dropout,
+        target_modules=list(args.target_modules),
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
     torch.manual_seed(args.seed)
     try:
         model = get_peft_model(model, config, autocast_adapter_dtype=True)

@@ -80,8 +80,8 @@ class ReviewPanel(QWidget):
         self.next_btn.setToolTip("Next change")
         self.keep_btn = QPushButton("Accept change")
         self.drop_btn = QPushButton("Reject change")
-        self.prev_btn.clicked.connect(lambda: self.move(-1))
-        self.next_btn.clicked.connect(lambda: self.move(1))
+        self.prev_btn.clicked.connect(lambda: self.go_to_change(-1))
+        self.next_btn.clicked.connect(lambda: self.go_to_change(1))
         self.keep_btn.clicked.connect(lambda: self.decide(ACCEPTED))
         self.drop_btn.clicked.connect(lambda: self.decide(REJECTED))
         change_row = QHBoxLayout()
@@ -195,7 +195,7 @@ class ReviewPanel(QWidget):
         self.redraw()
         self.decisions_changed.emit()
 
-    def move(self, step: int) -> None:
+    def go_to_change(self, step: int) -> None:  # not move(): that is QWidget.move(x, y)
         s = self.session
         if s is None or not s.changes:
             return
@@ -236,14 +236,14 @@ class ReviewPanel(QWidget):
         s = self.session
         streaming = s is not None and s.state == STREAMING
         offers = s is not None and s.offers
-        ready = offers and s.state == READY
-        editing = offers and s.state == EDITING
+        ready = s is not None and offers and s.state == READY
+        editing = s is not None and offers and s.state == EDITING
         refused = s is not None and s.state == READY and s.no_good is not None
-        has_changes = ready and bool(s.changes)
+        has_changes = s is not None and ready and bool(s.changes)
         for b in (self.prev_btn, self.next_btn, self.keep_btn, self.drop_btn):
             b.setEnabled(has_changes)
         self.accept_btn.setText(s.accept_label if s is not None else "Accept all")
-        self.accept_btn.setToolTip("Apply every change you did not reject (Ctrl+Return)" if ready and s.decided
+        self.accept_btn.setToolTip("Apply every change you did not reject (Ctrl+Return)" if s is not None and ready and s.decided
                                    else "Replace the text with the whole suggestion (Ctrl+Return)")
         self.accept_btn.setEnabled(ready or editing)
         self.apply_btn.setEnabled(ready or editing)

@@ -244,7 +244,9 @@ class TrainingView(QWidget):
                 from draftwheel.flywheel.policy import task_label
 
                 live = {**live, "label": task_label(str(live["task"]))}
-            total = live.get("total") if isinstance(live.get("total"), int) else 0
+            total = live.get("total")
+            if not isinstance(total, int):
+                total = 0
             self.current.setRange(0, max(1, total))
             self.current.setValue(min(int(live.get("step") or 0), max(1, total)))
             self.current.setFormat(_live_text(live))

@@ -10,9 +10,11 @@ within one token.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from draftwheel.config import AppPaths, Settings
 from draftwheel.engine.base import AdapterRef, CancelToken, Engine
@@ -22,6 +24,9 @@ from draftwheel.errors import DraftwheelError, ModelFileError
 from draftwheel.models.adapter_info import BASE_NAME as BASE  # the switcher's "Base model": no adapter
 from draftwheel.workers.qt import Signal
 from draftwheel.workers.thread import ThreadWorker
+
+if TYPE_CHECKING:
+    from draftwheel.models.catalogue import ModelEntry
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +93,7 @@ class EngineHost:
         self.paths = paths
         self.settings = Settings()
         self.engine: Engine | None = None
-        self.entry = None  # the loaded model's catalogue entry
+        self.entry: ModelEntry | None = None  # the loaded model's catalogue entry
         self.model_name = ""
         self.choice = ""  # see EngineStatus.choice
         self._store = None
@@ -262,7 +267,7 @@ class EngineWorker(ThreadWorker):
                 emit_chunk(_id, piece)
 
         self.submit(self.host.revise, job, on_text, on_done=self._finished,
-                    on_error=lambda msg, _id=job.id: self._failed(_id, msg), cancel_with=job.cancel)
+                    on_error=functools.partial(self._failed, job.id), cancel_with=job.cancel)
         return job
 
     def _finished(self, suggestion: Suggestion) -> None:

@@ -15,12 +15,16 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from draftwheel.config import AppPaths
 from draftwheel.engine.base import CancelToken
 from draftwheel.errors import Cancelled, DraftwheelError, ModelFileError
 from draftwheel.workers.qt import Signal
 from draftwheel.workers.thread import ThreadWorker
+
+if TYPE_CHECKING:
+    from draftwheel.ground.profile import AuthorProfile
 
 LOCAL = "local"
 
@@ -29,7 +33,7 @@ LOCAL = "local"
 class GroundRequest:
     folder: str
     n_pairs: int
-    profile: object  # draftwheel.ground.profile.AuthorProfile
+    profile: AuthorProfile | None
     generator: str = LOCAL  # LOCAL, or "endpoint"
     endpoint: str = ""
     model: str = ""

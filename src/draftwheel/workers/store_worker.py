@@ -95,7 +95,7 @@ class StoreOps:
         try:
             from draftwheel.flywheel import edits_until_training
         except ImportError:
-            edits_until_training = None
+            edits_until_training = None  # type: ignore[assignment]  # the optional-import idiom
         with self.store.session() as s:
             if edits_until_training is not None:
                 remaining = int(edits_until_training(s, task, threshold))

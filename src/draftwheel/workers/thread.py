@@ -68,8 +68,8 @@ class _Runner(QObject):
         QThread.currentThread().quit()
 
     @Slot(int, object)
-    def run(self, job_id: int, call: object) -> None:
-        fn, args, kwargs = call  # type: ignore[misc]
+    def run(self, job_id: int, call: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]) -> None:
+        fn, args, kwargs = call
         try:
             result = fn(*args, **kwargs)
         except Exception as exc:  # everything is reported, the thread keeps serving
