@@ -26,9 +26,17 @@ SHAPES = {  # module -> (out, in)
 N_BLOCKS = 18
 
 
-def write_peft(folder: Path, rank: int = 4, alpha: float = 8.0, std: float = 0.03, seed: int = 0,
-               modules: tuple[str, ...] = tuple(SHAPES), blocks: range = range(N_BLOCKS),
-               extra_config: dict | None = None, zero_b: bool = False) -> Path:
+def write_peft(
+    folder: Path,
+    rank: int = 4,
+    alpha: float = 8.0,
+    std: float = 0.03,
+    seed: int = 0,
+    modules: tuple[str, ...] = tuple(SHAPES),
+    blocks: range = range(N_BLOCKS),
+    extra_config: dict | None = None,
+    zero_b: bool = False,
+) -> Path:
     """A PEFT LoRA folder with random A and B (std ``std``); ``zero_b`` gives a no-op adapter."""
     from safetensors.numpy import save_file
 
@@ -44,18 +52,33 @@ def write_peft(folder: Path, rank: int = 4, alpha: float = 8.0, std: float = 0.0
     folder.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(folder / "adapter_model.safetensors"))
     config = {
-        "peft_type": "LORA", "r": rank, "lora_alpha": alpha, "lora_dropout": 0.0, "bias": "none",
-        "target_modules": sorted({m.rsplit(".", 1)[-1] for m in modules}), "use_rslora": False,
-        "use_dora": False, "modules_to_save": None, "alpha_pattern": {}, "rank_pattern": {},
-        "task_type": "CAUSAL_LM", "base_model_name_or_path": "gemma3-270m",
+        "peft_type": "LORA",
+        "r": rank,
+        "lora_alpha": alpha,
+        "lora_dropout": 0.0,
+        "bias": "none",
+        "target_modules": sorted({m.rsplit(".", 1)[-1] for m in modules}),
+        "use_rslora": False,
+        "use_dora": False,
+        "modules_to_save": None,
+        "alpha_pattern": {},
+        "rank_pattern": {},
+        "task_type": "CAUSAL_LM",
+        "base_model_name_or_path": "gemma3-270m",
     }
     config.update(extra_config or {})
     (folder / "adapter_config.json").write_text(json.dumps(config), encoding="utf-8")
     return folder
 
 
-def write_adapter_gguf(path: Path, arch: str = "gemma3", rank: int = 4, alpha: float = 8.0,
-                       shapes: dict[str, tuple[int, int]] | None = None, seed: int = 0) -> Path:
+def write_adapter_gguf(
+    path: Path,
+    arch: str = "gemma3",
+    rank: int = 4,
+    alpha: float = 8.0,
+    shapes: dict[str, tuple[int, int]] | None = None,
+    seed: int = 0,
+) -> Path:
     """A llama.cpp LoRA GGUF written directly with gguf (e.g. for another architecture)."""
     import gguf
 

@@ -133,8 +133,9 @@ def make_tiny_adapter(bundled_gguf):
         (peft_dir / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": r, "lora_alpha": 8}))
         save_file(weights, str(peft_dir / "adapter_model.safetensors"))
         base = Catalogue(paths).get("gemma3-270m")
-        info = AdapterInfo(name=name, task=task, base_model=base.name, base_sha256=base.sha256,
-                           architecture=arch, rank=r, alpha=8.0)
+        info = AdapterInfo(
+            name=name, task=task, base_model=base.name, base_sha256=base.sha256, architecture=arch, rank=r, alpha=8.0
+        )
         create_adapter(paths, info, lambda path: export_gguf_adapter(peft_dir, bundled_gguf, path, name=name))
         return name
 

@@ -71,6 +71,7 @@ def seed_rng(name: str) -> random.Random:
 
 # -- children ----------------------------------------------------------------------------------
 
+
 def child_env(home: Path | None = None, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO / "src") + os.pathsep + env.get("PYTHONPATH", "")
@@ -104,8 +105,14 @@ class Child:
 
     @classmethod
     def start(cls, role: str, *args: str, env: dict[str, str] | None = None) -> Child:
-        proc = subprocess.Popen([sys.executable, str(HERE), role, *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=env or child_env(), cwd=REPO)
+        proc = subprocess.Popen(
+            [sys.executable, str(HERE), role, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env or child_env(),
+            cwd=REPO,
+        )
         child = cls(proc)
         child.reader = threading.Thread(target=child._read, daemon=True)
         child.reader.start()
@@ -146,9 +153,16 @@ class Child:
         return self._result(False, timeout)
 
 
-def kill_at_random(rng: random.Random, role: str, *args: str, env: dict[str, str],
-                   early: float = 0.15, window: float = 0.6, max_acks: int = 0,
-                   startup_timeout: float = 60) -> KillResult:
+def kill_at_random(
+    rng: random.Random,
+    role: str,
+    *args: str,
+    env: dict[str, str],
+    early: float = 0.15,
+    window: float = 0.6,
+    max_acks: int = 0,
+    startup_timeout: float = 60,
+) -> KillResult:
     """Start a child; SIGKILL it at a random moment.
 
     With probability ``early`` the kill lands during start-up (imports,
@@ -168,8 +182,14 @@ def kill_at_random(rng: random.Random, role: str, *args: str, env: dict[str, str
     return child.kill()
 
 
-def make_tiny_model_gguf(path: Path, arch: str = "gemma3", n_blocks: int = 6, dim: int = 64,
-                         name: str = "tiny test model", general_type: str | None = None) -> Path:
+def make_tiny_model_gguf(
+    path: Path,
+    arch: str = "gemma3",
+    n_blocks: int = 6,
+    dim: int = 64,
+    name: str = "tiny test model",
+    general_type: str | None = None,
+) -> Path:
     """A small, valid model GGUF (f32 attention/MLP weights, no tokenizer) written with the ``gguf`` package.
 
     Reading the bundled 253 MB model's header takes tens of seconds on a loaded
@@ -220,13 +240,15 @@ def make_tiny_peft(folder: Path, base_gguf: Path, layers: range | tuple = range(
             weights[f"{key}.lora_A.weight"] = rng.normal(0, 0.02, (r, n_in)).astype(np.float32)
             weights[f"{key}.lora_B.weight"] = rng.normal(0, 0.02, (n_out, r)).astype(np.float32)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "adapter_config.json").write_text(json.dumps(
-        {"peft_type": "LORA", "r": r, "lora_alpha": 2 * r, "target_modules": ["q_proj", "v_proj"]}))
+    (folder / "adapter_config.json").write_text(
+        json.dumps({"peft_type": "LORA", "r": r, "lora_alpha": 2 * r, "target_modules": ["q_proj", "v_proj"]})
+    )
     save_file(weights, str(folder / "adapter_model.safetensors"))
     return folder
 
 
 # -- checks ------------------------------------------------------------------------------------
+
 
 def integrity_check(db: Path) -> str:
     """SQLite's own full check of the file ('ok' when sound); read-only, never repairs."""
@@ -247,6 +269,7 @@ def stored_texts(db: Path, column: str = "input_text") -> set[str]:
 
 
 # -- network guard -------------------------------------------------------------------------------
+
 
 class OutsideConnection(ConnectionRefusedError):
     """Raised (and recorded) when code tries to reach a host that is not this machine.
@@ -313,6 +336,7 @@ def no_outside_network():
 
 # -- child roles -------------------------------------------------------------------------------
 
+
 def _ack(*items: object) -> None:
     sys.stdout.write("".join(f"ACK {i}\n" for i in items))
     sys.stdout.flush()
@@ -337,15 +361,30 @@ def role_store_writer(tag: str, limit: str = "0", stop_file: str = "") -> None:
         if n % 7 == 6:
             texts = [f"{tag}-{n + i}" for i in range(5)]
             with store.session() as s, s.begin():
-                add_edits(s, [dict(task="grammar", input_text=t, final_text=t.upper(), outcome="accepted",
-                                   origin="import") for t in texts], settings=settings)
+                add_edits(
+                    s,
+                    [
+                        dict(task="grammar", input_text=t, final_text=t.upper(), outcome="accepted", origin="import")
+                        for t in texts
+                    ],
+                    settings=settings,
+                )
             _ack(*texts)
             n += 5
         else:
             text = f"{tag}-{n}"
             with store.session() as s, s.begin():
-                log_edit(s, task="grammar", input_text=text, output_text=text + "?", final_text=text.upper(),
-                         outcome="edited", stage="few", origin="app", settings=settings)
+                log_edit(
+                    s,
+                    task="grammar",
+                    input_text=text,
+                    output_text=text + "?",
+                    final_text=text.upper(),
+                    outcome="edited",
+                    stage="few",
+                    origin="app",
+                    settings=settings,
+                )
             _ack(text)
             n += 1
     store.close()
@@ -386,8 +425,9 @@ def role_adapter_writer(peft_dir: str, base_gguf: str) -> None:
     n = 0
     while True:
         name = f"kill-{os.getpid()}-{n}"
-        info = AdapterInfo(name=name, task="grammar", base_model="tiny", base_sha256=sha, architecture=arch,
-                           rank=2, alpha=4.0)
+        info = AdapterInfo(
+            name=name, task="grammar", base_model="tiny", base_sha256=sha, architecture=arch, rank=2, alpha=4.0
+        )
         create_adapter(paths, info, lambda p: export_gguf_adapter(peft_dir, base_gguf, p), peft_dir=peft_dir)
         _ack(name)
         n += 1
@@ -407,14 +447,19 @@ def role_settings_writer(start: str) -> None:
         n += 1
 
 
-ROLES = {"store-writer": role_store_writer, "autosave-writer": role_autosave_writer,
-         "adapter-writer": role_adapter_writer, "settings-writer": role_settings_writer}
+ROLES = {
+    "store-writer": role_store_writer,
+    "autosave-writer": role_autosave_writer,
+    "adapter-writer": role_adapter_writer,
+    "settings-writer": role_settings_writer,
+}
 
 if __name__ == "__main__":
     ROLES[sys.argv[1]](*sys.argv[2:])
 
 
 # -- fuzzing -----------------------------------------------------------------------------------
+
 
 class Hang(AssertionError):
     """A fuzz case ran past its time limit (a hang or a pathological slowdown)."""
@@ -444,10 +489,18 @@ def fuzz_settings(ci: int, soak: int, **kw):
     machine is shared and slow; hangs are caught by :func:`within`), no example database in the repo."""
     from hypothesis import HealthCheck, settings
 
-    return settings(max_examples=scale(ci, soak), deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                           HealthCheck.data_too_large, HealthCheck.filter_too_much],
-                    **kw)
+    return settings(
+        max_examples=scale(ci, soak),
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+        **kw,
+    )
 
 
 CASES: dict[str, int] = {}

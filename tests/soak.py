@@ -23,16 +23,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-KILL_SUITES = ["test_settings_faults.py", "test_faults_store.py", "test_faults_autosave.py",
-               "test_faults_adapters.py"]
+KILL_SUITES = ["test_settings_faults.py", "test_faults_store.py", "test_faults_autosave.py", "test_faults_adapters.py"]
 FUZZ_SUITES = ["test_fuzz_imports.py", "test_fuzz_models.py", "test_fuzz_documents.py", "test_fuzz_cli.py"]
 MIN_KILLS = 1_000
 MIN_CASES = 10_000
 
 
 def _pytest(files: list[str], soak: str, figures: Path, select: str | None) -> int:
-    env = dict(os.environ, DRAFTWHEEL_SOAK=soak, DRAFTWHEEL_FAULT_FIGURES=str(figures),
-               QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, DRAFTWHEEL_SOAK=soak, DRAFTWHEEL_FAULT_FIGURES=str(figures), QT_QPA_PLATFORM="offscreen")
     cmd = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *[str(HERE / f) for f in files]]
     if select:
         cmd += ["-k", select]
@@ -68,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     result = totals(args.out)
     result["minutes"] = round((time.monotonic() - t0) / 60, 1)
     print("SOAK " + json.dumps(result), flush=True)
-    short = ((args.part in ("kills", "all") and result["kills_total"] < MIN_KILLS)
-             or (args.part in ("fuzz", "all") and result["cases_total"] < MIN_CASES))
+    short = (args.part in ("kills", "all") and result["kills_total"] < MIN_KILLS) or (
+        args.part in ("fuzz", "all") and result["cases_total"] < MIN_CASES
+    )
     return 1 if failed or short else 0
 
 

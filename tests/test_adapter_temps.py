@@ -14,10 +14,14 @@ def test_only_temps_of_dead_writers_are_swept(tmp_path):
     dead.wait()
     live = os.getpid()
     names = {
-        f".work.{dead.pid}.tmp": False, f".work.{live}.tmp": True,  # an adapter being built
-        f".v.2.{dead.pid}.tmp": False, f".v.2.{live}.tmp": True,  # a name with dots and digits
-        f".fiction.{dead.pid}.deleting.tmp": False, f".fiction.{live}.deleting.tmp": True,  # being deleted
-        f".import.{dead.pid}.tmp": False, f".import.{live}.tmp": True,  # an import being staged
+        f".work.{dead.pid}.tmp": False,
+        f".work.{live}.tmp": True,  # an adapter being built
+        f".v.2.{dead.pid}.tmp": False,
+        f".v.2.{live}.tmp": True,  # a name with dots and digits
+        f".fiction.{dead.pid}.deleting.tmp": False,
+        f".fiction.{live}.deleting.tmp": True,  # being deleted
+        f".import.{dead.pid}.tmp": False,
+        f".import.{live}.tmp": True,  # an import being staged
     }
     for name in names:
         (paths.adapters_dir / name).mkdir(parents=True)

@@ -105,6 +105,7 @@ def test_replaced_adapter_file_is_loaded_again(fresh_engine, bundled_gguf, tmp_p
 
 # -- CLI ------------------------------------------------------------------------
 
+
 def _cli(capsys, *argv):
     from draftwheel.cli.main import main
 
@@ -120,8 +121,15 @@ def registered(paths, bundled_gguf, tmp_path):
 
     base = bundled_entry(paths)
     peft = write_peft(tmp_path / "peft", rank=8, alpha=16.0, std=0.05, seed=7)
-    info = AdapterInfo(name="strong", task="grammar", base_model=base.name, base_sha256=base.sha256,
-                       architecture=base.architecture, rank=8, alpha=16.0)
+    info = AdapterInfo(
+        name="strong",
+        task="grammar",
+        base_model=base.name,
+        base_sha256=base.sha256,
+        architecture=base.architecture,
+        rank=8,
+        alpha=16.0,
+    )
     return create_adapter(paths, info, lambda p: export_gguf_adapter(peft, bundled_gguf, p))
 
 
@@ -180,6 +188,7 @@ def test_cli_refuses_adapter_for_another_base(registered, paths, capsys, tmp_pat
 
 # -- evaluation and promotion --------------------------------------------------
 
+
 def _heldout(n=4, max_words=None):
     """The first ``n`` JFLEG dev pairs (of at most ``max_words`` words: short ones keep generation short)."""
     from conftest import JFLEG
@@ -201,8 +210,17 @@ def test_finish_adapter_scores_and_promotes_only_when_better(paths, bundled_gguf
 
     base = bundled_entry(paths)
     heldout = _heldout(3, max_words=12)
-    bad = finish_adapter(paths, write_peft(tmp_path / "bad", rank=8, alpha=16, std=0.08, seed=5), base, "bad",
-                         "grammar", {"steps": 3, "n_train": 20}, heldout, engine=engine, evaluate=False)
+    bad = finish_adapter(
+        paths,
+        write_peft(tmp_path / "bad", rank=8, alpha=16, std=0.08, seed=5),
+        base,
+        "bad",
+        "grammar",
+        {"steps": 3, "n_train": 20},
+        heldout,
+        engine=engine,
+        evaluate=False,
+    )
     assert bad.scores == {} and not bad.promoted
     reg.promote(paths, "bad")
 
@@ -211,9 +229,18 @@ def test_finish_adapter_scores_and_promotes_only_when_better(paths, bundled_gguf
         with store.session() as s, s.begin():
             run_id = start_run(s, "grammar", steps_total=3).id
         messages = []
-        good = finish_adapter(paths, write_peft(tmp_path / "noop", zero_b=True), base, "noop", "grammar",
-                              {"steps": 3, "n_train": 20, "train_loss": 1.5}, heldout, engine=engine,
-                              callback=messages.append, run_id=run_id)
+        good = finish_adapter(
+            paths,
+            write_peft(tmp_path / "noop", zero_b=True),
+            base,
+            "noop",
+            "grammar",
+            {"steps": 3, "n_train": 20, "train_loss": 1.5},
+            heldout,
+            engine=engine,
+            callback=messages.append,
+            run_id=run_id,
+        )
         assert good.scores["baseline"]["stage"] == "adapter:bad"
         assert good.scores["adapter"]["combined"] > good.scores["baseline"]["combined"]
         assert good.promoted and not reg.get_adapter(paths, "bad").promoted
@@ -228,8 +255,16 @@ def test_finish_adapter_scores_and_promotes_only_when_better(paths, bundled_gguf
             run = get_run(s, run_id)
             assert run.adapter_name == "noop" and run.scores["baseline"]["stage"] == "adapter:bad"
 
-        worse = finish_adapter(paths, write_peft(tmp_path / "bad2", rank=8, alpha=16, std=0.08, seed=6), base,
-                               None, "grammar", {"steps": 3}, heldout, engine=engine)
+        worse = finish_adapter(
+            paths,
+            write_peft(tmp_path / "bad2", rank=8, alpha=16, std=0.08, seed=6),
+            base,
+            None,
+            "grammar",
+            {"steps": 3},
+            heldout,
+            engine=engine,
+        )
         assert worse.name.startswith("grammar-")
         assert worse.scores["baseline"]["stage"] == "adapter:noop" and not worse.promoted
         assert reg.promoted_for(paths, "grammar", base.sha256).name == "noop"
@@ -248,8 +283,13 @@ def test_fewshot_baseline_never_shows_an_edit_as_its_own_example(paths):
     store = open_store(paths)
     try:
         with store.session() as s, s.begin():
-            add_edits(s, [{"task": "grammar", "input_text": a, "final_text": b, "outcome": "accepted",
-                           "origin": "import"} for a, b in pairs])
+            add_edits(
+                s,
+                [
+                    {"task": "grammar", "input_text": a, "final_text": b, "outcome": "accepted", "origin": "import"}
+                    for a, b in pairs
+                ],
+            )
     finally:
         store.close()
     assert current_stage(paths, "grammar", "x" * 64, "new") == ("few", None)

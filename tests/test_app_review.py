@@ -55,10 +55,11 @@ def _session(doc: str, start: int, end: int, answer: str, **kw) -> ReviewSession
 
 
 def _apply(doc: str, res) -> str:
-    return doc[:res.start] + res.text + doc[res.end:]
+    return doc[: res.start] + res.text + doc[res.end :]
 
 
 # -- whitespace at the edges belongs to the user ------------------------------------------------
+
 
 def test_trailing_space_of_a_selection_is_kept():
     # Issue 14 (1): "…we has been working " selected with its space, the model answers without it.
@@ -78,13 +79,19 @@ def test_edges_split_and_join():
 
 
 # Words, punctuation and every kind of whitespace the editor holds, in random mixtures.
-_TEXT = st.lists(st.sampled_from(["a", "b", "cd", "é", "’s", " ", "  ", ",", ".", "\n", "\t", "\n\n"]),
-                 max_size=30).map("".join)
+_TEXT = st.lists(
+    st.sampled_from(["a", "b", "cd", "é", "’s", " ", "  ", ",", ".", "\n", "\t", "\n\n"]), max_size=30
+).map("".join)
 
 
 @settings(max_examples=400, deadline=None)
-@given(doc=_TEXT, a=st.integers(0, 60), b=st.integers(0, 60), lead=st.sampled_from(["", " ", "\n", "  \t"]),
-       trail=st.sampled_from(["", " ", "\n", " \n "]))
+@given(
+    doc=_TEXT,
+    a=st.integers(0, 60),
+    b=st.integers(0, 60),
+    lead=st.sampled_from(["", " ", "\n", "  \t"]),
+    trail=st.sampled_from(["", " ", "\n", " \n "]),
+)
 def test_accepting_an_answer_that_changes_no_word_gives_the_document_back(doc, a, b, lead, trail):
     start, end = sorted((min(a, len(doc)), min(b, len(doc))))
     if not doc[start:end].strip():
@@ -114,12 +121,13 @@ def test_every_accepted_change_touches_only_its_own_span(doc, a, b, answer, pick
     res = s.resolve(APPLY)
     new_doc = _apply(doc, res)
     at = start + hunk.start
-    assert new_doc == doc[:at] + hunk.new + doc[at + len(hunk.old):]
+    assert new_doc == doc[:at] + hunk.new + doc[at + len(hunk.old) :]
     # The user's edge whitespace is never part of a change.
     assert hunk.start >= len(lead) and hunk.end <= len(doc[start:end]) - len(trail)
 
 
 # -- decisions --------------------------------------------------------------------------------
+
 
 def test_accept_all_after_a_reject_keeps_the_rejection_and_logs_what_was_applied():
     doc = "He go to the libary yesterday."
@@ -178,17 +186,18 @@ def test_edited_text_is_what_is_applied():
 
 # -- answers the engine's output check refused -------------------------------------------------
 
+
 def test_every_part_refused_is_no_suggestion():
     source = "Fix spelling mistakes only in this sentance."
     attempt = "Update: 1.0.0.0\nUpdate: 1.0.0.0\nUpdate: 1.0.0.0"
-    s = _session(source, 0, len(source), source, rejected=[(source, attempt, "it repeats itself")],
-                 all_rejected=True)
+    s = _session(source, 0, len(source), source, rejected=[(source, attempt, "it repeats itself")], all_rejected=True)
     assert s.no_good == "it repeats itself"
     assert s.attempt == attempt
     assert not s.offers and s.changes == 0
     for answer in (ACCEPT_ALL, APPLY):  # nothing can be accepted
-        s2 = _session(source, 0, len(source), source, rejected=[(source, attempt, "it repeats itself")],
-                      all_rejected=True)
+        s2 = _session(
+            source, 0, len(source), source, rejected=[(source, attempt, "it repeats itself")], all_rejected=True
+        )
         res = s2.resolve(answer)
         assert res.text == source and res.record is None  # no user judgement to learn from
     res = s.resolve(REJECT)
@@ -197,8 +206,14 @@ def test_every_part_refused_is_no_suggestion():
 
 def test_some_parts_refused_offers_the_rest():
     doc = "He go home. Revision: Revision: Revision:"
-    s = _session(doc, 0, len(doc), "He goes home. Revision: Revision: Revision:",
-                 rejected=[("Revision: Revision: Revision:", "###", "prompt labels")], all_rejected=False)
+    s = _session(
+        doc,
+        0,
+        len(doc),
+        "He goes home. Revision: Revision: Revision:",
+        rejected=[("Revision: Revision: Revision:", "###", "prompt labels")],
+        all_rejected=False,
+    )
     assert s.no_good is None and s.offers and len(s.rejected) == 1
     assert s.resolve(ACCEPT_ALL).text == "He goes home. Revision: Revision: Revision:"
 
@@ -215,6 +230,7 @@ def test_session_states():
 
 
 # -- after the review: undo, redo, corrections --------------------------------------------------
+
 
 def _record(final="B") -> dict:
     return {"final_text": final, "input_text": "A", "output_text": "B"}
@@ -291,11 +307,22 @@ def test_write_update_marks_undone_and_retrieval_and_training_leave_it_out(paths
 
     with open_store(paths) as store:
         with store.session() as s, s.begin():
-            kept = log_edit(s, task="grammar", input_text="She go to school daily.",
-                            final_text="She goes to school daily.", outcome="accepted",
-                            output_text="She goes to school daily.")
-            other = log_edit(s, task="grammar", input_text="They goes to school.",
-                             final_text="They go to school.", outcome="accepted", output_text="They go to school.")
+            kept = log_edit(
+                s,
+                task="grammar",
+                input_text="She go to school daily.",
+                final_text="She goes to school daily.",
+                outcome="accepted",
+                output_text="She goes to school daily.",
+            )
+            other = log_edit(
+                s,
+                task="grammar",
+                input_text="They goes to school.",
+                final_text="They go to school.",
+                outcome="accepted",
+                output_text="They go to school.",
+            )
             kept_id, other_id = kept.id, other.id
 
         def state():

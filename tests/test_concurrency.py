@@ -21,8 +21,13 @@ from faultlib import Child, child_env, integrity_check, record_figures, stored_t
 
 
 def _cli(home, *argv, timeout=180):
-    return subprocess.run([sys.executable, "-m", "draftwheel", "--home", str(home), *argv], capture_output=True,
-                          text=True, env=child_env(home), timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "draftwheel", "--home", str(home), *argv],
+        capture_output=True,
+        text=True,
+        env=child_env(home),
+        timeout=timeout,
+    )
 
 
 @pytest.mark.slow
@@ -52,8 +57,10 @@ def test_two_writers_and_the_cli_lose_nothing(tmp_path):
             assert json.loads(r.stdout)["id"] > 0
             cli_texts.append(f"cli-{i} their going")
             jl = tmp_path / f"pairs{i}.jsonl"
-            jl.write_text("".join(json.dumps({"input": f"imp-{i}-{k}", "final": f"IMP-{i}-{k}"}) + "\n"
-                                  for k in range(10)), encoding="utf-8")
+            jl.write_text(
+                "".join(json.dumps({"input": f"imp-{i}-{k}", "final": f"IMP-{i}-{k}"}) + "\n" for k in range(10)),
+                encoding="utf-8",
+            )
             r = _cli(home, "import-pairs", str(jl))
             if r.returncode != 0 or not re.search(r"imported 10 examples", r.stdout):
                 cli_errors.append(r.stderr or r.stdout)
@@ -81,8 +88,7 @@ def test_two_writers_and_the_cli_lose_nothing(tmp_path):
 
     with sqlite3.connect(db) as conn:
         n_rows = conn.execute("SELECT count(*) FROM edits").fetchone()[0]
-    record_figures("concurrency", writers=2, cli_runs=6, acknowledged=len(expected),
-                   lost=len(lost), rows=n_rows)
+    record_figures("concurrency", writers=2, cli_runs=6, acknowledged=len(expected), lost=len(lost), rows=n_rows)
     assert not lost, f"lost {len(lost)} writes, e.g. {sorted(lost)[:5]}"
     assert n_rows == len(expected), "a write was stored twice or an unacknowledged one appeared"
 

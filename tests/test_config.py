@@ -28,8 +28,11 @@ def test_bad_settings_file_is_set_aside_with_a_clear_notice(paths):
     from draftwheel.config import take_settings_notices
 
     take_settings_notices()
-    for raw, why in (("{not json", "not valid JSON"), (json.dumps({"temperature": "hot"}), "temperature"),
-                     (json.dumps({"backend": "cuda"}), "backend")):
+    for raw, why in (
+        ("{not json", "not valid JSON"),
+        (json.dumps({"temperature": "hot"}), "temperature"),
+        (json.dumps({"backend": "cuda"}), "backend"),
+    ):
         paths.settings_file.write_text(raw, encoding="utf-8")
         assert load_settings(paths) == Settings()
         (notice,) = take_settings_notices()

@@ -22,8 +22,12 @@ def read_only(tmp_path):
     where = tmp_path / "ro"
     where.mkdir()
     if hasattr(os, "geteuid") and os.geteuid() == 0:
-        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m,mode=0755", "tmpfs", str(where)],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=1m,mode=0755", "tmpfs", str(where)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode != 0:
             pytest.skip(f"root cannot mount a read-only tmpfs here: {proc.stderr.strip() or proc.returncode}")
         yield where
@@ -36,8 +40,15 @@ def read_only(tmp_path):
 
 def _draftwheel(args: list[str], home: Path, stdin: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "DRAFTWHEEL_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run([sys.executable, "-m", "draftwheel", *args], input=stdin, capture_output=True, text=True,
-                          env=env, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "draftwheel", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
 
 
 def _one_line(proc: subprocess.CompletedProcess, home: Path) -> str:

@@ -58,7 +58,9 @@ def test_cancel_from_another_thread(fresh_engine):
 
 
 def test_prefix_reuse_gives_identical_output(fresh_engine):
-    examples = "".join(f"Text: example number {i} is here .\nRevision: Example number {i} is here.\n###\n\n" for i in range(20))
+    examples = "".join(
+        f"Text: example number {i} is here .\nRevision: Example number {i} is here.\n###\n\n" for i in range(20)
+    )
     p1 = "Instruction: Fix it.\n\n" + examples + "Text: he go home .\nRevision:"
     p2 = "Instruction: Fix it.\n\n" + examples + "Text: they was happy .\nRevision:"
     req2 = GenerationRequest(prompt=p2, max_tokens=24, stop=("\n###",))

@@ -23,8 +23,13 @@ PAIRS = [
 @pytest.fixture
 def filled(paths):
     with open_store(paths) as store, store.session() as s, s.begin():
-        add_edits(s, [dict(task=t, input_text=a, final_text=b, outcome=o,
-                           output_text=b if o == "accepted" else a) for a, b, o, t in PAIRS])
+        add_edits(
+            s,
+            [
+                dict(task=t, input_text=a, final_text=b, outcome=o, output_text=b if o == "accepted" else a)
+                for a, b, o, t in PAIRS
+            ],
+        )
     return paths
 
 
@@ -79,13 +84,16 @@ def test_exports_parse_and_match_the_inference_text(filled, tmp_path, capsys):
     oa = _read_jsonl(out["openai"])
     assert [m["role"] for m in oa[0]["messages"]] == ["system", "user", "assistant"]
     assert oa[0]["messages"][0]["content"] == task.instruction
-    assert oa[0]["messages"][1:] == [{"role": "user", "content": "He go to school ."},
-                                      {"role": "assistant", "content": "He goes to school."}]
+    assert oa[0]["messages"][1:] == [
+        {"role": "user", "content": "He go to school ."},
+        {"role": "assistant", "content": "He goes to school."},
+    ]
 
 
 def test_export_errors(filled, tmp_path, capsys):
-    assert main(["examples", "export", "--format", "chat", "--out", str(tmp_path / "x.jsonl"),
-                 "--task", "shorter"]) == 2
+    assert (
+        main(["examples", "export", "--format", "chat", "--out", str(tmp_path / "x.jsonl"), "--task", "shorter"]) == 2
+    )
     assert "no accepted or edited examples of task 'shorter'" in capsys.readouterr().err
     assert not (tmp_path / "x.jsonl").exists()
     assert main(["examples", "export", "--format", "chat", "--out", str(tmp_path)]) == 2
@@ -94,8 +102,12 @@ def test_export_errors(filled, tmp_path, capsys):
 
 def test_exports_load_with_mlx_lm_dataset_loader(filled, tmp_path):
     datasets = pytest.importorskip("mlx_lm.tuner.datasets")
-    expected = {"chat": datasets.ChatDataset, "completions": datasets.CompletionsDataset,
-                "text": datasets.TextDataset, "openai": datasets.ChatDataset}
+    expected = {
+        "chat": datasets.ChatDataset,
+        "completions": datasets.CompletionsDataset,
+        "text": datasets.TextDataset,
+        "openai": datasets.ChatDataset,
+    }
     for fmt, cls in expected.items():
         folder = tmp_path / fmt
         assert main(["examples", "export", "--format", fmt, "--out", str(folder / "train.jsonl")]) == 0
@@ -120,8 +132,20 @@ def test_log_command_and_privacy_switch(paths, tmp_path, capsys):
     (tmp_path / "in.txt").write_text("Call me at +44 20 7946 0958 or mail jo@example.org\n", encoding="utf-8")
     (tmp_path / "out.txt").write_text("Call me.\n", encoding="utf-8")
     (tmp_path / "final.txt").write_text("Please call me.\n", encoding="utf-8")
-    args = ["log", "--input", str(tmp_path / "in.txt"), "--output", str(tmp_path / "out.txt"),
-            "--final", str(tmp_path / "final.txt"), "--task", "formal", "--outcome", "edited", "--json"]
+    args = [
+        "log",
+        "--input",
+        str(tmp_path / "in.txt"),
+        "--output",
+        str(tmp_path / "out.txt"),
+        "--final",
+        str(tmp_path / "final.txt"),
+        "--task",
+        "formal",
+        "--outcome",
+        "edited",
+        "--json",
+    ]
     assert main(args) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["outcome"] == "edited" and first["task"] == "formal"
@@ -147,6 +171,10 @@ def test_log_command_and_privacy_switch(paths, tmp_path, capsys):
         assert plain.output_text == "Call me." and plain.final_text == "Please call me." and plain.origin == "cli"
         assert redacted.input_text == "Call me at [phone] or mail [email]"
 
-    assert main(["log", "--input", str(tmp_path / "in.txt"), "--final", str(tmp_path / "nope.txt"),
-                 "--outcome", "accepted"]) == 2
+    assert (
+        main(
+            ["log", "--input", str(tmp_path / "in.txt"), "--final", str(tmp_path / "nope.txt"), "--outcome", "accepted"]
+        )
+        == 2
+    )
     assert "no such file" in capsys.readouterr().err

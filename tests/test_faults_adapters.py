@@ -37,8 +37,9 @@ def test_sigkill_during_adapter_export_never_lists_a_partial_adapter(tmp_path):
     acked: set[str] = set()
     temps_seen = partial_listed = 0
     for k in range(kills):
-        res = kill_at_random(rng, "adapter-writer", str(peft), str(base), env=child_env(home), early=0.0,
-                             window=0.4, max_acks=2)
+        res = kill_at_random(
+            rng, "adapter-writer", str(peft), str(base), env=child_env(home), early=0.0, window=0.4, max_acks=2
+        )
         assert res.killed, res.stderr[-3000:]
         acked.update(res.acked)
         listed = {a.name: a for a in list_adapters(paths)}
@@ -64,5 +65,11 @@ def test_sigkill_during_adapter_export_never_lists_a_partial_adapter(tmp_path):
             assert {a.name for a in store_adapters(s)} == {a.name for a in list_adapters(paths)}
     finally:
         store.close()
-    record_figures("adapter-export-sigkill", kills=kills, acknowledged=len(acked), lost=0,
-                   partial_listed=partial_listed, temp_folders_seen=temps_seen)
+    record_figures(
+        "adapter-export-sigkill",
+        kills=kills,
+        acknowledged=len(acked),
+        lost=0,
+        partial_listed=partial_listed,
+        temp_folders_seen=temps_seen,
+    )

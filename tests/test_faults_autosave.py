@@ -28,8 +28,9 @@ def test_sigkill_during_autosave_never_tears_the_file(tmp_path):
     kills = scale(15, 300)
     torn = lost = checked = 0
     for _ in range(kills):
-        res = kill_at_random(rng, "autosave-writer", str(folder), env=child_env(tmp_path / "home"), early=0.0,
-                             window=0.5)
+        res = kill_at_random(
+            rng, "autosave-writer", str(folder), env=child_env(tmp_path / "home"), early=0.0, window=0.5
+        )
         assert res.killed, res.stderr[-2000:]
         file = next((ln.split(" ", 1)[1] for ln in res.lines if ln.startswith("FILE ")), None)
         acked = [int(v) for v in res.acked]

@@ -49,8 +49,14 @@ def test_sigkill_during_store_writes_loses_nothing(tmp_path):
     finally:
         store.close()
     assert n_rows >= len(acked) > 0
-    record_figures("store-sigkill", kills=kills, kills_after_first_ack=killed_mid_write,
-                   acknowledged=len(acked), lost=len(lost), rows=n_rows)
+    record_figures(
+        "store-sigkill",
+        kills=kills,
+        kills_after_first_ack=killed_mid_write,
+        acknowledged=len(acked),
+        lost=len(lost),
+        rows=n_rows,
+    )
 
 
 def test_writer_without_kill_acknowledges_everything(tmp_path):

@@ -39,15 +39,30 @@ def test_training_killed_at_random_points_resumes_and_finishes(paths, trainable_
     kills = scale(2, 10)
     steps = kills + 3
     base = [sys.executable, "-m", "draftwheel", "--home", str(paths.home), "train"]
-    first = [*base, "--pairs", str(pairs), "--name", "chaos", "--steps", str(steps), "--checkpoint-every", "1",
-                    "--batch-size", "2", "--max-seq-len", "64", "--no-export"]
+    first = [
+        *base,
+        "--pairs",
+        str(pairs),
+        "--name",
+        "chaos",
+        "--steps",
+        str(steps),
+        "--checkpoint-every",
+        "1",
+        "--batch-size",
+        "2",
+        "--max-seq-len",
+        "64",
+        "--no-export",
+    ]
     resume = [*base, "--resume", "--name", "chaos", "--no-export", "--json"]
     rng = seed_rng("train kills")
     last_step, kill_steps = 0, []
     for k in range(kills):
         log = open(tmp_path / f"train{k}.log", "wb")  # noqa: SIM115 - open for the process's life, closed below
-        proc = subprocess.Popen(first if k == 0 else resume, stdout=log, stderr=subprocess.STDOUT,
-                                env=child_env(paths.home))
+        proc = subprocess.Popen(
+            first if k == 0 else resume, stdout=log, stderr=subprocess.STDOUT, env=child_env(paths.home)
+        )
         try:
             deadline = time.monotonic() + STEP_TIMEOUT_S
             state = run_dir / "checkpoint" / "state.json"
@@ -85,5 +100,11 @@ def test_training_killed_at_random_points_resumes_and_finishes(paths, trainable_
     assert not [p.name for p in run_dir.iterdir() if p.name.startswith(".")], "temp folders left in the run"
     with open_store(paths) as store, store.session() as s:
         assert [(x.status, x.steps_done) for x in list_runs(s)] == [("done", steps)]
-    record_figures("train-sigkill", kills=len(kill_steps), steps=steps, checkpoint_steps_at_kills=kill_steps,
-                   damaged_checkpoints=0, lost_steps=0)
+    record_figures(
+        "train-sigkill",
+        kills=len(kill_steps),
+        steps=steps,
+        checkpoint_steps_at_kills=kill_steps,
+        damaged_checkpoints=0,
+        lost_steps=0,
+    )

@@ -32,8 +32,9 @@ def store(paths):
 
 def _pairs(store, pairs, task="grammar", outcome="accepted", **kw):
     with store.session() as s, s.begin():
-        add_edits(s, [dict(task=task, input_text=a, final_text=b, outcome=outcome, **kw) for a, b in pairs],
-                  settings=SETTINGS)
+        add_edits(
+            s, [dict(task=task, input_text=a, final_text=b, outcome=outcome, **kw) for a, b in pairs], settings=SETTINGS
+        )
 
 
 NOISE = [
@@ -43,8 +44,10 @@ NOISE = [
     ("I has a meeting with the manager tomorrow morning .", "I have a meeting with the manager tomorrow morning."),
     ("They was happy because the holiday start next week .", "They were happy because the holiday starts next week."),
 ]
-TARGET = ("My grandmother cook delicious dumplings every winter festival .",
-          "My grandmother cooks delicious dumplings every winter festival.")
+TARGET = (
+    "My grandmother cook delicious dumplings every winter festival .",
+    "My grandmother cooks delicious dumplings every winter festival.",
+)
 
 
 def test_stage_policy(store):
@@ -75,10 +78,8 @@ def test_stage_policy(store):
 
 def test_retrieval_puts_the_obviously_similar_example_last(store):
     _pairs(store, [*NOISE, TARGET, *NOISE[:2]])
-    _pairs(store, [("My grandmother cook delicious dumplings every winter festival !", "REJECTED")],
-           outcome="rejected")
-    _pairs(store, [("My grandmother cook delicious dumplings every winter festival .", "OTHER TASK")],
-           task="formal")
+    _pairs(store, [("My grandmother cook delicious dumplings every winter festival !", "REJECTED")], outcome="rejected")
+    _pairs(store, [("My grandmother cook delicious dumplings every winter festival .", "OTHER TASK")], task="formal")
     query = "My grandfather cook delicious dumplings every summer festival in the evening ."
     with store.session() as s:
         got = retrieve_examples(s, "grammar", query, k=3, token_budget=1000)
@@ -107,18 +108,24 @@ def test_retrieval_respects_k_and_the_token_budget(store):
 def test_custom_instructions_only_share_their_own_examples(store):
     a, b = custom_task("Write like a pirate."), custom_task("Write like a lawyer.")
     _pairs(store, [("hello friend how are you", "Ahoy matey!")], task="custom", instruction=a.instruction)
-    _pairs(store, [("hello friend how are you today", "Greetings, counsel.")], task="custom",
-           instruction=b.instruction)
+    _pairs(store, [("hello friend how are you today", "Greetings, counsel.")], task="custom", instruction=b.instruction)
     with store.session() as s:
         assert [e.output for e in retrieve_examples(s, a, "hello friend", k=4, token_budget=500)] == ["Ahoy matey!"]
         assert [e.output for e in retrieve_examples(s, b, "hello friend", k=4, token_budget=500)] == [
-            "Greetings, counsel."]
+            "Greetings, counsel."
+        ]
 
 
 def test_retrieval_sees_new_and_edited_rows_at_once(store):
     with store.session() as s, s.begin():
-        e = log_edit(s, task="grammar", input_text="The kangaroo jump high .", final_text="x", outcome="pending",
-                     settings=SETTINGS)
+        e = log_edit(
+            s,
+            task="grammar",
+            input_text="The kangaroo jump high .",
+            final_text="x",
+            outcome="pending",
+            settings=SETTINGS,
+        )
     with store.session() as s:
         assert retrieve_examples(s, "grammar", "kangaroo jump", k=2, token_budget=500) == []
     with store.session() as s, s.begin():
@@ -127,7 +134,8 @@ def test_retrieval_sees_new_and_edited_rows_at_once(store):
         update_edit(s, e.id, outcome="accepted", final_text="The kangaroo jumps high.")
     with store.session() as s:
         assert [x.output for x in retrieve_examples(s, "grammar", "kangaroo jump", k=2, token_budget=500)] == [
-            "The kangaroo jumps high."]
+            "The kangaroo jumps high."
+        ]
 
 
 def test_edits_until_training(store):
@@ -151,10 +159,16 @@ def test_few_shot_output_differs_from_zero_shot(store, fresh_engine):
     zero, stage0 = revise_with_flywheel(fresh_engine, store, SETTINGS, text, "grammar")
     assert stage0 == "zero" and zero.n_examples == 0
     assert "He go to the libary" in zero.prompts[0]  # only the task's built-in demonstration
-    _pairs(store, [
-        ("me and my sister goes to school every day by car .", "My sister and I go to school every day by car."),
-        ("me and my friend goes to the park every day by bike .", "My friend and I go to the park every day by bike."),
-    ])
+    _pairs(
+        store,
+        [
+            ("me and my sister goes to school every day by car .", "My sister and I go to school every day by car."),
+            (
+                "me and my friend goes to the park every day by bike .",
+                "My friend and I go to the park every day by bike.",
+            ),
+        ],
+    )
     few, stage1 = revise_with_flywheel(fresh_engine, store, SETTINGS, text, resolve_task("grammar"))
     assert stage1 == "few" and few.n_examples == 2
     assert "My friend and I go to the park" in few.prompts[0]

@@ -40,13 +40,21 @@ def store(tmp_path_factory):
 
 # JSON values of every kind, strings included lone surrogates and control characters.
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text()
-json_values = st.recursive(json_scalars, lambda kids: st.lists(kids, max_size=3)
-                           | st.dictionaries(st.text(max_size=8), kids, max_size=3), max_leaves=8)
+json_values = st.recursive(
+    json_scalars,
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
+    max_leaves=8,
+)
 TASKS = st.sampled_from(["grammar", "clearer", "formal", "custom", "", "nope", None, 3])
 pair_objects = st.fixed_dictionaries(
     {"input": st.text() | json_values, "final": st.text() | json_values},
-    optional={"output": st.text() | json_values, "task": TASKS, "instruction": st.text() | st.none(),
-              "outcome": st.sampled_from(["accepted", "edited", "rejected", None, 1])})
+    optional={
+        "output": st.text() | json_values,
+        "task": TASKS,
+        "instruction": st.text() | st.none(),
+        "outcome": st.sampled_from(["accepted", "edited", "rejected", None, 1]),
+    },
+)
 surrogate_escapes = st.sampled_from(['"\\ud800"', '"a\\udfff b"', '"\\u0000"', '"\\ud83d\\ude00"'])
 
 
@@ -118,7 +126,9 @@ def test_jsonl_deeply_nested_line_is_a_line_problem():
 
 
 @fuzz_settings(150, 15000)
-@given(st.text(), st.text(), st.sampled_from(["grammar", "clearer", "custom", "nope"]), st.text(max_size=20) | st.none())
+@given(
+    st.text(), st.text(), st.sampled_from(["grammar", "clearer", "custom", "nope"]), st.text(max_size=20) | st.none()
+)
 def test_parallel_text_parser(src, ref, task, instruction):
     from draftwheel.flywheel.importing import parse_parallel
 
@@ -132,14 +142,33 @@ def test_parallel_text_parser(src, ref, task, instruction):
 # -- settings.json -----------------------------------------------------------------------------
 
 settings_objects = st.dictionaries(
-    st.sampled_from(["model", "n_ctx", "temperature", "seed", "backend", "prompt_style", "logging_paused",
-                     "redact", "train_threshold", "fewshot_k", "remote_endpoint", "unknown_key"]),
-    json_values, max_size=5)
+    st.sampled_from(
+        [
+            "model",
+            "n_ctx",
+            "temperature",
+            "seed",
+            "backend",
+            "prompt_style",
+            "logging_paused",
+            "redact",
+            "train_threshold",
+            "fewshot_k",
+            "remote_endpoint",
+            "unknown_key",
+        ]
+    ),
+    json_values,
+    max_size=5,
+)
 
 
 @fuzz_settings(150, 15000)
-@given(st.binary(max_size=300) | settings_objects.map(lambda d: json.dumps(d).encode())
-       | json_values.map(lambda v: json.dumps(v).encode()))
+@given(
+    st.binary(max_size=300)
+    | settings_objects.map(lambda d: json.dumps(d).encode())
+    | json_values.map(lambda v: json.dumps(v).encode())
+)
 def test_settings_file(tmp_path_factory, data):
     import math
 
@@ -172,9 +201,13 @@ def test_settings_refuse_non_finite_numbers(tmp_path, raw):
 
 # -- the model catalogue (models/catalogue.json, hand-editable) ----------------------------------
 
+
 @fuzz_settings(100, 10000)
-@given(st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode())
-       | st.lists(json_values, max_size=3).map(lambda ms: json.dumps({"models": ms}).encode()))
+@given(
+    st.binary(max_size=200)
+    | json_values.map(lambda v: json.dumps(v).encode())
+    | st.lists(json_values, max_size=3).map(lambda ms: json.dumps({"models": ms}).encode())
+)
 def test_catalogue_file(tmp_path_factory, data):
     from draftwheel.config import app_paths
     from draftwheel.models import Catalogue

@@ -48,12 +48,24 @@ def tiny(tmp_path_factory):
     base_file = make_tiny_model_gguf(root / "tiny-base.gguf", n_blocks=2, dim=32)
     base = Catalogue(paths).add(base_file, name="tiny")
     peft = make_tiny_peft(root / "peft", base_file, layers=range(2))
-    info = AdapterInfo(name="seed", task="grammar", base_model="tiny", base_sha256=base.sha256,
-                       architecture=base.architecture, rank=2, alpha=4.0)
+    info = AdapterInfo(
+        name="seed",
+        task="grammar",
+        base_model="tiny",
+        base_sha256=base.sha256,
+        architecture=base.architecture,
+        rank=2,
+        alpha=4.0,
+    )
     info = create_adapter(paths, info, lambda p: export_gguf_adapter(peft, base_file, p))
     archive = export_adapter(paths, "seed", root / "seed.zip")
-    return Tiny(paths=paths, root=root, model=base_file.read_bytes(), adapter=info.gguf.read_bytes(),
-                archive=archive.read_bytes())
+    return Tiny(
+        paths=paths,
+        root=root,
+        model=base_file.read_bytes(),
+        adapter=info.gguf.read_bytes(),
+        archive=archive.read_bytes(),
+    )
 
 
 class Tiny(dict):
@@ -67,13 +79,14 @@ def mutate(data: bytes, kind: str, pos: int, value: int, n: int) -> bytes:
         return data[: pos % (len(data) + 1)]
     if kind == "header":
         p = pos % min(len(data), 512)  # magic, version, counts, the first keys and lengths
-        return data[:p] + bytes([value]) * n + data[p + n:]
+        return data[:p] + bytes([value]) * n + data[p + n :]
     p = pos % len(data)
-    return data[:p] + bytes([data[p] ^ (value or 1)]) + data[p + 1:]
+    return data[:p] + bytes([data[p] ^ (value or 1)]) + data[p + 1 :]
 
 
-mutations = st.tuples(st.sampled_from(["truncate", "header", "flip"]), st.integers(0, 2**31),
-                      st.integers(0, 255), st.integers(1, 8))
+mutations = st.tuples(
+    st.sampled_from(["truncate", "header", "flip"]), st.integers(0, 2**31), st.integers(0, 255), st.integers(1, 8)
+)
 
 
 def _write(tmp_path_factory, data: bytes, name: str) -> Path:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from draftwheel.ground.check import CheckSettings, check_pair, content_words, near_duplicates, stem, support
 
-PASSAGE = ("Remote work only works when decisions are written down. A team that talks everything through on "
-           "calls loses the reasoning the moment the call ends. I ask every team I advise to keep a short "
-           "decision log: what we chose, what we rejected, and why.")
+PASSAGE = (
+    "Remote work only works when decisions are written down. A team that talks everything through on "
+    "calls loses the reasoning the moment the call ends. I ask every team I advise to keep a short "
+    "decision log: what we chose, what we rejected, and why."
+)
 
 
 def test_grounded_answer_is_kept_and_fabricated_one_rejected():
@@ -19,7 +21,9 @@ def test_grounded_answer_is_kept_and_fabricated_one_rejected():
     # The threshold is a setting: a lenient rule lets a half-grounded answer through.
     half = "Keep a decision log, and buy good cameras for meetings."
     assert not check_pair("pushback", "Are calls enough for a remote team?", half, PASSAGE).ok
-    assert check_pair("pushback", "Are calls enough for a remote team?", half, PASSAGE, CheckSettings(min_support=0.3)).ok
+    assert check_pair(
+        "pushback", "Are calls enough for a remote team?", half, PASSAGE, CheckSettings(min_support=0.3)
+    ).ok
 
 
 def test_short_empty_and_echo_answers_are_rejected():
@@ -46,10 +50,12 @@ def test_content_words_and_stemming():
 
 
 def test_near_duplicates_are_removed_including_against_existing():
-    texts = ["I ask teams to keep a decision log.",
-             "I ask teams to keep a decision log!",
-             "Something else entirely, about baking bread slowly.",
-             "i ask TEAMS to keep a decision log"]
+    texts = [
+        "I ask teams to keep a decision log.",
+        "I ask teams to keep a decision log!",
+        "Something else entirely, about baking bread slowly.",
+        "i ask TEAMS to keep a decision log",
+    ]
     assert near_duplicates(texts) == [1, 3]
     assert near_duplicates(texts[2:3], existing=["Something else entirely about baking bread slowly"]) == [0]
     assert near_duplicates([]) == []
@@ -59,8 +65,9 @@ def test_parroting_the_demonstration_or_copying_the_passage_is_rejected():
     from draftwheel.ground.generate import SPECS, demo_texts
 
     spec = SPECS["question"]
-    parrot = check_pair("question", spec.demo_input, spec.demo_answer, PASSAGE + " " + spec.demo_answer,
-                        avoid=demo_texts("question"))
+    parrot = check_pair(
+        "question", spec.demo_input, spec.demo_answer, PASSAGE + " " + spec.demo_answer, avoid=demo_texts("question")
+    )
     assert not parrot.ok and parrot.reason == "input repeats the prompt's demonstration"
     # Half the passage, verbatim, is not a paraphrase.
     half = "A team that talks everything through on calls loses the reasoning the moment the call ends."

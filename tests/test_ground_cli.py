@@ -68,8 +68,13 @@ def test_generate_then_review_on_the_command_line(tmp_path, home, paths, chat_se
     assert rc == 0, err
     record = json.loads(out)
     assert record["report"]["kept"] == 4 and len(record["stored_ids"]) == 4
-    assert {f["path"] for f in record["files_not_used"]} == {"locked.pdf", "latin1.txt", "empty.md", "photo.png",
-                                                            "broken.pdf"}
+    assert {f["path"] for f in record["files_not_used"]} == {
+        "locked.pdf",
+        "latin1.txt",
+        "empty.md",
+        "photo.png",
+        "broken.pdf",
+    }
     assert Path(record["profile"]) == paths.home / "ground" / "profile.json"
     assert all(r["auth"] == "Bearer sk-cli-999" for r in chat_server.requests)
     # The key is in none of the files Draftwheel wrote.
@@ -80,14 +85,29 @@ def test_generate_then_review_on_the_command_line(tmp_path, home, paths, chat_se
     pending = _review_json(capsys)
     ids = [r["id"] for r in pending]
     assert ids == record["stored_ids"] and all(r["outcome"] == "pending" for r in pending)
-    assert all(r["source_doc"] and r["source_end"] > r["source_start"] >= 0 and r["kind"] and r["theme"]
-               for r in pending)
+    assert all(
+        r["source_doc"] and r["source_end"] > r["source_start"] >= 0 and r["kind"] and r["theme"] for r in pending
+    )
     rc, out, _ = _run(capsys, "ground", "review")
     assert rc == 0 and f"#{ids[0]} [" in out and "4 pair(s)" in out
 
     a, b, c, d = ids
-    rc, out, err = _run(capsys, "ground", "review", "--accept", str(a), str(b), "--reject", str(c),
-                        "--edit", str(d), "--final", "My own corrected answer.", "--exclude", str(b))
+    rc, out, err = _run(
+        capsys,
+        "ground",
+        "review",
+        "--accept",
+        str(a),
+        str(b),
+        "--reject",
+        str(c),
+        "--edit",
+        str(d),
+        "--final",
+        "My own corrected answer.",
+        "--exclude",
+        str(b),
+    )
     assert rc == 0, err
     assert _review_json(capsys) == []
     rows = {r["id"]: r for r in _review_json(capsys, "--all")}
@@ -150,19 +170,35 @@ def test_profile_file_is_written_then_used(tmp_path, home, chat_server, capsys):
     folder = make_sample_folder(tmp_path / "docs", bad_files=False)
     profile = tmp_path / "me.json"
     url = _url(chat_server)
-    rc, out, err = _run(capsys, "ground", str(folder), "--endpoint", url, "--model", "m", "--pairs", "1",
-                        "--profile", str(profile))
+    rc, out, err = _run(
+        capsys, "ground", str(folder), "--endpoint", url, "--model", "m", "--pairs", "1", "--profile", str(profile)
+    )
     assert rc == 0, err
     assert f"computed and saved to {profile}" in out
     data = json.loads(profile.read_text(encoding="utf-8"))
     data["voice"] = "Wry, dry and very brief."
     profile.write_text(json.dumps(data), encoding="utf-8")
     chat_server.requests.clear()
-    rc, out, err = _run(capsys, "ground", str(folder), "--endpoint", url, "--model", "m", "--pairs", "1",
-                        "--kinds", "question", "--profile", str(profile))
+    rc, out, err = _run(
+        capsys,
+        "ground",
+        str(folder),
+        "--endpoint",
+        url,
+        "--model",
+        "m",
+        "--pairs",
+        "1",
+        "--kinds",
+        "question",
+        "--profile",
+        str(profile),
+    )
     assert rc == 0, err
     assert f"read from {profile}" in out
-    answer_requests = [r for r in chat_server.requests if "Wry, dry and very brief." in r["body"]["messages"][-1]["content"]]
+    answer_requests = [
+        r for r in chat_server.requests if "Wry, dry and very brief." in r["body"]["messages"][-1]["content"]
+    ]
     assert answer_requests  # the edited profile went into the answer prompt
     profile.write_text("{broken", encoding="utf-8")
     rc, out, err = _run(capsys, "ground", str(folder), "--endpoint", url, "--model", "m", "--profile", str(profile))

@@ -41,6 +41,7 @@ def make_pdf(path: Path, paragraphs: list[str]) -> Path:
     Written by hand (pypdf cannot author text). One page per paragraph because
     text extraction does not keep blank lines between paragraphs on a page.
     """
+
     def esc(s: str) -> str:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
@@ -56,14 +57,17 @@ def make_pdf(path: Path, paragraphs: list[str]) -> Path:
 
     n = len(paragraphs)
     font_id = 3 + 2 * n
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-                   " ".join(f"{3 + 2 * i} 0 R" for i in range(n)).encode(), n)]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (" ".join(f"{3 + 2 * i} 0 R" for i in range(n)).encode(), n),
+    ]
     for i, para in enumerate(paragraphs):
         ops = ["BT", "/F1 10 Tf", "14 TL", "50 760 Td"] + [f"({esc(line)}) Tj T*" for line in wrap(para)] + ["ET"]
         stream = "\n".join(ops).encode("latin-1")
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                       b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (4 + 2 * i, font_id))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (4 + 2 * i, font_id)
+        )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     out = bytearray(b"%PDF-1.4\n")
@@ -133,7 +137,7 @@ def test_every_type_is_imported_and_every_bad_file_reported(tmp_path):
     # Offsets point into the extracted text, for every passage of every document type.
     for p in result.passages:
         doc = result.document(p.doc)
-        assert doc.text[p.start:p.end] == p.text
+        assert doc.text[p.start : p.end] == p.text
         assert p.source == str(doc.path)
     texts = " ".join(p.text for p in result.passages)
     for sentence in ("decision log", "slow overnight rise", "Deep watering", "Flour matters less"):
@@ -182,9 +186,13 @@ def test_missing_or_file_folder_is_a_clear_error(tmp_path):
 
 
 def test_passages_split_by_heading_and_merge_paragraphs(tmp_path):
-    text = ("Intro paragraph that is long enough to be kept as a passage of its own, on its own.\n\n"
-            "# First\n\n" + "\n\n".join(["Short para one is here, with a few words."] * 3) +
-            "\n\n## Second\n\n" + "Another section body that should never merge with the first section text.\n")
+    text = (
+        "Intro paragraph that is long enough to be kept as a passage of its own, on its own.\n\n"
+        "# First\n\n"
+        + "\n\n".join(["Short para one is here, with a few words."] * 3)
+        + "\n\n## Second\n\n"
+        + "Another section body that should never merge with the first section text.\n"
+    )
     path = tmp_path / "a.md"
     path.write_text(text, encoding="utf-8")
     doc = read_document(path, "a.md")
@@ -192,7 +200,7 @@ def test_passages_split_by_heading_and_merge_paragraphs(tmp_path):
     assert [p.heading for p in passages] == ["", "First", "Second"]
     assert passages[1].text.count("Short para one") == 3  # merged up to the target length
     for p in passages:
-        assert doc.text[p.start:p.end] == p.text
+        assert doc.text[p.start : p.end] == p.text
         assert "#" not in p.text
     # A long block without blank lines (as PDFs give) is cut at sentence ends.
     long = " ".join(f"Sentence number {i} says something short." for i in range(60))
@@ -201,7 +209,7 @@ def test_passages_split_by_heading_and_merge_paragraphs(tmp_path):
     parts = split_passages(doc, target_chars=300, min_chars=20)
     assert len(parts) > 3 and all(len(p.text) <= 450 for p in parts)
     assert all(p.text.endswith(".") for p in parts)
-    assert all(doc.text[p.start:p.end] == p.text for p in parts)
+    assert all(doc.text[p.start : p.end] == p.text for p in parts)
 
 
 def test_themes_group_by_topic_and_round_robin_alternates(tmp_path):
@@ -209,10 +217,17 @@ def test_themes_group_by_topic_and_round_robin_alternates(tmp_path):
     themes = group_themes(result.passages, n_themes=3)
     assert len(themes) == 3
     assert sum(len(t.passages) for t in themes) == len(result.passages)
+
     # Passages of one topic end up together.
     def topic(p):
-        return "bread" if ("bread" in p.text.lower() or "dough" in p.text.lower()) else \
-            "garden" if ("soil" in p.text or "omato" in p.text) else "remote"
+        return (
+            "bread"
+            if ("bread" in p.text.lower() or "dough" in p.text.lower())
+            else "garden"
+            if ("soil" in p.text or "omato" in p.text)
+            else "remote"
+        )
+
     for t in themes:
         assert len({topic(p) for p in t.passages}) == 1, t.label
     order = round_robin(themes)

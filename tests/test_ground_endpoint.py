@@ -85,9 +85,12 @@ class ChatHandler(BaseHTTPRequestHandler):
             text = FABRICATED
         else:
             text = _first_sentences(passage, 2)
-        reply = {"id": f"c{n}", "object": "chat.completion", "model": request["model"],
-                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                              "finish_reason": "stop"}]}
+        reply = {
+            "id": f"c{n}",
+            "object": "chat.completion",
+            "model": request["model"],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        }
         self._send(200, json.dumps(reply).encode())
 
 
@@ -132,8 +135,13 @@ def test_endpoint_pipeline_stores_grounded_pairs_with_provenance(tmp_path, paths
     folder = make_sample_folder(tmp_path / "docs")
     generator = ChatEndpointGenerator(_url(chat_server), "test-model", api_key="sk-test-123", timeout=10)
     progress = []
-    result = run_ground(folder, paths, generator, options=GroundOptions(n_pairs=8, batch_size=3, draft_profile=True),
-                        on_progress=progress.append)
+    result = run_ground(
+        folder,
+        paths,
+        generator,
+        options=GroundOptions(n_pairs=8, batch_size=3, draft_profile=True),
+        on_progress=progress.append,
+    )
     report = result.report
     assert report.kept == len(result.stored_ids) == 8
     assert report.failures == [] and report.pass_rate == 1.0
@@ -157,7 +165,7 @@ def test_endpoint_pipeline_stores_grounded_pairs_with_provenance(tmp_path, paths
         assert row.outcome == "pending" and row.origin == "grounded" and row.include_in_training
         assert row.pair_kind in {"question", "scenario", "pushback", "rewrite"} and row.theme
         doc = docs[Path(row.source_doc)]
-        passage = doc.text[row.source_start:row.source_end]
+        passage = doc.text[row.source_start : row.source_end]
         if row.pair_kind == "rewrite":
             assert row.task == "voice" and row.final_text == passage
         else:
@@ -173,8 +181,9 @@ def test_fabricated_answers_are_rejected(tmp_path, paths, chat_server):
     chat_server.mode = "fabricate"
     folder = make_sample_folder(tmp_path / "docs", bad_files=False)
     generator = ChatEndpointGenerator(_url(chat_server), "m", timeout=10)
-    result = run_ground(folder, paths, generator,
-                        options=GroundOptions(n_pairs=4, kinds=("question", "pushback"), max_attempts=4))
+    result = run_ground(
+        folder, paths, generator, options=GroundOptions(n_pairs=4, kinds=("question", "pushback"), max_attempts=4)
+    )
     report = result.report
     assert report.generated == 4 and report.grounded == 0 and report.kept == 0
     assert len(report.rejections) == 4 and all("support" in r.message for r in report.rejections)
@@ -223,16 +232,24 @@ def test_a_failing_batch_is_not_half_stored(tmp_path, paths, chat_server):
 
     with open_store(paths) as store, store.session() as s, s.begin():
         # A real SQLite trigger refuses the rewrite pair of the garden passage (the server is not involved).
-        s.execute(text("CREATE TRIGGER refuse_tomato BEFORE INSERT ON edits WHEN NEW.final_text LIKE '%Eight hours%' "
-                       "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"))
+        s.execute(
+            text(
+                "CREATE TRIGGER refuse_tomato BEFORE INSERT ON edits WHEN NEW.final_text LIKE '%Eight hours%' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
+            )
+        )
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "a.md").write_text(
         "Remote work only works when decisions are written down, and a team that talks everything through on "
-        "calls loses the reasoning the moment the call ends.\n", encoding="utf-8")
+        "calls loses the reasoning the moment the call ends.\n",
+        encoding="utf-8",
+    )
     (folder / "b.md").write_text(
         "Tomatoes in a small garden want sun above everything else. Eight hours of direct light beats any "
-        "fertiliser, and a crowded bed gives fewer fruits.\n", encoding="utf-8")
+        "fertiliser, and a crowded bed gives fewer fruits.\n",
+        encoding="utf-8",
+    )
     generator = ChatEndpointGenerator(_url(chat_server), "m", timeout=10)
     with pytest.raises(DraftwheelError, match=r"refused by test trigger.*none of that batch was stored; 0 pair"):
         run_ground(folder, paths, generator, options=GroundOptions(n_pairs=2, kinds=("rewrite",), batch_size=2))
@@ -253,8 +270,14 @@ def test_cancel_keeps_finished_pairs(tmp_path, paths, chat_server):
         if p.stage == "generate" and p.done == 2:
             cancel.cancel()
 
-    result = run_ground(folder, paths, generator, options=GroundOptions(n_pairs=10, batch_size=8),
-                        on_progress=on_progress, cancel=cancel)
+    result = run_ground(
+        folder,
+        paths,
+        generator,
+        options=GroundOptions(n_pairs=10, batch_size=8),
+        on_progress=on_progress,
+        cancel=cancel,
+    )
     assert result.report.cancelled and result.report.attempted == 2
     assert len(_grounded_rows(paths)) == result.report.kept == len(result.stored_ids) == 2
 

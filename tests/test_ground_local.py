@@ -21,8 +21,9 @@ from test_ground_documents import BREAD, REMOTE
 def test_local_model_generates_checked_pairs_with_provenance(tmp_path, paths, fresh_engine):
     folder = tmp_path / "docs"
     folder.mkdir()
-    (folder / "essay.md").write_text("# Remote work\n\n" + "\n\n".join(REMOTE) + "\n\n# Baking\n\n"
-                                     + "\n\n".join(BREAD) + "\n", encoding="utf-8")
+    (folder / "essay.md").write_text(
+        "# Remote work\n\n" + "\n\n".join(REMOTE) + "\n\n# Baking\n\n" + "\n\n".join(BREAD) + "\n", encoding="utf-8"
+    )
     generator = LocalGenerator(fresh_engine)
     progress = []
     options = GroundOptions(n_pairs=2, kinds=("rewrite", "question"), max_attempts=3, draft_profile=True)
@@ -48,7 +49,7 @@ def test_local_model_generates_checked_pairs_with_provenance(tmp_path, paths, fr
     for row in rows:
         assert row.outcome == "pending" and row.model == generator.name
         assert Path(row.source_doc) == doc.path
-        passage = doc.text[row.source_start:row.source_end]
+        passage = doc.text[row.source_start : row.source_end]
         assert check_pair(row.pair_kind, row.input_text, row.final_text, passage).ok
         if row.pair_kind == "rewrite":
             assert row.final_text == passage and row.input_text != passage

@@ -6,20 +6,32 @@ from draftwheel.engine.guard import check_output
 from draftwheel.engine.prompts import Task, resolve_task
 from draftwheel.engine.revise import revise_text
 
-PARA = ("Over the past two weeks we have been working on the new onboarding flow. The first screen now asks "
-        "for the user's name and the second one explains what the app does.")
-NOTE = ("Hi team, the planning meeting on Tuesday has to move to Thursday at 10 because the room is booked. "
-        "Please bring the budget figures and the draft schedule so we can agree on them.")
+PARA = (
+    "Over the past two weeks we have been working on the new onboarding flow. The first screen now asks "
+    "for the user's name and the second one explains what the app does."
+)
+NOTE = (
+    "Hi team, the planning meeting on Tuesday has to move to Thursday at 10 because the room is booked. "
+    "Please bring the budget figures and the draft schedule so we can agree on them."
+)
 
 
 def test_good_revisions_pass():
-    assert check_output("grammar", "I has finished the report but it need more works before friday.",
-                        "I have finished the report, but it needs more work before Friday.").ok
-    assert check_output("formal", NOTE, "Dear team, the planning meeting on Tuesday must be moved to Thursday at "
-                                         "10 a.m., as the room is booked. Please bring the budget figures and the "
-                                         "draft schedule so that we can agree on them.").ok
-    assert check_output("shorter", NOTE, "Planning meeting moves from Tuesday to Thursday 10; bring budget and "
-                                          "schedule.").ok
+    assert check_output(
+        "grammar",
+        "I has finished the report but it need more works before friday.",
+        "I have finished the report, but it needs more work before Friday.",
+    ).ok
+    assert check_output(
+        "formal",
+        NOTE,
+        "Dear team, the planning meeting on Tuesday must be moved to Thursday at "
+        "10 a.m., as the room is booked. Please bring the budget figures and the "
+        "draft schedule so that we can agree on them.",
+    ).ok
+    assert check_output(
+        "shorter", NOTE, "Planning meeting moves from Tuesday to Thursday 10; bring budget and schedule."
+    ).ok
     assert check_output("grammar", "Hi.", "Hi!").ok
 
 
@@ -36,8 +48,12 @@ def test_reported_garbage_is_caught():
     assert not v.ok and ("meaning" in v.reason or "shorter" in v.reason)
     # Few-shot returned an example's sentence in place of the user's paragraph.
     example = ("The first screen asked for the name.", "The first screen asks for the user's name.")
-    v = check_output("grammar", "Paragraph two talks about the export button, which were broken since May.",
-                     example[1], examples=[example])
+    v = check_output(
+        "grammar",
+        "Paragraph two talks about the export button, which were broken since May.",
+        example[1],
+        examples=[example],
+    )
     assert not v.ok
     # Cut off at the token limit.
     assert not check_output("grammar", PARA, PARA[:40], finish_reason="length").ok
@@ -77,11 +93,15 @@ def test_guard_rejection_keeps_source_and_says_why(fresh_engine):
 
 def test_a_grammar_answer_that_stops_halfway_is_refused():
     """JFLEG test lines 63-64 (no full stop between them) came back as the first sentence only."""
-    src = ("For example , if the city says that 8am~9 am is the most busiest time , than worker would argues that "
-           "they drive a bit later Educators should provide opportunities for them to learn enough knowledge to "
-           "survive the real world .")
-    out = ("For example , if the city says that 8am~9 am is the most busiest time , than worker would argue that "
-           "they drive a bit later.")
+    src = (
+        "For example , if the city says that 8am~9 am is the most busiest time , than worker would argues that "
+        "they drive a bit later Educators should provide opportunities for them to learn enough knowledge to "
+        "survive the real world ."
+    )
+    out = (
+        "For example , if the city says that 8am~9 am is the most busiest time , than worker would argue that "
+        "they drive a bit later."
+    )
     v = check_output("grammar", src, out)
     assert not v.ok
 
@@ -93,6 +113,7 @@ def test_the_demonstrations_own_input_may_get_its_answer():
 
 def test_an_answer_with_lines_the_text_does_not_have_is_refused():
     """Seen on the bundled model with the instruction "Fix the spelling."."""
-    assert not check_output("custom", "hey can u send me the numbers asap",
-                            "y3\nWrite the numbers in the blanks to the right.").ok
+    assert not check_output(
+        "custom", "hey can u send me the numbers asap", "y3\nWrite the numbers in the blanks to the right."
+    ).ok
     assert check_output("custom", "first line\nsecond line", "First line.\nSecond line.").ok

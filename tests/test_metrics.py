@@ -54,8 +54,7 @@ def test_multiple_references():
     # Identical references: the random draws cannot change the score.
     assert gleu([SRC], [SRC], [[REF], [REF], [REF]]) == pytest.approx(gleu([SRC], [SRC], [[REF]]))
     # Sentence-level: mean over references of the smoothed score (1.0 and (3/7) ** (1/4)).
-    assert sentence_gleu(SRC, "a b c d e f i", [REF, "a b c d e f i"]) == pytest.approx(
-        100 * (1 + (3 / 7) ** 0.25) / 2)
+    assert sentence_gleu(SRC, "a b c d e f i", [REF, "a b c d e f i"]) == pytest.approx(100 * (1 + (3 / 7) ** 0.25) / 2)
 
 
 def test_reference_draws_follow_python2_randint():

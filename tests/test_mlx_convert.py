@@ -12,9 +12,15 @@ from draftwheel.errors import DraftwheelError
 pytest.importorskip("safetensors")
 
 # Gemma 3 270M: hidden 640, 4 query heads x 256, 1 KV head x 256, MLP 2048.
-SHAPES = {"self_attn.q_proj": (640, 1024), "self_attn.k_proj": (640, 256), "self_attn.v_proj": (640, 256),
-          "self_attn.o_proj": (1024, 640), "mlp.gate_proj": (640, 2048), "mlp.up_proj": (640, 2048),
-          "mlp.down_proj": (2048, 640)}  # (in, out)
+SHAPES = {
+    "self_attn.q_proj": (640, 1024),
+    "self_attn.k_proj": (640, 256),
+    "self_attn.v_proj": (640, 256),
+    "self_attn.o_proj": (1024, 640),
+    "mlp.gate_proj": (640, 2048),
+    "mlp.up_proj": (640, 2048),
+    "mlp.down_proj": (2048, 640),
+}  # (in, out)
 RANK, SCALE = 4, 2.5
 
 
@@ -25,10 +31,15 @@ def synthetic(blocks=(0, 5, 17), seed=0):
     modules = {}
     for i in blocks:
         for key, (din, dout) in SHAPES.items():
-            modules[f"model.layers.{i}.{key}"] = (rng.standard_normal((din, RANK)).astype(np.float32),
-                                                  rng.standard_normal((RANK, dout)).astype(np.float32))
-    config = {"fine_tune_type": "lora", "num_layers": 18,
-              "lora_parameters": {"rank": RANK, "scale": SCALE, "dropout": 0.0, "keys": list(SHAPES)}}
+            modules[f"model.layers.{i}.{key}"] = (
+                rng.standard_normal((din, RANK)).astype(np.float32),
+                rng.standard_normal((RANK, dout)).astype(np.float32),
+            )
+    config = {
+        "fine_tune_type": "lora",
+        "num_layers": 18,
+        "lora_parameters": {"rank": RANK, "scale": SCALE, "dropout": 0.0, "keys": list(SHAPES)},
+    }
     return LoraWeights(modules, SCALE, RANK, config)
 
 
@@ -56,8 +67,7 @@ def test_mlx_to_peft_transposes_and_sets_alpha(tmp_path):
     # The same update: MLX x @ a @ b * scale == PEFT (B @ A @ x) * alpha / r.
     x = np.random.default_rng(1).standard_normal(640)
     a64, b64, pa64, pb64 = (m.astype(np.float64) for m in (a, b, pa, pb))
-    np.testing.assert_allclose(SCALE * (x @ a64 @ b64), cfg["lora_alpha"] / cfg["r"] * (pb64 @ (pa64 @ x)),
-                               rtol=1e-9)
+    np.testing.assert_allclose(SCALE * (x @ a64 @ b64), cfg["lora_alpha"] / cfg["r"] * (pb64 @ (pa64 @ x)), rtol=1e-9)
 
 
 def test_gguf_export_round_trips_to_mlx(tmp_path, bundled_gguf):

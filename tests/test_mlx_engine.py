@@ -28,8 +28,15 @@ pytestmark = pytest.mark.slow
 N_TOKENS = 8
 TOL_NATS = 0.5
 MIN_EXACT = 0.85  # share of the 3 * N_TOKENS positions
-KEYS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-        "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")
+KEYS = (
+    "self_attn.q_proj",
+    "self_attn.k_proj",
+    "self_attn.v_proj",
+    "self_attn.o_proj",
+    "mlp.gate_proj",
+    "mlp.up_proj",
+    "mlp.down_proj",
+)
 
 
 @pytest.fixture
@@ -132,17 +139,28 @@ def random_adapter(tmp_path_factory, bundled_gguf):
 
     folder = tmp_path_factory.mktemp("mlx-adapter") / "random"
     rng = np.random.default_rng(1234)
-    shapes = {"self_attn.q_proj": (640, 1024), "self_attn.k_proj": (640, 256), "self_attn.v_proj": (640, 256),
-              "self_attn.o_proj": (1024, 640), "mlp.gate_proj": (640, 2048), "mlp.up_proj": (640, 2048),
-              "mlp.down_proj": (2048, 640)}
+    shapes = {
+        "self_attn.q_proj": (640, 1024),
+        "self_attn.k_proj": (640, 256),
+        "self_attn.v_proj": (640, 256),
+        "self_attn.o_proj": (1024, 640),
+        "mlp.gate_proj": (640, 2048),
+        "mlp.up_proj": (640, 2048),
+        "mlp.down_proj": (2048, 640),
+    }
     modules = {}
     for i in range(18):
         for key, (din, dout) in shapes.items():
             # dW = 2 * a @ b with entries ~ N(0, 0.03): a few percent of the weights, a clear change
-            modules[f"model.layers.{i}.{key}"] = (rng.normal(0, 0.03, (din, 8)).astype(np.float32),
-                                                  rng.normal(0, 0.03, (8, dout)).astype(np.float32))
-    config = {"fine_tune_type": "lora", "num_layers": 18,
-              "lora_parameters": {"rank": 8, "scale": 2.0, "dropout": 0.0, "keys": list(KEYS)}}
+            modules[f"model.layers.{i}.{key}"] = (
+                rng.normal(0, 0.03, (din, 8)).astype(np.float32),
+                rng.normal(0, 0.03, (8, dout)).astype(np.float32),
+            )
+    config = {
+        "fine_tune_type": "lora",
+        "num_layers": 18,
+        "lora_parameters": {"rank": 8, "scale": 2.0, "dropout": 0.0, "keys": list(KEYS)},
+    }
     write_mlx_adapter(LoraWeights(modules, 2.0, 8, config), folder / "mlx")
     export_mlx_to_gguf(folder / "mlx", bundled_gguf, folder / "adapter.gguf", peft_dir=folder / "peft")
     return folder
@@ -153,7 +171,7 @@ def _mlx_teacher_forced(mlx_engine, prompt: str, continuation: list[int]) -> np.
     import mlx.core as mx
 
     ids = mlx_engine.tokenize(prompt, add_bos=True)
-    logits = mlx_engine.model(mx.array([ids + continuation[:-1]]))[0, len(ids) - 1:].astype(mx.float32)
+    logits = mlx_engine.model(mx.array([ids + continuation[:-1]]))[0, len(ids) - 1 :].astype(mx.float32)
     return np.array(logits - mx.logsumexp(logits, axis=-1, keepdims=True))
 
 
@@ -189,7 +207,9 @@ def test_mlx_adapter_exported_to_gguf_gives_the_same_greedy_tokens(mlx_engine, e
                     exact += 1
                 else:
                     near_ties.append((n, step, best, tok, round(gap, 3)))
-                assert gap < TOL_NATS, f"prompt {n} step {step}: MLX prefers {best} over llama.cpp's {tok} by {gap:.2f} nats"
+                assert gap < TOL_NATS, (
+                    f"prompt {n} step {step}: MLX prefers {best} over llama.cpp's {tok} by {gap:.2f} nats"
+                )
     finally:
         engine.use_adapter(None)
         mlx_engine.use_adapter(None)

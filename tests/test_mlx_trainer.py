@@ -140,8 +140,8 @@ def test_completion_loss_equals_full_logits_loss(mlx_engine):
     for row in range(tokens.shape[0]):
         toks = np.array(tokens[row]).tolist()
         # which example is this row: the one whose tokens it starts with
-        full, n_prompt = next((t, p) for t, p in data if toks[:len(t)] == t)
-        mask[row, n_prompt - 1:len(full) - 1] = 1.0  # positions predicting completion tokens
+        full, n_prompt = next((t, p) for t, p in data if toks[: len(t)] == t)
+        mask[row, n_prompt - 1 : len(full) - 1] = 1.0  # positions predicting completion tokens
     ce = nn.losses.cross_entropy(logits, targets) * mx.array(mask)
     full_loss = ce.sum() / mask.sum()
     assert int(n.item()) == int(mask.sum())
@@ -162,9 +162,14 @@ def test_cancel_stops_and_leaves_nothing(trainable_dir, tmp_path):
 
     rec = CancelAfterFirst()
     with pytest.raises(Cancelled):
-        train(trainable_dir, _pairs(2), tmp_path / "cancelled", MlxLoraArgs(rank=2, iters=50, batch_size=1),
-              callback=rec, cancel=cancel)
+        train(
+            trainable_dir,
+            _pairs(2),
+            tmp_path / "cancelled",
+            MlxLoraArgs(rank=2, iters=50, batch_size=1),
+            callback=rec,
+            cancel=cancel,
+        )
     assert len(rec.steps) == 1
     assert not (tmp_path / "cancelled" / "mlx").exists()
     assert not list((tmp_path / "cancelled").glob(".*"))
-

@@ -75,7 +75,7 @@ def _teacher_forced_torch(pm, tokens: list[int], start: int, adapter: bool) -> l
         inner = pm.get_base_model()
         hidden = inner.model(input_ids=torch.tensor([tokens])).last_hidden_state[0]
         # logits only where the completion is predicted (the 262k vocabulary makes the rest costly)
-        logits = inner.lm_head(hidden[start - 1:len(tokens) - 1])
+        logits = inner.lm_head(hidden[start - 1 : len(tokens) - 1])
     return logits.argmax(-1).tolist()
 
 

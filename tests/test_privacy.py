@@ -36,9 +36,15 @@ MARKER = "Quuxwobble Zanzibarian"  # a user text no program would print by chanc
 
 
 def _cli(home: Path, *argv: str, umask: int | None = None, stdin: str | None = None):
-    return subprocess.run([sys.executable, "-m", "draftwheel", "--home", str(home), *argv], capture_output=True,
-                          text=True, env=child_env(home), timeout=300, input=stdin,
-                          preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
+    return subprocess.run(
+        [sys.executable, "-m", "draftwheel", "--home", str(home), *argv],
+        capture_output=True,
+        text=True,
+        env=child_env(home),
+        timeout=300,
+        input=stdin,
+        preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
+    )
 
 
 def _files(tmp_path: Path) -> dict[str, Path]:
@@ -46,8 +52,12 @@ def _files(tmp_path: Path) -> dict[str, Path]:
     d.mkdir()
     (d / "in.txt").write_text(f"{MARKER} goes to the store yesterday.\n")
     (d / "out.txt").write_text(f"{MARKER} went to the store yesterday.\n")
-    (d / "pairs.jsonl").write_text(json.dumps({"input": f"{MARKER} are here", "final": f"{MARKER} is here"})
-                                   + "\n" + json.dumps({"input": MARKER, "final": 3, "task": MARKER}) + "\n")
+    (d / "pairs.jsonl").write_text(
+        json.dumps({"input": f"{MARKER} are here", "final": f"{MARKER} is here"})
+        + "\n"
+        + json.dumps({"input": MARKER, "final": 3, "task": MARKER})
+        + "\n"
+    )
     return {p.stem: p for p in d.iterdir()}
 
 
@@ -67,12 +77,14 @@ def test_data_folder_is_private_under_a_permissive_umask(tmp_path):
     home = tmp_path / "home"
     f = _files(tmp_path)
     tiny = make_tiny_model_gguf(tmp_path / "tiny.gguf", n_blocks=1, dim=16)
-    for argv in (["log", "--input", str(f["in"]), "--final", str(f["out"]), "--outcome", "edited"],
-                 ["import-pairs", str(f["pairs"])],
-                 ["privacy", "redact", "on"],
-                 ["models", "add", str(tiny), "--name", "tiny"],
-                 ["examples", "export", "--format", "chat", "--out", str(home / "export.jsonl")],
-                 ["examples", "list"]):
+    for argv in (
+        ["log", "--input", str(f["in"]), "--final", str(f["out"]), "--outcome", "edited"],
+        ["import-pairs", str(f["pairs"])],
+        ["privacy", "redact", "on"],
+        ["models", "add", str(tiny), "--name", "tiny"],
+        ["examples", "export", "--format", "chat", "--out", str(home / "export.jsonl")],
+        ["examples", "list"],
+    ):
         r = _cli(home, *argv, umask=0)
         assert r.returncode == 0, f"{argv}: {r.stderr}"
     assert (home / "draftwheel.db").exists() and (home / "settings.json").exists()
@@ -80,6 +92,7 @@ def test_data_folder_is_private_under_a_permissive_umask(tmp_path):
 
 
 # -- network -----------------------------------------------------------------------------------
+
 
 def test_the_guard_catches_outside_connections_and_allows_loopback():
     with no_outside_network() as attempts:
@@ -105,8 +118,9 @@ def _main(*argv: str) -> int:
 
 
 @pytest.mark.slow
-def test_no_connection_leaves_the_machine_without_a_remote_endpoint(home, paths, tmp_path, fresh_engine, caplog,
-                                                                     capsys):
+def test_no_connection_leaves_the_machine_without_a_remote_endpoint(
+    home, paths, tmp_path, fresh_engine, caplog, capsys
+):
     """log, import, examples export/list (CLI), revise and local grounded generation, all under the guard."""
     from draftwheel.config import load_settings
     from draftwheel.engine.prompts import resolve_task
@@ -118,8 +132,14 @@ def test_no_connection_leaves_the_machine_without_a_remote_endpoint(home, paths,
     f = _files(tmp_path)
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "essay.md").write_text("# Walking\n\n" + (f"{MARKER} walked to the mill by the river every morning, "
-                                                      "counting herons and writing down what the miller said. ") * 4)
+    (docs / "essay.md").write_text(
+        "# Walking\n\n"
+        + (
+            f"{MARKER} walked to the mill by the river every morning, "
+            "counting herons and writing down what the miller said. "
+        )
+        * 4
+    )
     caplog.set_level(logging.INFO)  # what -v shows
     with no_outside_network() as attempts:
         assert _main("-v", "log", "--input", str(f["in"]), "--final", str(f["out"]), "--outcome", "edited") == 0
@@ -130,13 +150,18 @@ def test_no_connection_leaves_the_machine_without_a_remote_endpoint(home, paths,
         # a CLI revise would spend most of a minute re-reading the model header on this busy machine.
         store = open_store(paths)
         try:
-            result, stage = revise_with_flywheel(fresh_engine, store, load_settings(paths), f["in"].read_text(),
-                                                 resolve_task("grammar"), mode="few")
+            result, stage = revise_with_flywheel(
+                fresh_engine, store, load_settings(paths), f["in"].read_text(), resolve_task("grammar"), mode="few"
+            )
         finally:
             store.close()
         assert stage == "few" and result.text
-        result = run_ground(docs, paths, LocalGenerator(fresh_engine),
-                            options=GroundOptions(n_pairs=1, kinds=("rewrite",), max_attempts=1))
+        result = run_ground(
+            docs,
+            paths,
+            LocalGenerator(fresh_engine),
+            options=GroundOptions(n_pairs=1, kinds=("rewrite",), max_attempts=1),
+        )
         assert result.report.attempted == 1
     assert attempts == [], f"outside network access: {attempts}"
     # No log record at -v level carries the user's text (the commands' own stdout output is not a log).
@@ -161,6 +186,7 @@ def test_configured_outside_endpoint_is_the_only_way_out(paths, tmp_path):
 
 
 # -- API keys ----------------------------------------------------------------------------------
+
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A keyring held in memory (headless test machines have no Secret Service)."""
@@ -244,15 +270,18 @@ def test_no_secure_keyring_means_the_key_is_refused_not_written(paths):
 
 # -- logs --------------------------------------------------------------------------------------
 
+
 def test_verbose_cli_keeps_user_text_out_of_stderr(tmp_path):
     """Separate processes, as a user runs them, with -v: stderr (where logs go) never carries the text."""
     home = tmp_path / "home"
     f = _files(tmp_path)
-    runs = [["-v", "log", "--input", str(f["in"]), "--final", str(f["out"]), "--outcome", "edited"],
-            ["-v", "import-pairs", str(f["pairs"])],
-            ["-v", "examples", "export", "--format", "chat", "--out", str(tmp_path / "e.jsonl")],
-            ["-v", "examples", "list", "--search", "Quux"],
-            ["-v", "log", "--input", str(f["in"]), "--final", str(tmp_path / "missing.txt"), "--outcome", "edited"]]
+    runs = [
+        ["-v", "log", "--input", str(f["in"]), "--final", str(f["out"]), "--outcome", "edited"],
+        ["-v", "import-pairs", str(f["pairs"])],
+        ["-v", "examples", "export", "--format", "chat", "--out", str(tmp_path / "e.jsonl")],
+        ["-v", "examples", "list", "--search", "Quux"],
+        ["-v", "log", "--input", str(f["in"]), "--final", str(tmp_path / "missing.txt"), "--outcome", "edited"],
+    ]
     for argv in runs:
         r = _cli(home, *argv)
         assert "Traceback" not in r.stderr
@@ -290,13 +319,15 @@ def test_api_key_is_not_forwarded_to_another_host_on_redirect():
             self.end_headers()
 
     first = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
-    threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-               for s in (other, first)]
+    threads = [
+        threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True) for s in (other, first)
+    ]
     for t in threads:
         t.start()
     try:
-        gen = ChatEndpointGenerator(f"http://127.0.0.1:{first.server_address[1]}/v1", "m", api_key="sk-secret-1",
-                                    timeout=5)
+        gen = ChatEndpointGenerator(
+            f"http://127.0.0.1:{first.server_address[1]}/v1", "m", api_key="sk-secret-1", timeout=5
+        )
         prompt = Prompt(completion="hi", messages=[{"role": "user", "content": "hi"}], max_tokens=8)
         with no_outside_network():
             try:
@@ -310,8 +341,8 @@ def test_api_key_is_not_forwarded_to_another_host_on_redirect():
     assert "Bearer sk-secret-1" not in seen, "the API key was sent to the host the endpoint redirected to"
 
 
-
 # -- left out of training means left out of few-shot prompts ------------------------------------------
+
 
 def test_pairs_left_out_of_training_are_not_few_shot_examples(paths, fresh_engine):
     """Regression: retrieval ignored include_in_training, so a pair the user excluded still reached prompts."""
@@ -325,19 +356,31 @@ def test_pairs_left_out_of_training_are_not_few_shot_examples(paths, fresh_engin
     store = open_store(paths)
     try:
         with store.session() as s, s.begin():
-            add_edits(s, [
-                dict(task="grammar", input_text=f"{MARKER} walk to the harbour on sunday.",
-                     final_text=f"{MARKER} walks to the harbour on Sunday.", outcome="accepted",
-                     include_in_training=False),
-                dict(task="grammar", input_text=f"{MARKER} swim in the harbour at night.",
-                     final_text=f"{MARKER} swims in the harbour at night.", outcome="edited"),
-            ])
+            add_edits(
+                s,
+                [
+                    dict(
+                        task="grammar",
+                        input_text=f"{MARKER} walk to the harbour on sunday.",
+                        final_text=f"{MARKER} walks to the harbour on Sunday.",
+                        outcome="accepted",
+                        include_in_training=False,
+                    ),
+                    dict(
+                        task="grammar",
+                        input_text=f"{MARKER} swim in the harbour at night.",
+                        final_text=f"{MARKER} swims in the harbour at night.",
+                        outcome="edited",
+                    ),
+                ],
+            )
         with store.session() as s:
             used = [ex.input for ex in retrieve_examples(s, "grammar", text, k=4)]
             included = next(e.id for e in list_edits(s) if e.include_in_training)
         assert used == [f"{MARKER} swim in the harbour at night."]
-        result, stage = revise_with_flywheel(fresh_engine, store, load_settings(paths), text,
-                                             resolve_task("grammar"), mode="few")
+        result, stage = revise_with_flywheel(
+            fresh_engine, store, load_settings(paths), text, resolve_task("grammar"), mode="few"
+        )
         assert stage == "few" and result.n_examples == 1
         with store.session() as s, s.begin():  # left out later, from the data view or the wizard
             update_edit(s, included, include_in_training=False)

@@ -14,14 +14,31 @@ pytestmark = pytest.mark.gui
 
 
 def _cli(home, *argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "draftwheel", "--home", str(home), *argv], capture_output=True,
-                          text=True, env=child_env(home), timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "draftwheel", "--home", str(home), *argv],
+        capture_output=True,
+        text=True,
+        env=child_env(home),
+        timeout=300,
+    )
 
 
 def _record(text: str, final: str) -> dict:
-    return {"task": "grammar", "instruction": "Fix", "input_text": text, "output_text": final, "final_text": final,
-            "outcome": "accepted", "model": "gemma3-270m", "adapter": None, "stage": "zero", "latency_ms": 5.0,
-            "prompt_tokens": 10, "output_tokens": 4, "origin": "app"}
+    return {
+        "task": "grammar",
+        "instruction": "Fix",
+        "input_text": text,
+        "output_text": final,
+        "final_text": final,
+        "outcome": "accepted",
+        "model": "gemma3-270m",
+        "adapter": None,
+        "stage": "zero",
+        "latency_ms": 5.0,
+        "prompt_tokens": 10,
+        "output_tokens": 4,
+        "origin": "app",
+    }
 
 
 @pytest.fixture
@@ -65,8 +82,7 @@ def test_cli_pause_survives_an_adapter_switch_in_the_app(qtbot, home, paths, app
     assert on_disk["logging_paused"] is True and on_disk["redact"] is True
     assert "logging: paused; redaction: on" in _cli(home, "privacy", "status").stdout
     # The window follows the CLI's change (switches show it) and the store honours it.
-    qtbot.waitUntil(lambda: window.pause_act.isChecked() and window.data_view.pause_box.isChecked(),
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: window.pause_act.isChecked() and window.data_view.pause_box.isChecked(), timeout=10_000)
     with qtbot.waitSignal(services.store.logged, timeout=10_000) as logged:
         services.store.log_outcome(_record("teh cat", "the cat"))
     assert logged.args[0] is None  # paused: nothing stored

@@ -32,8 +32,9 @@ def test_sigkill_during_settings_writes_never_damages_the_file(tmp_path):
     take_settings_notices()
     for _ in range(kills):
         start = seen + 1
-        res = kill_at_random(rng, "settings-writer", str(start), env=child_env(home), early=0.1, window=0.05,
-                             max_acks=20)
+        res = kill_at_random(
+            rng, "settings-writer", str(start), env=child_env(home), early=0.1, window=0.05, max_acks=20
+        )
         assert res.killed, res.stderr[-2000:]
         s = load_settings(paths)
         acked = [int(v) for v in res.acked]
@@ -46,7 +47,13 @@ def test_sigkill_during_settings_writes_never_damages_the_file(tmp_path):
     damaged = list(home.glob("settings.json.damaged-*"))
     update_settings(paths, n_threads=1)  # the next writer sweeps what killed writers left
     temps = [p.name for p in home.iterdir() if p.name.endswith(".tmp")]
-    record_figures("settings-sigkill", kills=kills, kills_after_first_ack=checked, wrong=len(wrong),
-                   damaged=len(damaged), temps_left=len(temps))
+    record_figures(
+        "settings-sigkill",
+        kills=kills,
+        kills_after_first_ack=checked,
+        wrong=len(wrong),
+        damaged=len(damaged),
+        temps_left=len(temps),
+    )
     assert wrong == [] and notices == [] and damaged == [] and temps == []
     assert checked > kills // 2, "too few kills landed after the first write to mean anything"

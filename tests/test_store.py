@@ -47,8 +47,13 @@ def store(paths):
 
 
 def _log(s, **kw):
-    values = dict(task="grammar", input_text="He go home .", output_text="He goes home .",
-                  final_text="He went home .", outcome="edited")
+    values = dict(
+        task="grammar",
+        input_text="He go home .",
+        output_text="He goes home .",
+        final_text="He went home .",
+        outcome="edited",
+    )
     values.update(kw)
     return log_edit(s, **values)
 
@@ -76,19 +81,48 @@ def test_migration_from_empty_folder_creates_schema_wal_and_private_file(paths):
 
 def test_edit_round_trip_through_the_file(paths, store):
     with store.session() as s, s.begin():
-        e = _log(s, instruction="Fix it.", model="gemma3-270m", adapter="mine", stage="few", latency_ms=12.5,
-                 prompt_tokens=40, output_tokens=9, origin="app", source_doc="notes.md", source_start=3,
-                 source_end=40, pair_kind="rewrite", theme="travel")
+        e = _log(
+            s,
+            instruction="Fix it.",
+            model="gemma3-270m",
+            adapter="mine",
+            stage="few",
+            latency_ms=12.5,
+            prompt_tokens=40,
+            output_tokens=9,
+            origin="app",
+            source_doc="notes.md",
+            source_start=3,
+            source_end=40,
+            pair_kind="rewrite",
+            theme="travel",
+        )
         edit_id = e.id
     store.close()
     with open_store(paths) as fresh, fresh.session() as s:
         got = get_edit(s, edit_id)
         assert (got.task, got.input_text, got.output_text, got.final_text, got.outcome) == (
-            "grammar", "He go home .", "He goes home .", "He went home .", "edited")
+            "grammar",
+            "He go home .",
+            "He goes home .",
+            "He went home .",
+            "edited",
+        )
         assert (got.model, got.adapter, got.stage, got.latency_ms, got.prompt_tokens, got.output_tokens) == (
-            "gemma3-270m", "mine", "few", 12.5, 40, 9)
+            "gemma3-270m",
+            "mine",
+            "few",
+            12.5,
+            40,
+            9,
+        )
         assert (got.source_doc, got.source_start, got.source_end, got.pair_kind, got.theme) == (
-            "notes.md", 3, 40, "rewrite", "travel")
+            "notes.md",
+            3,
+            40,
+            "rewrite",
+            "travel",
+        )
         assert got.include_in_training is True
         assert got.created_at.year >= 2024
 
@@ -142,8 +176,11 @@ def test_pause_stores_nothing(paths, store):
 def test_redaction_before_storing(paths, store):
     save_settings(Settings(redact=True), paths)
     with store.session() as s, s.begin():
-        e = _log(s, input_text="Write to ann@example.com or call +1 (555) 123-4567, see https://ex.org/x.",
-                 final_text="Mail ann@example.com today.")
+        e = _log(
+            s,
+            input_text="Write to ann@example.com or call +1 (555) 123-4567, see https://ex.org/x.",
+            final_text="Mail ann@example.com today.",
+        )
         edit_id = e.id
     with store.session() as s:
         got = get_edit(s, edit_id)
@@ -194,8 +231,13 @@ def test_training_runs(store):
         run = start_run(s, "grammar", steps_total=10, n_train=2, n_heldout=1)
         assert run.status == "running" and run.edits_at_start == 3
         update_run(s, run.id, steps_done=5, final_loss=1.5)
-        finish_run(s, run.id, "done", scores={"baseline": {"chrf": 40.0, "stage": "few"}, "adapter": {"chrf": 45.0}},
-                   adapter_name="a1")
+        finish_run(
+            s,
+            run.id,
+            "done",
+            scores={"baseline": {"chrf": 40.0, "stage": "few"}, "adapter": {"chrf": 45.0}},
+            adapter_name="a1",
+        )
     with store.session() as s:
         r = last_run(s, "grammar")
         assert (r.status, r.steps_done, r.adapter_name, r.scores["adapter"]["chrf"]) == ("done", 5, "a1", 45.0)
@@ -256,8 +298,7 @@ _WRITER = textwrap.dedent("""
 def test_two_processes_writing_at_once_lose_nothing(paths, home):
     n = 60
     env = dict(os.environ, DRAFTWHEEL_HOME=str(home))
-    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(n), origin], env=env)
-             for origin in ("app", "cli")]
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(n), origin], env=env) for origin in ("app", "cli")]
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
     with open_store(paths) as store, store.session() as s:
         assert count_edits(s, origin="app") == n

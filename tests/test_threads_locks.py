@@ -37,8 +37,9 @@ def test_training_cancel_reads_the_holders_pid_from_the_pid_file(tmp_path):
 
     home = tmp_path / "home"
     paths = app_paths(home)
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD_TRAINING], stdout=subprocess.PIPE, text=True,
-                              env=child_env(home))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_TRAINING], stdout=subprocess.PIPE, text=True, env=child_env(home)
+    )
     try:
         assert holder.stdout.readline().strip() == "LOCKED"
         lock = paths.runs_dir / LOCK_NAME
@@ -77,8 +78,7 @@ def test_second_app_names_the_first_ones_pid_from_the_pid_file(tmp_path):
 
     home = tmp_path / "home"
     paths = app_paths(home)
-    first = subprocess.Popen([sys.executable, "-c", _HOLD_APP], stdout=subprocess.PIPE, text=True,
-                             env=child_env(home))
+    first = subprocess.Popen([sys.executable, "-c", _HOLD_APP], stdout=subprocess.PIPE, text=True, env=child_env(home))
     try:
         assert first.stdout.readline().strip() == "LOCKED"
         assert lock_owner(paths)["pid"] == first.pid

@@ -161,13 +161,14 @@ def docs(tmp_path) -> Path:
 @pytest.mark.parametrize("way", WAYS)
 def test_way_out_of_the_wizard_during_a_local_run(home, docs, way):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run([sys.executable, __file__, way, str(home), str(docs)], capture_output=True, text=True,
-                          env=env, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, __file__, way, str(home), str(docs)], capture_output=True, text=True, env=env, timeout=900
+    )
     assert "QThread: Destroyed while thread" not in proc.stderr
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("REPORT ")]
     assert line, proc.stdout[-2000:] + proc.stderr[-2000:]
-    report = json.loads(line[-1][len("REPORT "):])
+    report = json.loads(line[-1][len("REPORT ") :])
     assert "generate" in report["stages"]  # the way out really happened while pairs were being generated
     assert not [e for e in report["errors"] if "did not end within" in e], report["errors"]  # every join in time
     if way in ("quit", "shutdown"):

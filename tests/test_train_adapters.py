@@ -36,12 +36,21 @@ def _new_adapter(paths, peft_dir, bundled_gguf, name="work", task="grammar", **k
     from draftwheel.train.gguf_adapter import export_gguf_adapter
 
     base = bundled_entry(paths)
-    info = AdapterInfo(name=name, task=task, base_model=base.name, base_sha256=base.sha256,
-                       architecture=base.architecture, rank=4, alpha=8.0, **kw)
+    info = AdapterInfo(
+        name=name,
+        task=task,
+        base_model=base.name,
+        base_sha256=base.sha256,
+        architecture=base.architecture,
+        rank=4,
+        alpha=8.0,
+        **kw,
+    )
     return create_adapter(paths, info, lambda p: export_gguf_adapter(peft_dir, bundled_gguf, p), peft_dir=peft_dir)
 
 
 # -- the GGUF format ----------------------------------------------------------
+
 
 def test_export_writes_llama_cpp_lora_format(peft_dir, bundled_gguf, tmp_path):
     from safetensors.numpy import load_file
@@ -77,8 +86,14 @@ def test_rslora_and_alpha_pattern_are_folded(bundled_gguf, tmp_path):
 
     from draftwheel.train.gguf_adapter import export_gguf_adapter
 
-    peft = write_peft(tmp_path / "rs", rank=16, alpha=8.0, modules=("self_attn.q_proj", "self_attn.v_proj"),
-                      blocks=range(2), extra_config={"use_rslora": True, "alpha_pattern": {"v_proj": 32}})
+    peft = write_peft(
+        tmp_path / "rs",
+        rank=16,
+        alpha=8.0,
+        modules=("self_attn.q_proj", "self_attn.v_proj"),
+        blocks=range(2),
+        extra_config={"use_rslora": True, "alpha_pattern": {"v_proj": 32}},
+    )
     out = export_gguf_adapter(peft, bundled_gguf, tmp_path / "rs.gguf")
     r = _reader(out.path)
     # llama.cpp scales by alpha / r; rsLoRA's alpha / sqrt(r) needs alpha * sqrt(r) written.
@@ -96,7 +111,9 @@ def test_export_refuses_modules_missing_from_base(bundled_gguf, tmp_path):
     from draftwheel.train.gguf_adapter import export_gguf_adapter
 
     peft = write_peft(tmp_path / "deep", modules=("self_attn.q_proj",), blocks=range(17, 20))
-    with pytest.raises(DraftwheelError, match=r"2 adapted module\(s\) have no matching tensor.*model\.layers\.18\.self_attn\.q_proj"):
+    with pytest.raises(
+        DraftwheelError, match=r"2 adapted module\(s\) have no matching tensor.*model\.layers\.18\.self_attn\.q_proj"
+    ):
         export_gguf_adapter(peft, bundled_gguf, tmp_path / "x.gguf")
     assert not (tmp_path / "x.gguf").exists()
 
@@ -107,9 +124,13 @@ def test_export_refuses_wrong_shapes_and_bad_configs(bundled_gguf, tmp_path):
     from draftwheel.train.gguf_adapter import export_gguf_adapter
 
     peft = write_peft(tmp_path / "shape", modules=("self_attn.q_proj",), blocks=range(1))
-    save_file({"base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": np.zeros((4, 512), np.float32),
-               "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight": np.zeros((1024, 4), np.float32)},
-              str(peft / "adapter_model.safetensors"))
+    save_file(
+        {
+            "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": np.zeros((4, 512), np.float32),
+            "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight": np.zeros((1024, 4), np.float32),
+        },
+        str(peft / "adapter_model.safetensors"),
+    )
     with pytest.raises(DraftwheelError, match="trained for another base model"):
         export_gguf_adapter(peft, bundled_gguf, tmp_path / "x.gguf")
     dora = write_peft(tmp_path / "dora", blocks=range(1), extra_config={"use_dora": True})
@@ -125,6 +146,7 @@ def test_export_refuses_wrong_shapes_and_bad_configs(bundled_gguf, tmp_path):
 
 
 # -- the registry -------------------------------------------------------------
+
 
 def test_registry_create_list_rename_delete_mirrors_store(paths, peft_dir, bundled_gguf):
     from draftwheel.models import adapters as reg
@@ -226,6 +248,7 @@ def test_names_are_checked(paths, peft_dir, bundled_gguf):
 
 # -- export / import ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("suffix", [".zip", ".tar", ".tar.gz"])
 def test_export_import_roundtrip(paths, peft_dir, bundled_gguf, tmp_path, suffix):
     from draftwheel.models import adapters as reg
@@ -241,7 +264,7 @@ def test_export_import_roundtrip(paths, peft_dir, bundled_gguf, tmp_path, suffix
         reg.import_adapter(paths, out)
     got = reg.import_adapter(paths, out, name="copy")
     assert got.source == "imported" and got.task == "formal" and got.scores == {"adapter": {"gleu": 50}}
-    assert (got.gguf.read_bytes() == info.gguf.read_bytes())
+    assert got.gguf.read_bytes() == info.gguf.read_bytes()
     assert {a.name for a in reg.list_adapters(paths)} == {"mine", "copy"}
 
 
@@ -313,5 +336,7 @@ def test_check_base_names_the_base_it_needs(paths, peft_dir, bundled_gguf):
     entry = bundled_entry(paths)
     reg.check_base(info, entry)  # fits
     other = dataclasses.replace(entry, name="other-model", sha256="cd" * 32)
-    with pytest.raises(DraftwheelError, match=r"needs the base model gemma3-270m .*but the model in use is other-model"):
+    with pytest.raises(
+        DraftwheelError, match=r"needs the base model gemma3-270m .*but the model in use is other-model"
+    ):
         reg.check_base(info, other)

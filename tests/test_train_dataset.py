@@ -41,9 +41,9 @@ def test_prompt_is_masked_and_text_is_exactly_the_inference_prompt(tokenizer):
     assert ids[0] == tokenizer.bos_token_id  # as llama.cpp adds it
     assert tokenizer.decode(ids[1:]) == prompt + completion
     n_prompt = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
-    assert labels[:1 + n_prompt] == [IGNORE_INDEX] * (1 + n_prompt)
-    assert labels[1 + n_prompt:] == tokenizer(completion, add_special_tokens=False)["input_ids"]
-    assert tokenizer.decode(labels[1 + n_prompt:]) == " She goes to school .\n" + END_MARKER
+    assert labels[: 1 + n_prompt] == [IGNORE_INDEX] * (1 + n_prompt)
+    assert labels[1 + n_prompt :] == tokenizer(completion, add_special_tokens=False)["input_ids"]
+    assert tokenizer.decode(labels[1 + n_prompt :]) == " She goes to school .\n" + END_MARKER
 
 
 def test_long_prompt_is_cut_from_the_left_keeping_the_completion_end(tokenizer):
@@ -99,7 +99,7 @@ def test_length_buckets_cover_every_example_and_cut_padding(tokenizer):
     # Plans are reproducible and run over several epochs.
     plan = plan_batches(lengths, 8, 3 * len(batches), seed=3)
     assert plan == plan_batches(lengths, 8, 3 * len(batches), seed=3)
-    assert plan[:len(batches)] != plan[len(batches):2 * len(batches)]
+    assert plan[: len(batches)] != plan[len(batches) : 2 * len(batches)]
     b = collate([ds.train[i] for i in batches[0]], ds.pad_id)
     assert b["input_ids"].shape == b["labels"].shape == b["attention_mask"].shape
     assert int(b["attention_mask"].sum()) == sum(lengths[i] for i in batches[0])
@@ -113,16 +113,40 @@ def test_store_gives_kept_edits_only_with_final_text_as_target(paths, tokenizer)
     try:
         with store.session() as s, s.begin():
             for i in range(10):
-                log_edit(s, task="grammar", input_text=f"he go {i} .", output_text=f"He go {i} .",
-                         final_text=f"He goes {i} .", outcome="accepted" if i % 2 else "edited")
-            log_edit(s, task="grammar", input_text="rejected one", output_text="x", final_text="rejected one",
-                     outcome="rejected")
-            log_edit(s, task="grammar", input_text="pending one", output_text="x", final_text="pending one",
-                     outcome="pending")
-            log_edit(s, task="grammar", input_text="excluded one", output_text="x", final_text="Excluded.",
-                     outcome="accepted", include_in_training=False)
-            log_edit(s, task="formal", input_text="hey", output_text="Hello", final_text="Hello.",
-                     outcome="accepted")
+                log_edit(
+                    s,
+                    task="grammar",
+                    input_text=f"he go {i} .",
+                    output_text=f"He go {i} .",
+                    final_text=f"He goes {i} .",
+                    outcome="accepted" if i % 2 else "edited",
+                )
+            log_edit(
+                s,
+                task="grammar",
+                input_text="rejected one",
+                output_text="x",
+                final_text="rejected one",
+                outcome="rejected",
+            )
+            log_edit(
+                s,
+                task="grammar",
+                input_text="pending one",
+                output_text="x",
+                final_text="pending one",
+                outcome="pending",
+            )
+            log_edit(
+                s,
+                task="grammar",
+                input_text="excluded one",
+                output_text="x",
+                final_text="Excluded.",
+                outcome="accepted",
+                include_in_training=False,
+            )
+            log_edit(s, task="formal", input_text="hey", output_text="Hello", final_text="Hello.", outcome="accepted")
         with store.session() as s:
             pairs = pairs_from_store(s, "grammar")
     finally:

@@ -56,12 +56,24 @@ def _tiny_lora_gemma():
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig
 
     torch.manual_seed(0)
-    cfg = Gemma3TextConfig(vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                           num_attention_heads=2, num_key_value_heads=1, head_dim=16, max_position_embeddings=64,
-                           sliding_window=8, pad_token_id=0, bos_token_id=2, eos_token_id=1)
+    cfg = Gemma3TextConfig(
+        vocab_size=300,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        head_dim=16,
+        max_position_embeddings=64,
+        sliding_window=8,
+        pad_token_id=0,
+        bos_token_id=2,
+        eos_token_id=1,
+    )
     model = Gemma3ForCausalLM(cfg).to(torch.float64)
-    lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "k_proj", "v_proj", "o_proj",
-                                                          "gate_proj", "up_proj", "down_proj"])
+    lora = LoraConfig(
+        r=4, lora_alpha=8, target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    )
     model = get_peft_model(model, lora)
     for name, p in model.named_parameters():  # LoRA B starts at zero; give it values so every grad is non-trivial
         if "lora_B" in name:

@@ -79,9 +79,27 @@ def test_killed_run_resumes_from_its_checkpoint(paths, trainable_dir, tmp_path, 
     _link_weights(paths, trainable_dir)
     pairs = _pairs_file(tmp_path, 24)
     run_dir = paths.runs_dir / "r1"
-    cmd = [sys.executable, "-m", "draftwheel", "--home", str(paths.home), "train", "--pairs", str(pairs),
-           "--name", "r1", "--steps", "4", "--checkpoint-every", "1", "--batch-size", "2", "--max-seq-len", "64",
-           "--no-export"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "draftwheel",
+        "--home",
+        str(paths.home),
+        "train",
+        "--pairs",
+        str(pairs),
+        "--name",
+        "r1",
+        "--steps",
+        "4",
+        "--checkpoint-every",
+        "1",
+        "--batch-size",
+        "2",
+        "--max-seq-len",
+        "64",
+        "--no-export",
+    ]
     log = open(tmp_path / "train.log", "wb")  # noqa: SIM115 - open for the process's life, closed below
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -104,7 +122,7 @@ def test_killed_run_resumes_from_its_checkpoint(paths, trainable_dir, tmp_path, 
 
     assert main(["train", "--resume", "--name", "r1", "--no-export", "--json"]) == 0
     printed = capsys.readouterr().out
-    assert json.loads(printed[printed.index("{"):])["steps"] == 4
+    assert json.loads(printed[printed.index("{") :])["steps"] == 4
     result = json.loads((run_dir / "result.json").read_text())
     assert result["resumed_from"] >= killed_at and result["steps"] == 4
     assert len(result["losses"]) == 4  # the losses before the kill came back with the checkpoint
@@ -126,9 +144,25 @@ def test_background_training_can_be_cancelled_and_keeps_a_checkpoint(paths, trai
 
     _link_weights(paths, trainable_dir)
     pairs = _pairs_file(tmp_path, 16)
-    pid = background.start_background(paths, "grammar", name="bg", extra=[
-        "--pairs", str(pairs), "--steps", "200", "--batch-size", "2", "--max-seq-len", "48",
-        "--checkpoint-every", "0", "--no-export"], niceness=1)  # 1, not 10: shared CI machines are busy
+    pid = background.start_background(
+        paths,
+        "grammar",
+        name="bg",
+        extra=[
+            "--pairs",
+            str(pairs),
+            "--steps",
+            "200",
+            "--batch-size",
+            "2",
+            "--max-seq-len",
+            "48",
+            "--checkpoint-every",
+            "0",
+            "--no-export",
+        ],
+        niceness=1,
+    )  # 1, not 10: shared CI machines are busy
     run_dir = paths.runs_dir / "bg"
     try:
         deadline = time.monotonic() + STEP_TIMEOUT_S

@@ -42,9 +42,20 @@ def store(paths):
 
 def _add(store, n, task="grammar", outcome="accepted", start=0, **kw) -> None:
     with store.session() as s, s.begin():
-        add_edits(s, [dict(task=task, input_text=f"input number {start + i} of {task}",
-                           final_text=f"Final number {start + i} of {task}.", outcome=outcome, **kw)
-                      for i in range(n)], settings=SETTINGS)
+        add_edits(
+            s,
+            [
+                dict(
+                    task=task,
+                    input_text=f"input number {start + i} of {task}",
+                    final_text=f"Final number {start + i} of {task}.",
+                    outcome=outcome,
+                    **kw,
+                )
+                for i in range(n)
+            ],
+            settings=SETTINGS,
+        )
 
 
 def hide(*names):
@@ -63,6 +74,7 @@ def _ok(paths, model=None):
 
 # -- the counter (issue 14 item 6) ---------------------------------------------------------------
 
+
 def test_counter_counts_kept_edits_since_the_last_training_only(store):
     """The wrong counts of issue 14 item 6, reproduced at the store: before the fix the counter was
     "all kept edits now minus all kept edits when the last run started", so an edit left out of
@@ -77,8 +89,10 @@ def test_counter_counts_kept_edits_since_the_last_training_only(store):
     _add(store, 4, task="clearer", start=400)  # another task's edits
     with store.session() as s, s.begin():
         # Logging paused: nothing is stored, so nothing counts.
-        assert log_edit(s, task="grammar", input_text="a b", final_text="A b.", outcome="accepted",
-                        settings=PAUSED) is None
+        assert (
+            log_edit(s, task="grammar", input_text="a b", final_text="A b.", outcome="accepted", settings=PAUSED)
+            is None
+        )
     with store.session() as s:
         assert kept_since_training(s, "grammar") == 3
         assert kept_since_training(s, "clearer") == 4  # never trained: all of its kept edits
@@ -102,20 +116,29 @@ def test_cli_status_gives_the_same_number(store, paths, home):
     _add(store, 7)
     _add(store, 2, task="clearer", start=50)
     _add(store, 3, start=90, outcome="rejected")
-    out = subprocess.run([sys.executable, "-m", "draftwheel", "--home", str(home), "train", "--status", "--json"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "draftwheel", "--home", str(home), "train", "--status", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     counters = {c["task"]: c for c in json.loads(out.stdout)["counters"]}
     with store.session() as s:
         assert counters["grammar"]["kept"] == kept_since_training(s, "grammar") == 7
         assert counters["clearer"]["kept"] == 2
     assert counters["grammar"]["text"] == "Fix grammar: 7 / 100 kept edits, 93 more until training"
-    plain = subprocess.run([sys.executable, "-m", "draftwheel", "--home", str(home), "train", "--status"],
-                           capture_output=True, text=True, timeout=120)
+    plain = subprocess.run(
+        [sys.executable, "-m", "draftwheel", "--home", str(home), "train", "--status"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Fix grammar: 7 / 100 kept edits, 93 more until training" in plain.stdout
 
 
 # -- availability (issue 15) -----------------------------------------------------------------------
+
 
 def test_availability_names_what_is_missing(paths):
     assert training_availability(paths).ok
@@ -145,7 +168,8 @@ def _sitecustomize(tmp_path: Path, hidden: str) -> dict:
     """An environment whose Python cannot import ``hidden`` (as on an install without the training extra)."""
     folder = tmp_path / "hide"
     folder.mkdir(exist_ok=True)
-    (folder / "sitecustomize.py").write_text(textwrap.dedent(f"""
+    (folder / "sitecustomize.py").write_text(
+        textwrap.dedent(f"""
         import sys
 
         class _Hide:
@@ -155,7 +179,8 @@ def _sitecustomize(tmp_path: Path, hidden: str) -> dict:
                 return None
 
         sys.meta_path.insert(0, _Hide())
-    """))
+    """)
+    )
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(folder), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
@@ -164,8 +189,13 @@ def _sitecustomize(tmp_path: Path, hidden: str) -> dict:
 def test_cli_train_says_training_is_not_installed(store, home, tmp_path):
     _add(store, MIN_EXAMPLES + 2)
     env = _sitecustomize(tmp_path, "peft")
-    out = subprocess.run([sys.executable, "-m", "draftwheel", "--home", str(home), "train", "--task", "grammar"],
-                         capture_output=True, text=True, timeout=300, env=env)
+    out = subprocess.run(
+        [sys.executable, "-m", "draftwheel", "--home", str(home), "train", "--task", "grammar"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert out.returncode != 0
     assert "Traceback" not in out.stderr
     lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
@@ -176,6 +206,7 @@ def test_cli_train_says_training_is_not_installed(store, home, tmp_path):
 
 
 # -- when to train --------------------------------------------------------------------------------
+
 
 def test_trigger_fires_when_due_and_again_after_the_next_run(store, paths):
     policy = TrainingPolicy(paths, threshold=MIN_EXAMPLES, availability=_ok)
@@ -226,6 +257,7 @@ def test_train_now_says_why_not(store, paths):
 
 # -- resume ---------------------------------------------------------------------------------------
 
+
 def _interrupted_run(store, paths, name="grammar-crashed", model="gemma3-270m") -> int:
     """A run a crash cut short: the store says running, its folder has run.json and no result."""
     from draftwheel.train.runs import PAIRS_FILE, RUN_FILE
@@ -235,10 +267,21 @@ def _interrupted_run(store, paths, name="grammar-crashed", model="gemma3-270m") 
         run_id = start_run(s, "grammar", adapter_name=name, steps_total=4).id
     folder = paths.runs_dir / name
     folder.mkdir(parents=True)
-    (folder / PAIRS_FILE).write_text("".join(json.dumps({"input": f"in {i}", "final": f"Out {i}."}) + "\n"
-                                             for i in range(MIN_EXAMPLES)))
-    (folder / RUN_FILE).write_text(json.dumps({"name": name, "task": "grammar", "model": model, "run_id": run_id,
-                                               "created": time.time(), "args": {"steps": 4}}))
+    (folder / PAIRS_FILE).write_text(
+        "".join(json.dumps({"input": f"in {i}", "final": f"Out {i}."}) + "\n" for i in range(MIN_EXAMPLES))
+    )
+    (folder / RUN_FILE).write_text(
+        json.dumps(
+            {
+                "name": name,
+                "task": "grammar",
+                "model": model,
+                "run_id": run_id,
+                "created": time.time(),
+                "args": {"steps": 4},
+            }
+        )
+    )
     return run_id
 
 
@@ -296,6 +339,7 @@ def test_startup_resume_and_trigger_start_one_process(store, paths, home):
 
 # -- which adapter ----------------------------------------------------------------------------------
 
+
 def test_cli_and_app_ask_the_same_adapter_question(paths, make_tiny_adapter):
     """`draftwheel revise` and the app's engine worker both call flywheel.policy.choose_adapter."""
     import inspect
@@ -320,6 +364,7 @@ def test_cli_and_app_ask_the_same_adapter_question(paths, make_tiny_adapter):
 
 
 # -- the training view's live line ----------------------------------------------------------------
+
 
 def test_progress_file_carries_the_latest_message_at_once(tmp_path):
     """The training view reads progress.json; a message written right after a step (e.g. "Evaluating

@@ -51,8 +51,9 @@ def _runs(paths):
         store.close()
 
 
-def test_threshold_starts_background_training_that_resumes_after_a_crash(qapp, qtbot, tmp_path,
-                                                                         bundled_gguf, trainable_dir):
+def test_threshold_starts_background_training_that_resumes_after_a_crash(
+    qapp, qtbot, tmp_path, bundled_gguf, trainable_dir
+):
     from draftwheel.config import app_paths
     from draftwheel.engine.prompts import tasks
     from draftwheel.flywheel.eval_examples import import_pairs
@@ -71,8 +72,10 @@ def test_threshold_starts_background_training_that_resumes_after_a_crash(qapp, q
     # One edit short of the threshold: the user's earlier accepted suggestions.
     store = open_store(paths)
     try:
-        assert import_pairs(store, "grammar", [(p.input, p.final) for p in jfleg_pairs(JFLEG, limit=THRESHOLD - 1)]) \
+        assert (
+            import_pairs(store, "grammar", [(p.input, p.final) for p in jfleg_pairs(JFLEG, limit=THRESHOLD - 1)])
             == THRESHOLD - 1
+        )
     finally:
         store.close()
 
@@ -80,8 +83,13 @@ def test_threshold_starts_background_training_that_resumes_after_a_crash(qapp, q
     win = MainWindow(svc, offer_restore=False)
     win.show()
     try:
-        qtbot.waitUntil(lambda: win.train_label.text() == f"Fix grammar: {THRESHOLD - 1} / {THRESHOLD} kept edits, "
-                                                         "1 more until training", timeout=30_000)
+        qtbot.waitUntil(
+            lambda: (
+                win.train_label.text() == f"Fix grammar: {THRESHOLD - 1} / {THRESHOLD} kept edits, "
+                "1 more until training"
+            ),
+            timeout=30_000,
+        )
         win.editor.setPlainText("He go to the libary yesterday and borrow two book.")
         win.editor.selectAll()
         session = win.revise(tasks()["grammar"])

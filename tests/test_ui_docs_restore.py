@@ -52,7 +52,7 @@ def _orphan(services, name: str, text: str, saved_at: float) -> object:
     folder.mkdir(parents=True, exist_ok=True)
     file = folder / f"{name}.json"
     # A pid far above pid_max: the window that wrote it is gone.
-    file.write_text(json.dumps({"path": None, "text": text, "saved_at": saved_at, "pid": 2 ** 22 + 3}))
+    file.write_text(json.dumps({"path": None, "text": text, "saved_at": saved_at, "pid": 2**22 + 3}))
     return file
 
 
@@ -89,8 +89,14 @@ def test_restoring_a_second_autosave_asks_before_replacing_the_first(qtbot, serv
     w.offer_restore()
     qtbot.mouseClick(w.restore_button, _left())
     assert w.editor.toPlainText() == "The newer draft, never saved."
-    qtbot.waitUntil(lambda: w.restore_prompt is not None and w.restore_prompt.isVisible()
-                    and "Restore" in w.restore_prompt.windowTitle(), timeout=5_000)
+    qtbot.waitUntil(
+        lambda: (
+            w.restore_prompt is not None
+            and w.restore_prompt.isVisible()
+            and "Restore" in w.restore_prompt.windowTitle()
+        ),
+        timeout=5_000,
+    )
     asked: list[str] = []
     _answer_unsaved_question(qtbot, "Cancel", asked)
     qtbot.mouseClick(w.restore_button, _left())

@@ -46,20 +46,31 @@ def _stored(services) -> dict:
     return json.loads(services.paths.settings_file.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("field, bad, allowed", [
-    ("threads", "cores+1", "0 (automatic) to"),
-    ("temperature", 3.0, "0 (always the same suggestion) to 2"),
-    ("threshold", 0, "at least 8"),
-    ("endpoint", "localhost:8080/v1", "https://api.example.com/v1"),
-])
+@pytest.mark.parametrize(
+    "field, bad, allowed",
+    [
+        ("threads", "cores+1", "0 (automatic) to"),
+        ("temperature", 3.0, "0 (always the same suggestion) to 2"),
+        ("threshold", 0, "at least 8"),
+        ("endpoint", "localhost:8080/v1", "https://api.example.com/v1"),
+    ],
+)
 def test_an_invalid_field_says_what_is_allowed_and_nothing_is_saved(qtbot, dialog, services, field, bad, allowed):
     from draftwheel.app.settings_form import machine_cores
 
     before = services.paths.settings_file.read_bytes()
-    widget = {"threads": dialog.threads, "temperature": dialog.temperature, "threshold": dialog.threshold,
-              "endpoint": dialog.endpoint}[field]
-    key = {"threads": "n_threads", "temperature": "temperature", "threshold": "train_threshold",
-           "endpoint": "remote_endpoint"}[field]
+    widget = {
+        "threads": dialog.threads,
+        "temperature": dialog.temperature,
+        "threshold": dialog.threshold,
+        "endpoint": dialog.endpoint,
+    }[field]
+    key = {
+        "threads": "n_threads",
+        "temperature": "temperature",
+        "threshold": "train_threshold",
+        "endpoint": "remote_endpoint",
+    }[field]
     if field == "endpoint":
         widget.setText(bad)
     else:

@@ -86,8 +86,12 @@ def _cut_texts(window, allow_shortened: bool = False) -> list[str]:
         if shortened and (not allow_shortened or label.toolTip() != label.text()):
             problems.append(f"shortened: {_painted(label)!r}")
         top_left = label.mapTo(bar, label.rect().topLeft())
-        if top_left.x() < 0 or top_left.x() + label.width() > bar.width() or \
-                top_left.y() < 0 or top_left.y() + label.height() > bar.height():
+        if (
+            top_left.x() < 0
+            or top_left.x() + label.width() > bar.width()
+            or top_left.y() < 0
+            or top_left.y() + label.height() > bar.height()
+        ):
             problems.append(f"outside the status bar: {_painted(label)!r}")
         shown.append(" ".join(_painted(label).split()))
     message = " ".join(bar.currentMessage().split())
@@ -169,6 +173,7 @@ def test_help_menu_lists_the_real_shortcuts_data_folder_and_version(qtbot, make_
     assert titles[-1] == "Help"
     rows = shortcut_rows(w)
     by_command = {cmd: keys for _menu, cmd, keys in rows}
+
     def native(k: str) -> str:
         return QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
 

@@ -76,8 +76,10 @@ def test_profile_is_a_form_and_progress_and_cancel_speak_plainly(qtbot, tmp_path
     wizard.author_edit.setText("Ana")
     wizard.positions_edit.setPlainText("Bread needs time.\nGardens need patience.")
     wizard.next_btn.click()
-    assert wizard.profile.author == "Ana" and wizard.profile.positions == ["Bread needs time.",
-                                                                          "Gardens need patience."]
+    assert wizard.profile.author == "Ana" and wizard.profile.positions == [
+        "Bread needs time.",
+        "Gardens need patience.",
+    ]
     assert wizard.profile.stats  # what was measured from the documents is kept
 
     wizard.generator_combo.setCurrentIndex(1)  # the loopback endpoint

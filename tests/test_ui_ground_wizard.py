@@ -47,8 +47,9 @@ def make_wizard(qtbot):
 
 
 def _rows(table) -> dict[str, tuple[str, str]]:
-    return {table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text())
-            for r in range(table.rowCount())}
+    return {
+        table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text()) for r in range(table.rowCount())
+    }
 
 
 def _import(qtbot, w, folder) -> None:
@@ -61,8 +62,10 @@ def _stored(paths) -> dict[int, object]:
     from draftwheel.store import list_edits, open_store
 
     with open_store(paths) as store, store.session() as s:
-        return {e.id: (e.outcome, e.final_text, bool(e.include_in_training), e.output_text)
-                for e in list_edits(s, origin="grounded")}
+        return {
+            e.id: (e.outcome, e.final_text, bool(e.include_in_training), e.output_text)
+            for e in list_edits(s, origin="grounded")
+        }
 
 
 def test_folder_import_lists_every_file_and_why_it_was_not_read(qtbot, tmp_path, paths, make_wizard):

@@ -89,7 +89,7 @@ def test_each_accepted_change_touches_only_its_own_span(qtbot, window, doc, a, b
     original = session.original
     window.apply()
     at = a if a != b else _paragraph_start(doc, a, original)  # a cursor revises the paragraph around it
-    expected = doc[: at + hunk.start] + hunk.new + doc[at + hunk.end:]
+    expected = doc[: at + hunk.start] + hunk.new + doc[at + hunk.end :]
     assert window.editor.toPlainText() == expected
 
 

@@ -11,7 +11,7 @@ def test_a_deleted_space_is_drawn_as_a_visible_mark():
     diff = SuggestionDiff("we have been working ", "we have been working")
     assert [(h.old, h.new) for h in diff.hunks if h.changed] == [(" ", "")]
     html = diff_html(diff)
-    assert '\u00b7</span>' in html and "line-through" in html
+    assert "\u00b7</span>" in html and "line-through" in html
 
 
 def test_a_deleted_line_break_is_drawn_as_a_mark():

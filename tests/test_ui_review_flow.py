@@ -17,8 +17,10 @@ gui_home, services, window = review_gui.gui_home, review_gui.services, review_gu
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]  # every test generates with the model
 
-PARAGRAPH = ("Over the past two weeks we has been working on the new onboarding flow. "
-             "The first screen now ask for the user name.")
+PARAGRAPH = (
+    "Over the past two weeks we has been working on the new onboarding flow. "
+    "The first screen now ask for the user name."
+)
 
 
 def _key(qtbot, widget, key, mods=None, times: int = 1) -> None:

@@ -68,8 +68,7 @@ def test_a_refused_answer_offers_only_close_and_the_attempt(qtbot, panel):
 
     text = "hey can u send me the numbers asap"
     attempt = "Revision: Dear Sir, Revision: Dear Sir, Revision: Dear Sir"
-    _show(panel, text, Answer(text, rejected=[(text, attempt, "the answer repeats prompt labels")],
-                              all_rejected=True))
+    _show(panel, text, Answer(text, rejected=[(text, attempt, "the answer repeats prompt labels")], all_rejected=True))
     assert panel.hint.text() == "No good suggestion: the answer repeats prompt labels. Your text is unchanged."
     assert [b.isEnabled() for b in (panel.accept_btn, panel.apply_btn, panel.edit_btn, panel.keep_btn)] == [False] * 4
     assert panel.reject_btn.isEnabled() and panel.reject_btn.text() == "Close"
@@ -86,8 +85,13 @@ def test_a_refused_answer_offers_only_close_and_the_attempt(qtbot, panel):
 
 def test_a_partly_refused_answer_says_which_parts_kept_the_users_text(qtbot, panel):
     original = "He go home. Revise this too."
-    _show(panel, original, Answer("He goes home. Revise this too.",
-                                  rejected=[("Revise this too.", "###", "the answer repeats prompt labels")]))
+    _show(
+        panel,
+        original,
+        Answer(
+            "He goes home. Revise this too.", rejected=[("Revise this too.", "###", "the answer repeats prompt labels")]
+        ),
+    )
     assert panel.accept_btn.isEnabled()
     assert "1 part kept as written" in panel.hint.text() and "prompt labels" in panel.hint.text()
     assert not panel.attempt_btn.isVisible()

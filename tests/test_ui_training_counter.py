@@ -18,10 +18,12 @@ import pytest
 pytestmark = [pytest.mark.gui, pytest.mark.slow]  # generates with the model
 
 GEN_TIMEOUT_MS = 180_000  # 2 shared CPU cores
-TEXTS = ["She like to read books about history in the evening.",
-         "He go to the libary yesterday and borrow two book.",
-         "Our team have finished the project before the deadline.",
-         "They was happy because the holiday start next week."]
+TEXTS = [
+    "She like to read books about history in the evening.",
+    "He go to the libary yesterday and borrow two book.",
+    "Our team have finished the project before the deadline.",
+    "They was happy because the holiday start next week.",
+]
 
 
 def _wait(qapp, cond, timeout_ms: int) -> bool:
@@ -58,8 +60,13 @@ def _review(qtbot, window, task_name: str):
 
 
 def _cli_counters(home) -> dict:
-    out = subprocess.run([sys.executable, "-m", "draftwheel", "--home", str(home), "train", "--status", "--json"],
-                         capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "draftwheel", "--home", str(home), "train", "--status", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return {c["task"]: c for c in json.loads(out.stdout)["counters"]}
 
 
@@ -74,13 +81,15 @@ def test_counter_names_its_task_reads_forwards_and_matches_the_cli(qtbot, qapp, 
     w = MainWindow(svc, offer_restore=False)
     w.show()
     try:
-        qtbot.waitUntil(lambda: w.train_label.text() == "Fix grammar: 0 / 100 kept edits, 100 more until training",
-                        timeout=30_000)
+        qtbot.waitUntil(
+            lambda: w.train_label.text() == "Fix grammar: 0 / 100 kept edits, 100 more until training", timeout=30_000
+        )
         # An Accept counts, for its task, at once.
         _review(qtbot, w, "grammar")
         w.accept_all()
-        qtbot.waitUntil(lambda: w.train_label.text() == "Fix grammar: 1 / 100 kept edits, 99 more until training",
-                        timeout=30_000)
+        qtbot.waitUntil(
+            lambda: w.train_label.text() == "Fix grammar: 1 / 100 kept edits, 99 more until training", timeout=30_000
+        )
         # A Reject counts nothing; the label shows the task just used, by name (it used to read
         # "0 / 100 edits until the next training": a drop, with no word of another task).
         _review(qtbot, w, "clearer")
@@ -91,8 +100,9 @@ def test_counter_names_its_task_reads_forwards_and_matches_the_cli(qtbot, qapp, 
         w.set_logging_paused(True)
         _review(qtbot, w, "grammar")
         w.accept_all()
-        qtbot.waitUntil(lambda: w.train_label.text() == "Fix grammar: 1 / 100 kept edits, 99 more until training",
-                        timeout=30_000)
+        qtbot.waitUntil(
+            lambda: w.train_label.text() == "Fix grammar: 1 / 100 kept edits, 99 more until training", timeout=30_000
+        )
         w.set_logging_paused(False)
         # The same numbers everywhere: the training view and the CLI.
         w.training_dock.show()

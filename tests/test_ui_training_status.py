@@ -17,10 +17,21 @@ MIN = 8  # flywheel.policy.MIN_EXAMPLES
 
 
 def _record(i: int, task: str = "grammar", outcome: str = "accepted") -> dict:
-    return {"task": task, "instruction": "Fix", "input_text": f"sentence number {i} have a error",
-            "output_text": f"Sentence number {i} has an error.", "final_text": f"Sentence number {i} has an error.",
-            "outcome": outcome, "model": "gemma3-270m", "adapter": None, "stage": "zero", "latency_ms": 5.0,
-            "prompt_tokens": 10, "output_tokens": 4, "origin": "app"}
+    return {
+        "task": task,
+        "instruction": "Fix",
+        "input_text": f"sentence number {i} have a error",
+        "output_text": f"Sentence number {i} has an error.",
+        "final_text": f"Sentence number {i} has an error.",
+        "outcome": outcome,
+        "model": "gemma3-270m",
+        "adapter": None,
+        "stage": "zero",
+        "latency_ms": 5.0,
+        "prompt_tokens": 10,
+        "output_tokens": 4,
+        "origin": "app",
+    }
 
 
 def hide(*names):
@@ -85,12 +96,15 @@ def test_train_now_names_its_task_and_says_why_it_cannot_run(qtbot, qapp, paths)
         try:
             with qtbot.waitSignal(services.training.decided, timeout=30_000):
                 w.train_now()
-            assert view.message.text() == "Cannot train “Fix grammar” now: another training is running (“Make clearer”)."
+            assert (
+                view.message.text() == "Cannot train “Fix grammar” now: another training is running (“Make clearer”)."
+            )
         finally:
             lock.release()
         # Training not installed here.
-        services.training.ops.policy.availability = (
-            lambda p, model=None: training_availability(p, model, find_spec=hide("peft")))
+        services.training.ops.policy.availability = lambda p, model=None: training_availability(
+            p, model, find_spec=hide("peft")
+        )
         with qtbot.waitSignal(services.training.decided, timeout=30_000):
             w.train_now()
         assert "Cannot train “Fix grammar”: Training is not installed here (missing: peft)." in view.message.text()
@@ -105,8 +119,9 @@ def test_trigger_reports_instead_of_starting_when_training_is_unavailable(qtbot,
     from draftwheel.train import background
 
     services = _services(paths, auto_train=True, train_threshold=MIN)
-    services.training.ops.policy.availability = (
-        lambda p, model=None: training_availability(p, model, find_spec=hide("transformers")))
+    services.training.ops.policy.availability = lambda p, model=None: training_availability(
+        p, model, find_spec=hide("transformers")
+    )
     w = _window(qtbot, services)
     try:
         _log(services, MIN)
@@ -114,8 +129,9 @@ def test_trigger_reports_instead_of_starting_when_training_is_unavailable(qtbot,
             services.store.refresh_progress("grammar", MIN)  # as after a logged edit
         assert sig.args[0]["action"] == "refuse"
         message = w.statusBar().currentMessage()
-        assert message.startswith("Automatic training of “Fix grammar” did not start: "
-                                  "Training is not installed here (missing: transformers).")
+        assert message.startswith(
+            "Automatic training of “Fix grammar” did not start: Training is not installed here (missing: transformers)."
+        )
         assert w.training_view.message.text() == message
         assert services.training.ops.launches == [] and background.running(paths) is None
         assert not (paths.runs_dir / background.LOG_NAME).exists()  # no process was started to fail
@@ -135,7 +151,8 @@ def _hidden_package_env(tmp_path: Path, monkeypatch, package: str) -> None:
     """Processes started from now on cannot import ``package``: an install without the training extra."""
     folder = tmp_path / "site-hide"
     folder.mkdir()
-    (folder / "sitecustomize.py").write_text(textwrap.dedent(f"""
+    (folder / "sitecustomize.py").write_text(
+        textwrap.dedent(f"""
         import sys
 
         class _Hide:
@@ -145,7 +162,8 @@ def _hidden_package_env(tmp_path: Path, monkeypatch, package: str) -> None:
                 return None
 
         sys.meta_path.insert(0, _Hide())
-    """))
+    """)
+    )
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH")) if p))
 
 
@@ -174,8 +192,9 @@ def test_a_failing_background_training_shows_as_failed(qtbot, qapp, paths, tmp_p
         # The training view: failed, the error's last line, a button that opens its log.
         view = w.training_view
         assert view.failure.isVisible()
-        assert view.failure.text().startswith("Training “Fix grammar” failed: Training is not installed here "
-                                              "(missing: peft).")
+        assert view.failure.text().startswith(
+            "Training “Fix grammar” failed: Training is not installed here (missing: peft)."
+        )
         assert view.open_log_btn.isVisible() and view.log_path == str(paths.runs_dir / background.LOG_NAME)
         assert "missing: peft" in Path(view.log_path).read_text()
         # The status bar: the same words, and a way to the log.
@@ -187,8 +206,9 @@ def test_a_failing_background_training_shows_as_failed(qtbot, qapp, paths, tmp_p
             runs = [(r.task, r.status, r.message) for r in list_runs(s)]
         assert runs[0][:2] == ("grammar", "failed") and "missing: peft" in runs[0][2]
         w.training_dock.show()
-        qtbot.waitUntil(lambda: view.runs_table.rowCount() == 1 and view.runs_table.item(0, 2).text() == "failed",
-                        timeout=30_000)
+        qtbot.waitUntil(
+            lambda: view.runs_table.rowCount() == 1 and view.runs_table.item(0, 2).text() == "failed", timeout=30_000
+        )
     finally:
         _close(w, services)
 
@@ -206,8 +226,13 @@ def test_training_view_words_and_empty_chart(qtbot, qapp, paths):
         _log(services, 2, task="clearer", start=40)
         with services.store.ops.store.session() as s, s.begin():
             run = start_run(s, "formal", steps_total=40, n_train=90, n_heldout=10, adapter_name="formal-1")
-            finish_run(s, run.id, "done", final_loss=1.234,
-                       scores={"adapter": {"chrf": 91.0, "gleu": 54.31}, "baseline": {"chrf": 88.2, "gleu": 42.4}})
+            finish_run(
+                s,
+                run.id,
+                "done",
+                final_loss=1.234,
+                scores={"adapter": {"chrf": 91.0, "gleu": 54.31}, "baseline": {"chrf": 88.2, "gleu": 42.4}},
+            )
         w.training_dock.show()
         qtbot.waitUntil(lambda: view.runs_table.rowCount() == 1, timeout=10_000)
         assert view.runs_table.item(0, 6).text() == "held-out chrF 91.0, before 88.2; GLEU 54.3, before 42.4"
@@ -233,8 +258,11 @@ def test_a_task_that_came_due_during_another_training_starts_when_it_ends(qapp, 
     ops = TrainingOps(paths)
     ops.policy.availability = lambda p, model=None: training_availability(p, None)
     with ops.store.store.session() as s, s.begin():
-        add_edits(s, [{k: v for k, v in _record(i).items() if k not in ("latency_ms",)} for i in range(MIN)],
-                  settings=Settings())
+        add_edits(
+            s,
+            [{k: v for k, v in _record(i).items() if k not in ("latency_ms",)} for i in range(MIN)],
+            settings=Settings(),
+        )
     lock = TrainingLock(paths).acquire({"task": "clearer"})  # another training runs
     try:
         assert ops.auto_train("grammar", MIN)["action"] == "busy"

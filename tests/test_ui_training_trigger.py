@@ -16,10 +16,21 @@ PROCESS_TIMEOUT_MS = 600_000  # 2 shared CPU cores: a limit, never a timing asse
 
 
 def _record(i: int) -> dict:
-    return {"task": "grammar", "instruction": "Fix", "input_text": f"sentence number {i} have a error",
-            "output_text": f"Sentence number {i} has an error.", "final_text": f"Sentence number {i} has an error.",
-            "outcome": "accepted", "model": "gemma3-270m", "adapter": None, "stage": "zero", "latency_ms": 5.0,
-            "prompt_tokens": 10, "output_tokens": 4, "origin": "app"}
+    return {
+        "task": "grammar",
+        "instruction": "Fix",
+        "input_text": f"sentence number {i} have a error",
+        "output_text": f"Sentence number {i} has an error.",
+        "final_text": f"Sentence number {i} has an error.",
+        "outcome": "accepted",
+        "model": "gemma3-270m",
+        "adapter": None,
+        "stage": "zero",
+        "latency_ms": 5.0,
+        "prompt_tokens": 10,
+        "output_tokens": 4,
+        "origin": "app",
+    }
 
 
 def _keep(services, n: int, start: int) -> None:
@@ -34,8 +45,10 @@ def _cancel_when_running(qtbot, window, services, paths) -> int:
     from draftwheel.train import background
 
     launch = services.training.ops.launches[-1]
-    qtbot.waitUntil(lambda: (background.running(paths) or {}).get("run_dir") is not None or launch.poll() is not None,
-                    timeout=PROCESS_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: (background.running(paths) or {}).get("run_dir") is not None or launch.poll() is not None,
+        timeout=PROCESS_TIMEOUT_MS,
+    )
     assert launch.poll() is None, launch.output()
     window.training_dock.show()
     qtbot.waitUntil(lambda: window.training_view.cancel_btn.isEnabled(), timeout=30_000)

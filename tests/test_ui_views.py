@@ -12,9 +12,21 @@ pytestmark = pytest.mark.gui
 
 
 def _record(text: str, final: str, outcome: str = "accepted") -> dict:
-    return {"task": "grammar", "instruction": "Fix", "input_text": text, "output_text": final, "final_text": final,
-            "outcome": outcome, "model": "gemma3-270m", "adapter": None, "stage": "zero", "latency_ms": 5.0,
-            "prompt_tokens": 10, "output_tokens": 4, "origin": "app"}
+    return {
+        "task": "grammar",
+        "instruction": "Fix",
+        "input_text": text,
+        "output_text": final,
+        "final_text": final,
+        "outcome": outcome,
+        "model": "gemma3-270m",
+        "adapter": None,
+        "stage": "zero",
+        "latency_ms": 5.0,
+        "prompt_tokens": 10,
+        "output_tokens": 4,
+        "origin": "app",
+    }
 
 
 @pytest.fixture
@@ -51,8 +63,9 @@ def test_data_view_browses_searches_edits_and_deletes(qtbot, window, services):
     assert view.table.item(0, 6).text() == "a dog barked"
     edit_id = view.rows[0]["id"]
     services.store.submit(services.store.ops.update_final, edit_id, "a dog barks", on_done=lambda _r: view.reload())
-    qtbot.waitUntil(lambda: view.table.rowCount() == 1 and view.table.item(0, 6).text() == "a dog barks",
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: view.table.rowCount() == 1 and view.table.item(0, 6).text() == "a dog barks", timeout=10_000
+    )
     assert view.rows[0]["outcome"] == "edited"  # the kept text no longer equals the suggestion
     view.delete_id(edit_id)
     qtbot.waitUntil(lambda: view.table.rowCount() == 0, timeout=10_000)
@@ -78,8 +91,9 @@ def test_training_progress_label_counts_kept_edits(qtbot, window, services):
         services.store.ops.log_outcome(_record(f"t{i} a", f"t{i} b"))
     services.store.ops.log_outcome(_record("r a", "r a", outcome="rejected"))
     services.store.refresh_progress("grammar", 100)
-    qtbot.waitUntil(lambda: window.train_label.text() == "Fix grammar: 3 / 100 kept edits, 97 more until training",
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.train_label.text() == "Fix grammar: 3 / 100 kept edits, 97 more until training", timeout=10_000
+    )
 
 
 def test_training_view_shows_runs_adapters_and_loss_curve(qtbot, window, services):
@@ -88,8 +102,13 @@ def test_training_view_shows_runs_adapters_and_loss_curve(qtbot, window, service
 
     with services.store.ops.store.session() as s, s.begin():
         run = start_run(s, "grammar", steps_total=40, n_train=90, n_heldout=10, adapter_name="grammar-1")
-        finish_run(s, run.id, "done", final_loss=1.234,
-                   scores={"adapter": {"chrf": 61.0}, "baseline": {"chrf": 55.5, "stage": "few"}})
+        finish_run(
+            s,
+            run.id,
+            "done",
+            final_loss=1.234,
+            scores={"adapter": {"chrf": 61.0}, "baseline": {"chrf": 55.5, "stage": "few"}},
+        )
     view = window.training_view
     window.training_dock.show()
     qtbot.waitUntil(lambda: view.runs_table.rowCount() == 1, timeout=10_000)

@@ -327,6 +327,7 @@ def test_autosave_restores_text_after_window_destroyed_unsaved(qtbot, services):
 
 # -- bad input: a dialog says what happened, the text stays -------------------------------------
 
+
 def _dialog_text(window) -> str:
     box = window.last_dialog
     assert box is not None and box.isVisible()
@@ -410,8 +411,19 @@ def test_model_that_fails_to_load_gives_a_dialog_and_a_usable_window(qtbot, qapp
     paths = app_paths(home)
     broken = home / "broken.gguf"
     broken.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\x00" * 64)
-    catalogue = {"models": [{"name": "broken", "path": str(broken), "architecture": "gemma3", "size_bytes": 72,
-                             "quantization": "Q4_K_M", "context_length": 2048, "sha256": "0" * 64}]}
+    catalogue = {
+        "models": [
+            {
+                "name": "broken",
+                "path": str(broken),
+                "architecture": "gemma3",
+                "size_bytes": 72,
+                "quantization": "Q4_K_M",
+                "context_length": 2048,
+                "sha256": "0" * 64,
+            }
+        ]
+    }
     paths.catalogue_file.write_text(json.dumps(catalogue))
     svc = Services(paths, Settings(model="broken", n_threads=1))
     try:

@@ -86,9 +86,21 @@ def test_store_worker_logs_lists_edits_and_deletes(qtbot, paths):
 
     w = StoreWorker(paths)
     try:
-        record = {"task": "grammar", "instruction": "Fix", "input_text": "a b", "output_text": "a c",
-                  "final_text": "a c", "outcome": "accepted", "model": "m", "adapter": None, "stage": "zero",
-                  "latency_ms": 1.0, "prompt_tokens": 3, "output_tokens": 2, "origin": "app"}
+        record = {
+            "task": "grammar",
+            "instruction": "Fix",
+            "input_text": "a b",
+            "output_text": "a c",
+            "final_text": "a c",
+            "outcome": "accepted",
+            "model": "m",
+            "adapter": None,
+            "stage": "zero",
+            "latency_ms": 1.0,
+            "prompt_tokens": 3,
+            "output_tokens": 2,
+            "origin": "app",
+        }
         with qtbot.waitSignal(w.logged, timeout=30_000) as logged:
             w.log_outcome(record)
         edit_id = logged.args[0]

@@ -9,13 +9,18 @@ from draftwheel.errors import DraftwheelError, write_error
 HINT = "Free some disk space and try again."
 
 
-@pytest.mark.parametrize("exc", [
-    OSError(errno.ENOSPC, "No space left on device"),
-    OSError(errno.EDQUOT, "Disk quota exceeded"),
-    OSError(errno.EFBIG, "File too large"),
-    RuntimeError("Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: "
-                 "\"No space left on device\" }) (os error 28)"),  # what safetensors raises
-])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        OSError(errno.EDQUOT, "Disk quota exceeded"),
+        OSError(errno.EFBIG, "File too large"),
+        RuntimeError(
+            "Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: "
+            '"No space left on device" }) (os error 28)'
+        ),  # what safetensors raises
+    ],
+)
 def test_every_kind_of_full_disk_gives_the_same_message(tmp_path, exc):
     err = write_error(exc, tmp_path, f"write the adapter to {tmp_path}", HINT)
     assert isinstance(err, DraftwheelError)

@@ -62,8 +62,10 @@ def _list(args: argparse.Namespace) -> int:
         return 0
     for a in adapters:
         mark = ("*" if a.name == settings.adapter else " ") + ("P" if a.promoted else " ")
-        print(f"{mark} {a.name:24} {a.task:10} {a.base_model:16} r={a.rank:<3} steps {a.steps:<5} "
-              f"{a.created_at[:16]:16} {_score(a)}")
+        print(
+            f"{mark} {a.name:24} {a.task:10} {a.base_model:16} r={a.rank:<3} steps {a.steps:<5} "
+            f"{a.created_at[:16]:16} {_score(a)}"
+        )
     return 0
 
 

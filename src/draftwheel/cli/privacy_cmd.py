@@ -10,11 +10,13 @@ from draftwheel.config import update_settings
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "privacy", help="pause/resume logging of outcomes; redact e-mails, phone numbers and URLs",
+        "privacy",
+        help="pause/resume logging of outcomes; redact e-mails, phone numbers and URLs",
         description="pause: stop storing outcomes (the app and `draftwheel log`, import) until resumed. "
-                    "resume: store them again. redact on|off: replace e-mail addresses, phone numbers and "
-                    "URLs before anything is stored. status: show both settings. "
-                    "To remove stored examples see `draftwheel examples delete --all`.")
+        "resume: store them again. redact on|off: replace e-mail addresses, phone numbers and "
+        "URLs before anything is stored. status: show both settings. "
+        "To remove stored examples see `draftwheel examples delete --all`.",
+    )
     psub = p.add_subparsers(dest="privacy_cmd", metavar="ACTION", required=True)
     psub.add_parser("pause", help="stop storing outcomes").set_defaults(func=_set, key="logging_paused", value=True)
     psub.add_parser("resume", help="store outcomes again").set_defaults(func=_set, key="logging_paused", value=False)
@@ -25,8 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _status_line(settings) -> str:
-    return (f"logging: {'paused' if settings.logging_paused else 'on'}; "
-            f"redaction: {'on' if settings.redact else 'off'}")
+    return f"logging: {'paused' if settings.logging_paused else 'on'}; redaction: {'on' if settings.redact else 'off'}"
 
 
 def _set(args: argparse.Namespace) -> int:

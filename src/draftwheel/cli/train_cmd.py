@@ -48,30 +48,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-seq-len", type=int, help=help_of("max_seq_len") + " (default 256)")
     p.add_argument("--batch-size", type=int, help=help_of("batch_size") + " (default 4)")
     p.add_argument("--grad-accum", type=int, help=help_of("grad_accum"))
-    p.add_argument("--gradient-checkpointing", action=argparse.BooleanOptionalAction, default=None,
-                   help=help_of("gradient_checkpointing") + " (default on)")
+    p.add_argument(
+        "--gradient-checkpointing",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=help_of("gradient_checkpointing") + " (default on)",
+    )
     p.add_argument("--dtype", choices=("auto", "float32", "bfloat16"), help=help_of("dtype") + " (default auto)")
     p.add_argument("--seed", type=int, help=help_of("seed"))
     p.add_argument("--checkpoint-every", type=int, help=help_of("checkpoint_every") + " (default 50)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help=help_of("device"))
-    p.add_argument("--pairs", metavar="FILE",
-                   help="train on these pairs (JSON Lines: {\"input\", \"final\"}) instead of the store")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the run named --name (default: the task's last unfinished run) "
-                        "from its checkpoint, with its own data and settings")
-    p.add_argument("--no-export", action="store_true",
-                   help="stop after training: leave the PEFT adapter in the run folder, no GGUF/evaluation")
+    p.add_argument(
+        "--pairs", metavar="FILE", help='train on these pairs (JSON Lines: {"input", "final"}) instead of the store'
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run named --name (default: the task's last unfinished run) "
+        "from its checkpoint, with its own data and settings",
+    )
+    p.add_argument(
+        "--no-export",
+        action="store_true",
+        help="stop after training: leave the PEFT adapter in the run folder, no GGUF/evaluation",
+    )
     p.add_argument("--no-eval", action="store_true", help="register the adapter without scoring or promoting it")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--cancel", action="store_true", help="stop the training running in the background and exit")
-    p.add_argument("--status", action="store_true",
-                   help="show the running training and each task's kept edits until its next training, and exit")
+    p.add_argument(
+        "--status",
+        action="store_true",
+        help="show the running training and each task's kept edits until its next training, and exit",
+    )
     p.add_argument("--nice", type=int, default=0, help=argparse.SUPPRESS)  # set by the background starter
     p.add_argument("--background", action="store_true", help=argparse.SUPPRESS)  # started by the app
     p.set_defaults(func=run)
 
 
 # -- run folders ------------------------------------------------------------
+
 
 def _training_args(ns: argparse.Namespace, base: TrainingArgs | None = None) -> TrainingArgs:
     args = base or TrainingArgs()
@@ -104,11 +119,11 @@ def _read_run(folder: Path) -> dict:
     except FileNotFoundError:
         raise NotFoundError(f"{folder} is not a training run (no {RUN_FILE}).") from None
     except (OSError, ValueError) as exc:
-        raise DraftwheelError(f"{folder / RUN_FILE} is damaged ({exc}).",
-                              "Start a new run without --resume.") from None
+        raise DraftwheelError(f"{folder / RUN_FILE} is damaged ({exc}).", "Start a new run without --resume.") from None
 
 
 # -- the store (optional) ---------------------------------------------------
+
 
 def _store(paths):
     try:
@@ -148,6 +163,7 @@ def _store_call(paths, fn_name: str, *a, **kw):
 
 # -- the command ------------------------------------------------------------
 
+
 def run(ns: argparse.Namespace) -> int:
     from draftwheel.train import background
 
@@ -176,10 +192,19 @@ def _train_and_record(ns, paths, settings, lock, run: _Run) -> int:
     try:
         return _train(ns, paths, settings, lock, run)
     except Cancelled:
-        _record_end(ns, paths, run, "cancelled", "cancelled; resume with --resume" if run.resume or run.run_id
-                    else "cancelled before training started")
-        print(f"training cancelled; resume with: draftwheel train --resume --name {run.name}" if run.run_id
-              else "training cancelled", file=sys.stderr)
+        _record_end(
+            ns,
+            paths,
+            run,
+            "cancelled",
+            "cancelled; resume with --resume" if run.resume or run.run_id else "cancelled before training started",
+        )
+        print(
+            f"training cancelled; resume with: draftwheel train --resume --name {run.name}"
+            if run.run_id
+            else "training cancelled",
+            file=sys.stderr,
+        )
         return 130
     except ImportError as exc:
         from draftwheel.flywheel.availability import INSTALL_HINT
@@ -221,15 +246,28 @@ def _status(ns, paths, settings) -> int:
                 for name in names or [ns.task]:
                     p = training_progress(s, name, settings.train_threshold)
                     last = st.last_run(s, name)
-                    counters.append({"task": name, "kept": p.kept, "threshold": p.threshold,
-                                     "remaining": p.remaining, "text": p.text(task_label(name)),
-                                     "last_run": None if last is None else
-                                     {"status": last.status, "name": last.adapter_name, "message": last.message}})
+                    counters.append(
+                        {
+                            "task": name,
+                            "kept": p.kept,
+                            "threshold": p.threshold,
+                            "remaining": p.remaining,
+                            "text": p.text(task_label(name)),
+                            "last_run": None
+                            if last is None
+                            else {"status": last.status, "name": last.adapter_name, "message": last.message},
+                        }
+                    )
         finally:
             store.close()
     if ns.json:
-        print(json.dumps({"running": owner, "progress": background.progress(paths) if owner else None,
-                          "counters": counters}, indent=2, default=str))
+        print(
+            json.dumps(
+                {"running": owner, "progress": background.progress(paths) if owner else None, "counters": counters},
+                indent=2,
+                default=str,
+            )
+        )
         return 0
     if owner:
         prog = background.progress(paths) or {}
@@ -284,9 +322,16 @@ def _train(ns, paths, settings, lock, run: _Run) -> int:
     result = _fit(paths, base_dir, dataset, cb, run)
     exported = None if ns.no_export else _export(ns, paths, entry, task, result, dataset, cb, run)
     if run.run_id:
-        _store_call(paths, "finish_run", run.run_id, "done", final_loss=result.train_loss, steps_done=result.steps,
-                    adapter_name=run.name if exported is not None else None,
-                    message=f"held-out loss {result.heldout_loss_before:.4f} -> {result.heldout_loss_after:.4f}")
+        _store_call(
+            paths,
+            "finish_run",
+            run.run_id,
+            "done",
+            final_loss=result.train_loss,
+            steps_done=result.steps,
+            adapter_name=run.name if exported is not None else None,
+            message=f"held-out loss {result.heldout_loss_before:.4f} -> {result.heldout_loss_after:.4f}",
+        )
     run.finished = True
     _report(ns, result, exported)
     return 0
@@ -315,14 +360,20 @@ def _plan(ns, paths, settings, run: _Run) -> None:
     name = ns.name or f"{run.task}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
     folder = runs / name
     if folder.exists() and (folder / RUN_FILE).exists():
-        raise DraftwheelError(f"A training run named {name!r} exists already.",
-                              "Choose another --name, or continue it with --resume.")
+        raise DraftwheelError(
+            f"A training run named {name!r} exists already.", "Choose another --name, or continue it with --resume."
+        )
     run.name, run.folder = name, folder
     run.args = _training_args(ns)
     run.pairs = load_pairs(Path(ns.pairs).expanduser()) if ns.pairs else _store_pairs(paths, run.task)
     run.model_name = ns.model or settings.model
-    run.info = {"name": name, "task": run.task, "model": run.model_name, "created": time.time(),
-                "source": ns.pairs or "store"}
+    run.info = {
+        "name": name,
+        "task": run.task,
+        "model": run.model_name,
+        "created": time.time(),
+        "source": ns.pairs or "store",
+    }
 
 
 def _check_can_train(paths, model_name: str | None):
@@ -354,8 +405,9 @@ def _prepare(paths, entry, run: _Run):
     cb = MultiCallback(TqdmCallback(), ProgressFileCallback(run.folder / "progress.json"))
     base_dir = trainable_weights(paths, entry, progress=cb.on_message)
     tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
-    dataset = build_dataset(run.pairs, tokenizer, run.args.max_seq_len, run.args.heldout_fraction,
-                            what=f"task {run.task!r}")
+    dataset = build_dataset(
+        run.pairs, tokenizer, run.args.max_seq_len, run.args.heldout_fraction, what=f"task {run.task!r}"
+    )
     cb.on_message(f"Task {run.task!r}: {dataset.summary()}.")
     return cb, base_dir, dataset
 
@@ -367,9 +419,15 @@ def _record_start(paths, run: _Run, dataset) -> None:
     assert run.folder is not None and run.args is not None
     if not run.resume:
         save_pairs(run.folder / PAIRS_FILE, run.pairs)
-        run.run_id = _store_call(paths, "start_run", run.task,
-                                 steps_total=run.args.total_steps(len(dataset.train)), n_train=len(dataset.train),
-                                 n_heldout=len(dataset.heldout), adapter_name=run.name)
+        run.run_id = _store_call(
+            paths,
+            "start_run",
+            run.task,
+            steps_total=run.args.total_steps(len(dataset.train)),
+            n_train=len(dataset.train),
+            n_heldout=len(dataset.heldout),
+            adapter_name=run.name,
+        )
         run.info["run_id"] = run.run_id
     run.info["args"] = run.args.to_dict()
     atomic_write_text(run.folder / RUN_FILE, json.dumps(run.info, indent=2) + "\n")
@@ -395,12 +453,29 @@ def _export(ns, paths, entry, task, result, dataset, cb, run: _Run):
         cb.on_message("GGUF export is not available; the PEFT adapter stays in the run folder.")
         return None
     try:
-        return finish_adapter(paths, result.adapter_dir, entry, run.name, task, result, dataset.heldout_pairs,
-                              callback=cb, run_id=run.run_id, evaluate=not ns.no_eval)
+        return finish_adapter(
+            paths,
+            result.adapter_dir,
+            entry,
+            run.name,
+            task,
+            result,
+            dataset.heldout_pairs,
+            callback=cb,
+            run_id=run.run_id,
+            evaluate=not ns.no_eval,
+        )
     except BaseException as exc:
         if run.run_id:
-            _store_call(paths, "finish_run", run.run_id, "failed", final_loss=result.train_loss,
-                        steps_done=result.steps, message=f"trained, but the adapter was not registered: {exc}"[:500])
+            _store_call(
+                paths,
+                "finish_run",
+                run.run_id,
+                "failed",
+                final_loss=result.train_loss,
+                steps_done=result.steps,
+                message=f"trained, but the adapter was not registered: {exc}"[:500],
+            )
             run.finished = True
         raise
 
@@ -428,13 +503,18 @@ def _report(ns, result, exported) -> None:
     summary = result.to_dict()
     summary.pop("losses")
     if exported is not None:
-        summary["adapter"] = {"name": exported.name, "promoted": getattr(exported, "promoted", False),
-                              "scores": getattr(exported, "scores", {})}
+        summary["adapter"] = {
+            "name": exported.name,
+            "promoted": getattr(exported, "promoted", False),
+            "scores": getattr(exported, "scores", {}),
+        }
     if ns.json:
         print(json.dumps(summary, indent=2))
         return
-    print(f"trained {result.steps} steps on {result.n_train} examples in {result.seconds:.0f} s "
-          f"({result.tokens_per_s:.0f} tokens/s, peak {result.peak_memory_bytes / 2**30:.2f} GiB)")
+    print(
+        f"trained {result.steps} steps on {result.n_train} examples in {result.seconds:.0f} s "
+        f"({result.tokens_per_s:.0f} tokens/s, peak {result.peak_memory_bytes / 2**30:.2f} GiB)"
+    )
     print(f"held-out loss {result.heldout_loss_before:.4f} -> {result.heldout_loss_after:.4f}")
     if exported is not None:
         state = "promoted" if getattr(exported, "promoted", False) else "not promoted"

@@ -9,5 +9,13 @@ from draftwheel.config.settings import (
     update_settings,
 )
 
-__all__ = ["AppPaths", "Settings", "app_paths", "data_home", "load_settings", "save_settings",
-           "take_settings_notices", "update_settings"]
+__all__ = [
+    "AppPaths",
+    "Settings",
+    "app_paths",
+    "data_home",
+    "load_settings",
+    "save_settings",
+    "take_settings_notices",
+    "update_settings",
+]

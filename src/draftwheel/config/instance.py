@@ -75,8 +75,9 @@ def acquire_instance_lock(paths: AppPaths) -> InstanceLock:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
-        raise DraftwheelError(f"Cannot open {path}: {exc.strerror or exc}.",
-                              "Check the permissions of the data folder.") from None
+        raise DraftwheelError(
+            f"Cannot open {path}: {exc.strerror or exc}.", "Check the permissions of the data folder."
+        ) from None
     if not try_lock(fd):
         os.close(fd)
         owner = read_holder(path).get("pid")

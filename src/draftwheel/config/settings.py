@@ -89,9 +89,7 @@ def _validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
                 "Fix or delete that line in settings.json.",
             )
         if key in _CHOICES and value not in _CHOICES[key]:
-            raise DraftwheelError(
-                f"{source}: setting {key!r} must be one of {sorted(_CHOICES[key])}, got {value!r}."
-            )
+            raise DraftwheelError(f"{source}: setting {key!r} must be one of {sorted(_CHOICES[key])}, got {value!r}.")
         if want is float and not math.isfinite(value):
             raise DraftwheelError(f"{source}: setting {key!r} must be a finite number, got {value!r}.")
         if want in (int, float) and value < 0:
@@ -161,8 +159,11 @@ def _read_locked(file: Path) -> dict[str, Any]:
         atomic_write_text(file, json.dumps(Settings(**kept).to_dict(), indent=2) + "\n")
     message = (
         f"The settings file {file} was damaged ({damage}). It was kept as {aside.name} and "
-        + ("the other settings were kept; the damaged ones are back to their defaults."
-           if kept else "Draftwheel started from the default settings.")
+        + (
+            "the other settings were kept; the damaged ones are back to their defaults."
+            if kept
+            else "Draftwheel started from the default settings."
+        )
         + " Check the privacy settings (logging pause, redaction)."
     )
     log.warning("%s", message)
@@ -219,8 +220,9 @@ def load_settings(paths: AppPaths | None = None) -> Settings:
         return Settings(**_read_locked(file))
 
 
-def update_settings(paths: AppPaths | None = None, *, only_if: dict[str, Any] | None = None,
-                    **changes: Any) -> Settings:
+def update_settings(
+    paths: AppPaths | None = None, *, only_if: dict[str, Any] | None = None, **changes: Any
+) -> Settings:
     """Change only ``changes`` in the current settings file and return the result.
 
     Under the inter-process settings lock: the file is re-read, the changed keys

@@ -181,8 +181,16 @@ def fit_prompt(tokens: list[int], n_ctx: int, max_tokens: int) -> int:
     return max(1, min(max_tokens, n_ctx - len(tokens)))
 
 
-def stream_steps(steps: Iterator[Step], stop: tuple[str, ...], n_prompt: int, n_cached: int, max_tokens: int,
-                 cancel: CancelToken | None, t0: float, flush: Callable[[], str] = lambda: "") -> Iterator[Chunk]:
+def stream_steps(
+    steps: Iterator[Step],
+    stop: tuple[str, ...],
+    n_prompt: int,
+    n_cached: int,
+    max_tokens: int,
+    cancel: CancelToken | None,
+    t0: float,
+    flush: Callable[[], str] = lambda: "",
+) -> Iterator[Chunk]:
     """The generation loop shared by every backend: ``Chunk``s from a backend's ``steps``.
 
     ``t0``: ``time.perf_counter()`` when the request arrived (time to first

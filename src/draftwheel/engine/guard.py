@@ -85,7 +85,7 @@ def _kept_share(words: list[str], output: str) -> float:
 
 
 def _max_ngram_repeats(words: list[str], n: int) -> int:
-    grams = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+    grams = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
     return max(grams.values(), default=0)
 
 
@@ -136,8 +136,9 @@ def check_output(
     lo, hi = _RATIO.get(task, _DEFAULT_RATIO)
     if n_src >= _SHORT and not (lo <= n_out / max(n_src, 1) <= hi):
         longer = n_out > n_src
-        return Verdict(False, f"the answer is far {'longer' if longer else 'shorter'} than the text "
-                              f"({n_out} words for {n_src})")
+        return Verdict(
+            False, f"the answer is far {'longer' if longer else 'shorter'} than the text ({n_out} words for {n_src})"
+        )
     if n_src < _SHORT and n_out > max(4 * n_src, 12):
         return Verdict(False, f"the answer is far longer than the text ({n_out} words for {n_src})")
     to_source = _similar(source, out)
@@ -154,6 +155,7 @@ def check_output(
     if len(src_content) >= 3:
         kept = _kept_share(src_content, out)
         if kept < _KEEP.get(task, _DEFAULT_KEEP):
-            return Verdict(False, f"the answer keeps only {kept:.0%} of the text's content words "
-                                  f"(its meaning may have changed)")
+            return Verdict(
+                False, f"the answer keeps only {kept:.0%} of the text's content words (its meaning may have changed)"
+            )
     return OK

@@ -108,8 +108,15 @@ def _quiet_stderr():
 class LlamaEngine(Engine):
     backend = "llama"
 
-    def __init__(self, model: ModelEntry, n_ctx: int = 4096, n_threads: int = 0, seed: int = 0,
-                 n_batch: int = 512, verbose: bool = False):
+    def __init__(
+        self,
+        model: ModelEntry,
+        n_ctx: int = 4096,
+        n_threads: int = 0,
+        seed: int = 0,
+        n_batch: int = 512,
+        verbose: bool = False,
+    ):
         import llama_cpp
 
         self._lib = llama_cpp
@@ -122,9 +129,14 @@ class LlamaEngine(Engine):
         try:
             with quiet:
                 self._llm = llama_cpp.Llama(
-                    model_path=model.path, n_ctx=n_ctx, n_threads=self._n_threads,
-                    n_threads_batch=self._n_threads, n_batch=n_batch, seed=seed,
-                    swa_full=True, verbose=verbose,
+                    model_path=model.path,
+                    n_ctx=n_ctx,
+                    n_threads=self._n_threads,
+                    n_threads_batch=self._n_threads,
+                    n_batch=n_batch,
+                    seed=seed,
+                    swa_full=True,
+                    verbose=verbose,
                 )
         except (ValueError, RuntimeError) as exc:
             raise ModelFileError(
@@ -138,8 +150,9 @@ class LlamaEngine(Engine):
     # -- info ----------------------------------------------------------------
     @property
     def info(self) -> EngineInfo:
-        return EngineInfo(self.backend, self._model, self._n_ctx, self._n_threads,
-                          self._adapter.name if self._adapter else None)
+        return EngineInfo(
+            self.backend, self._model, self._n_ctx, self._n_threads, self._adapter.name if self._adapter else None
+        )
 
     @property
     def llama(self):
@@ -175,14 +188,29 @@ class LlamaEngine(Engine):
         if request.seed is not None:
             llm.set_seed(request.seed)
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        yield from stream_steps(self._steps(tokens, request, decoder), request.stop, len(tokens), cached,
-                                max_tokens, cancel, t0, lambda: decoder.decode(b"", final=True))
+        yield from stream_steps(
+            self._steps(tokens, request, decoder),
+            request.stop,
+            len(tokens),
+            cached,
+            max_tokens,
+            cancel,
+            t0,
+            lambda: decoder.decode(b"", final=True),
+        )
 
     def _steps(self, tokens: list[int], request: GenerationRequest, decoder) -> Iterator[Step]:
         llm = self._llm
         vocab = llm._model.vocab
-        gen = llm.generate(tokens, top_k=request.top_k, top_p=request.top_p, min_p=0.0,
-                           temp=request.temperature, repeat_penalty=request.repeat_penalty, reset=True)
+        gen = llm.generate(
+            tokens,
+            top_k=request.top_k,
+            top_p=request.top_p,
+            min_p=0.0,
+            temp=request.temperature,
+            repeat_penalty=request.repeat_penalty,
+            reset=True,
+        )
         try:
             for tok in gen:
                 if self._lib.llama_vocab_is_eog(vocab, tok):

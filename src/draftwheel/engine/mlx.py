@@ -48,9 +48,17 @@ def adapter_folder(ref: AdapterRef) -> Path:
 class MlxEngine(Engine):
     backend = "mlx"
 
-    def __init__(self, model: ModelEntry, weights_dir: str | Path | None = None, paths=None,
-                 n_ctx: int = 4096, n_threads: int = 0, seed: int = 0, dtype: str | None = None,
-                 progress=None):
+    def __init__(
+        self,
+        model: ModelEntry,
+        weights_dir: str | Path | None = None,
+        paths=None,
+        n_ctx: int = 4096,
+        n_threads: int = 0,
+        seed: int = 0,
+        dtype: str | None = None,
+        progress=None,
+    ):
         """Load ``model``'s safetensors copy (``weights_dir``, else the cached one, converting once).
 
         ``dtype``: ``None`` keeps the stored float32; ``"float16"``/``"bfloat16"``
@@ -100,9 +108,14 @@ class MlxEngine(Engine):
     # -- info ----------------------------------------------------------------
     @property
     def info(self) -> EngineInfo:
-        return EngineInfo(self.backend, self._entry, self._n_ctx, self._n_threads,
-                          self._adapter.name if self._adapter else None,
-                          {"weights": str(self._weights_dir), "device": str(self._mx.default_device())})
+        return EngineInfo(
+            self.backend,
+            self._entry,
+            self._n_ctx,
+            self._n_threads,
+            self._adapter.name if self._adapter else None,
+            {"weights": str(self._weights_dir), "device": str(self._mx.default_device())},
+        )
 
     @property
     def model(self):
@@ -130,18 +143,23 @@ class MlxEngine(Engine):
         if request.temperature > 0:
             self._mx.random.seed(self._seed if request.seed is None else request.seed)
         # No prefix reuse: every request starts with a fresh KV cache, so 0 cached tokens.
-        yield from stream_steps(self._steps(tokens, request, max_tokens), request.stop, len(tokens), 0,
-                                max_tokens, cancel, t0)
+        yield from stream_steps(
+            self._steps(tokens, request, max_tokens), request.stop, len(tokens), 0, max_tokens, cancel, t0
+        )
 
     def _steps(self, tokens: list[int], request: GenerationRequest, max_tokens: int) -> Iterator[Step]:
         from mlx_lm.generate import stream_generate
         from mlx_lm.sample_utils import make_logits_processors, make_sampler
 
         sampler = make_sampler(request.temperature, top_p=request.top_p, top_k=request.top_k)
-        processors = (make_logits_processors(repetition_penalty=request.repeat_penalty)
-                      if request.repeat_penalty and request.repeat_penalty != 1.0 else None)
-        gen = stream_generate(self._model, self._tok, tokens, max_tokens=max_tokens,
-                              sampler=sampler, logits_processors=processors)
+        processors = (
+            make_logits_processors(repetition_penalty=request.repeat_penalty)
+            if request.repeat_penalty and request.repeat_penalty != 1.0
+            else None
+        )
+        gen = stream_generate(
+            self._model, self._tok, tokens, max_tokens=max_tokens, sampler=sampler, logits_processors=processors
+        )
         try:
             for resp in gen:
                 # stream_generate's last response repeats no token when it stopped on EOS
@@ -159,8 +177,11 @@ class MlxEngine(Engine):
         import mlx.nn as nn
         from mlx_lm.tuner.lora import LoRALinear
 
-        found = {name: mod for name, mod in self._model.named_modules()
-                 if isinstance(mod, (nn.Linear, nn.QuantizedLinear, LoRALinear))}
+        found = {
+            name: mod
+            for name, mod in self._model.named_modules()
+            if isinstance(mod, (nn.Linear, nn.QuantizedLinear, LoRALinear))
+        }
         # A wrapped layer's original sits at "<name>.linear"; it is not a layer of its own.
         inner = {f"{name}.linear" for name, mod in found.items() if isinstance(mod, LoRALinear)}
         return {name: mod for name, mod in found.items() if name not in inner}

@@ -35,9 +35,42 @@ MIN_WORDS = 3
 # whitespace. Abbreviations below do not end a sentence.
 _END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
 _ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "cf", "approx",
-    "no", "fig", "eq", "vol", "inc", "ltd", "co", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-    "sep", "sept", "oct", "nov", "dec", "a.m", "p.m", "u.s",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "cf",
+    "approx",
+    "no",
+    "fig",
+    "eq",
+    "vol",
+    "inc",
+    "ltd",
+    "co",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "a.m",
+    "p.m",
+    "u.s",
 }
 _CLAUSE = re.compile(r"[;:,\u2014\u2013]\s+|\s+-{1,2}\s+")
 
@@ -81,7 +114,7 @@ def _pack(body: str, pieces: list[Span], count_tokens: Callable[[str], int], bud
     """Join neighbouring pieces greedily while the joined text fits the budget."""
     out: list[Span] = []
     for p in pieces:
-        if out and count_tokens(body[out[-1].start:p.end]) <= budget:
+        if out and count_tokens(body[out[-1].start : p.end]) <= budget:
             out[-1] = Span(out[-1].start, p.end)
         else:
             out.append(p)
@@ -90,7 +123,7 @@ def _pack(body: str, pieces: list[Span], count_tokens: Callable[[str], int], bud
 
 def _cut_long(body: str, span: Span, count_tokens: Callable[[str], int], budget: int) -> list[Span]:
     """Cut one over-long sentence into pieces of at most ``budget`` tokens (clauses first, then words)."""
-    if count_tokens(body[span.start:span.end]) <= budget:
+    if count_tokens(body[span.start : span.end]) <= budget:
         return [span]
     clauses: list[Span] = []
     start = span.start
@@ -102,7 +135,7 @@ def _cut_long(body: str, span: Span, count_tokens: Callable[[str], int], budget:
     clauses.append(Span(start, span.end))
     pieces: list[Span] = []
     for c in clauses:
-        if count_tokens(body[c.start:c.end]) > budget:
+        if count_tokens(body[c.start : c.end]) > budget:
             pieces.extend(_cut_words(body, c, count_tokens, budget))
         else:
             pieces.append(c)
@@ -114,7 +147,7 @@ def _cut_words(body: str, span: Span, count_tokens: Callable[[str], int], budget
     out: list[Span] = []
     start = span.start
     last_end = None
-    for m in re.finditer(r"\S+", body[span.start:span.end]):
+    for m in re.finditer(r"\S+", body[span.start : span.end]):
         end = span.start + m.end()
         if last_end is not None and count_tokens(body[start:end]) > budget:
             out.append(Span(start, last_end))
@@ -134,17 +167,17 @@ def plan_units(body: str, count_tokens: Callable[[str], int], budget: int = DEFA
     for s in spans:
         if carry is not None:
             joined = Span(carry.start, s.end)
-            if count_tokens(body[joined.start:joined.end]) <= budget:
+            if count_tokens(body[joined.start : joined.end]) <= budget:
                 s = joined
             else:
                 merged.append(carry)
             carry = None
-        if _words(body[s.start:s.end]) < MIN_WORDS:
+        if _words(body[s.start : s.end]) < MIN_WORDS:
             carry = s
         else:
             merged.append(s)
     if carry is not None:
-        if merged and count_tokens(body[merged[-1].start:carry.end]) <= budget:
+        if merged and count_tokens(body[merged[-1].start : carry.end]) <= budget:
             merged[-1] = Span(merged[-1].start, carry.end)
         else:
             merged.append(carry)

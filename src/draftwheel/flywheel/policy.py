@@ -46,6 +46,7 @@ MIN_EXAMPLES = 8  # as train.dataset.MIN_EXAMPLES: fewer cannot give a training 
 
 # -- stage and adapter --------------------------------------------------------
 
+
 def choose_stage(session: Session, task: str, mode: str = "auto", base_model_sha256: str | None = None) -> str:
     """``'zero'``, ``'few'`` or ``'lora'`` for ``task``.
 
@@ -61,16 +62,19 @@ def choose_stage(session: Session, task: str, mode: str = "auto", base_model_sha
     adapter = promoted_adapter(session, task, base_model_sha256)
     if mode == "lora":
         if adapter is None:
-            raise DraftwheelError(f"There is no promoted adapter for task {task!r} yet, so lora mode cannot be used.",
-                                  "Train one with `draftwheel train`, or use --mode auto, few or zero.")
+            raise DraftwheelError(
+                f"There is no promoted adapter for task {task!r} yet, so lora mode cannot be used.",
+                "Train one with `draftwheel train`, or use --mode auto, few or zero.",
+            )
         return "lora"
     if adapter is not None:
         return "lora"
     return "few" if count_edits(session, task, KEPT_OUTCOMES) > 0 else "zero"
 
 
-def choose_adapter(paths: AppPaths, model, task: str, explicit: str | None = None, choice: str = "",
-                   mode: str = "auto"):
+def choose_adapter(
+    paths: AppPaths, model, task: str, explicit: str | None = None, choice: str = "", mode: str = "auto"
+):
     """The adapter (registry ``AdapterInfo``) a revision of ``task`` on ``model`` runs with; None: the base model.
 
     ``explicit`` (the CLI's ``--adapter NAME``) wins, then ``choice`` (the
@@ -104,6 +108,7 @@ def should_promote(baseline_combined: float, candidate_combined: float) -> bool:
 
 
 # -- the counter --------------------------------------------------------------
+
 
 def kept_since_training(session: Session, task: str) -> int:
     """Kept edits of ``task`` stored since its last training run started (all of them if none)."""
@@ -151,8 +156,13 @@ def usable_examples(session: Session, task: str) -> int:
     """Distinct non-empty kept pairs of ``task`` that training would use (``train.dataset``'s count)."""
     from draftwheel.train.dataset import pairs_from_store
 
-    return len({(p.instruction, p.input, p.final) for p in pairs_from_store(session, task)
-                if p.input.strip() and p.final.strip()})
+    return len(
+        {
+            (p.instruction, p.input, p.final)
+            for p in pairs_from_store(session, task)
+            if p.input.strip() and p.final.strip()
+        }
+    )
 
 
 def task_label(task: str) -> str:
@@ -167,6 +177,7 @@ def task_label(task: str) -> str:
 
 
 # -- when to train, whether to resume -------------------------------------------
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -208,8 +219,12 @@ class TrainingPolicy:
         """The user asked: train ``task`` now, or say why not."""
         what = self.label(task)
         if task in UNTRAINABLE_TASKS:
-            return Decision("refuse", task, "Custom instructions cannot be trained: training is per task. "
-                                            "Revise with one of the tasks (Ctrl+1 … Ctrl+5) first.")
+            return Decision(
+                "refuse",
+                task,
+                "Custom instructions cannot be trained: training is per task. "
+                "Revise with one of the tasks (Ctrl+1 … Ctrl+5) first.",
+            )
         if busy:
             return Decision("busy", task, f"Cannot train “{what}” now: {self._busy_words(busy)}.")
         why = self._cannot(session, task, model)
@@ -218,8 +233,9 @@ class TrainingPolicy:
         self.blocked.pop(task, None)
         decision = self._start_or_resume(session, task, f"Training “{what}” in the background")
         if decision.action == "give_up":  # the user asked: a fresh run replaces the one that kept dying
-            return Decision("start", task, f"Training “{what}” in the background (a fresh run)…",
-                            run_id=decision.run_id)
+            return Decision(
+                "start", task, f"Training “{what}” in the background (a fresh run)…", run_id=decision.run_id
+            )
         return decision
 
     def auto_train(self, session: Session, task: str, model=None, busy: dict | None = None) -> Decision:
@@ -285,8 +301,10 @@ class TrainingPolicy:
         n = usable_examples(session, task)
         if n < MIN_EXAMPLES:
             more = MIN_EXAMPLES - n
-            return (f"too few examples: {n} usable kept edit{'s' * (n != 1)}, at least {MIN_EXAMPLES} needed "
-                    f"({more} more). Accept or correct more suggestions of this task first.")
+            return (
+                f"too few examples: {n} usable kept edit{'s' * (n != 1)}, at least {MIN_EXAMPLES} needed "
+                f"({more} more). Accept or correct more suggestions of this task first."
+            )
         return ""
 
     def _start_or_resume(self, session: Session, task: str, words: str) -> Decision:
@@ -302,14 +320,23 @@ class TrainingPolicy:
         what = self.label(run.task)
         tried = resume_attempts(self.paths.runs_dir / name)
         if tried >= self.max_resumes:
-            return Decision("give_up", run.task,
-                            f"The training “{name}” of “{what}” was interrupted {tried + 1} times and is not "
-                            f"restarted again (it may be running out of memory). See runs/background.log; "
-                            f"start a fresh one with Train now.", name, run.id)
-        return Decision("resume", run.task,
-                        f"Resuming the training “{name}” of “{what}” that was interrupted "
-                        f"(attempt {tried + 1} of {self.max_resumes}); it continues in the background.",
-                        name, run.id)
+            return Decision(
+                "give_up",
+                run.task,
+                f"The training “{name}” of “{what}” was interrupted {tried + 1} times and is not "
+                f"restarted again (it may be running out of memory). See runs/background.log; "
+                f"start a fresh one with Train now.",
+                name,
+                run.id,
+            )
+        return Decision(
+            "resume",
+            run.task,
+            f"Resuming the training “{name}” of “{what}” that was interrupted "
+            f"(attempt {tried + 1} of {self.max_resumes}); it continues in the background.",
+            name,
+            run.id,
+        )
 
     def _interrupted(self, session: Session, task: str | None = None):
         """The newest run the store still calls running whose folder has no result (a crash cut it short)."""

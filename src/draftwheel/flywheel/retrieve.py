@@ -78,7 +78,8 @@ class _DocFreqCache:
             marks = ", ".join(f":w{i}" for i in range(len(missing)))
             rows = session.execute(
                 sql(f"SELECT term, doc FROM edits_fts_vocab WHERE col = 'input_text' AND term IN ({marks})"),
-                {f"w{i}": w for i, w in enumerate(missing)}).all()
+                {f"w{i}": w for i, w in enumerate(missing)},
+            ).all()
             found = {term: int(doc) for term, doc in rows}
             with self._lock:
                 for w in missing:
@@ -137,8 +138,11 @@ def similar_edits(session: Session, task: str | Task, text: str, limit: int) -> 
 
     def wanted(row) -> bool:
         # What the user leaves out of training is left out of the prompts too.
-        return (row.task == name and bool(row.include_in_training)
-                and (instruction is None or row.instruction == instruction))
+        return (
+            row.task == name
+            and bool(row.include_in_training)
+            and (instruction is None or row.instruction == instruction)
+        )
 
     # Fast path: rank without the task condition (another AND'ed doclist costs
     # time) and filter afterwards. If other tasks crowd the page out, rank

@@ -30,9 +30,33 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 # Longest first; a suffix is only stripped when a stem of >= 3 letters remains.
-_SUFFIXES = ("ational", "ization", "fulness", "ousness", "iveness", "ements", "ement", "ments",
-             "ment", "ities", "ity", "ness", "ions", "ion", "ings", "ing", "ies", "ied", "ers",
-             "er", "edly", "ed", "ly", "es", "s")
+_SUFFIXES = (
+    "ational",
+    "ization",
+    "fulness",
+    "ousness",
+    "iveness",
+    "ements",
+    "ement",
+    "ments",
+    "ment",
+    "ities",
+    "ity",
+    "ness",
+    "ions",
+    "ion",
+    "ings",
+    "ing",
+    "ies",
+    "ied",
+    "ers",
+    "er",
+    "edly",
+    "ed",
+    "ly",
+    "es",
+    "s",
+)
 
 
 @lru_cache(maxsize=1)
@@ -40,8 +64,22 @@ def _stopwords() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     # Contractions and pronoun forms the list lacks, which a model sprinkles everywhere.
-    return frozenset(ENGLISH_STOP_WORDS) | {"i'm", "don't", "it's", "that's", "can't", "won't", "i've",
-                                            "you're", "isn't", "doesn't", "didn't", "let's", "i'd", "i'll"}
+    return frozenset(ENGLISH_STOP_WORDS) | {
+        "i'm",
+        "don't",
+        "it's",
+        "that's",
+        "can't",
+        "won't",
+        "i've",
+        "you're",
+        "isn't",
+        "doesn't",
+        "didn't",
+        "let's",
+        "i'd",
+        "i'll",
+    }
 
 
 @lru_cache(maxsize=65536)
@@ -102,7 +140,7 @@ class Verdict:
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
     words = [w.lower() for w in _WORD.findall(text.replace("\u2019", "'"))]
-    return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
 
 
 def copied_share(text: str, source: str) -> float:
@@ -111,8 +149,14 @@ def copied_share(text: str, source: str) -> float:
     return len(grams & _trigrams(source)) / len(grams) if grams else 0.0
 
 
-def check_pair(kind: str, prompt_text: str, answer: str, passage: str,
-               settings: CheckSettings = CheckSettings(), avoid: tuple[str, ...] = ()) -> Verdict:
+def check_pair(
+    kind: str,
+    prompt_text: str,
+    answer: str,
+    passage: str,
+    settings: CheckSettings = CheckSettings(),
+    avoid: tuple[str, ...] = (),
+) -> Verdict:
     """Is this generated pair grounded in ``passage``?
 
     ``prompt_text`` is the generated question/scenario/objection or, for
@@ -122,7 +166,7 @@ def check_pair(kind: str, prompt_text: str, answer: str, passage: str,
     """
     if avoid:
         generated = [("input", prompt_text)] if kind == "rewrite" else [("input", prompt_text), ("answer", answer)]
-        sims = similarity_matrix(list(avoid) + [t for _, t in generated])[len(avoid):, : len(avoid)]
+        sims = similarity_matrix(list(avoid) + [t for _, t in generated])[len(avoid) :, : len(avoid)]
         for (which, _), row in zip(generated, sims, strict=True):
             if row.max() >= settings.dup_threshold:
                 return Verdict(False, 0.0, f"{which} repeats the prompt's demonstration")
@@ -165,8 +209,9 @@ def similarity_matrix(texts: list[str]):
 
     # No idf: with a handful of texts idf would make the rare n-grams dominate; punctuation is
     # dropped so "log." and "log!" are the same word.
-    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), use_idf=False, sublinear_tf=True,
-                          preprocessor=_shingle_text)
+    vec = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), use_idf=False, sublinear_tf=True, preprocessor=_shingle_text
+    )
     try:
         matrix = vec.fit_transform(texts)
     except ValueError:  # empty vocabulary: all texts are tiny
@@ -189,8 +234,9 @@ def near_duplicates(texts: list[str], threshold: float = 0.85, existing: Sequenc
 
     known = list(existing)
     n0 = len(known)
-    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), use_idf=False, sublinear_tf=True,
-                          preprocessor=_shingle_text)
+    vec = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), use_idf=False, sublinear_tf=True, preprocessor=_shingle_text
+    )
     matrix = vec.fit_transform(known + list(texts))
     sims = cosine_similarity(matrix[n0:], matrix)
     kept: list[int] = []

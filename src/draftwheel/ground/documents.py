@@ -96,6 +96,7 @@ class ImportResult:
 
 # -- reading one file ----------------------------------------------------------
 
+
 def read_text_file(data: bytes) -> str:
     """UTF-8 (a BOM is allowed); anything else raises DocumentError with the offending byte."""
     if b"\x00" in data[:8192]:
@@ -214,6 +215,7 @@ def read_document(path: Path, rel: str | None = None, max_bytes: int = DEFAULT_M
 
 # -- splitting into passages -----------------------------------------------------
 
+
 def _sections(text: str) -> list[tuple[str, int, int]]:
     """(heading, body start, body end) for each Markdown section; text before the first heading has ''."""
     out: list[tuple[str, int, int]] = []
@@ -271,8 +273,9 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def split_passages(doc: Document, target_chars: int = DEFAULT_TARGET_CHARS,
-                   min_chars: int = MIN_PASSAGE_CHARS) -> list[Passage]:
+def split_passages(
+    doc: Document, target_chars: int = DEFAULT_TARGET_CHARS, min_chars: int = MIN_PASSAGE_CHARS
+) -> list[Passage]:
     """Passages of about ``target_chars``: paragraphs of one section merged, never across a heading."""
     text = doc.text
     passages: list[Passage] = []
@@ -287,14 +290,15 @@ def split_passages(doc: Document, target_chars: int = DEFAULT_TARGET_CHARS,
             elif b - cur[0] <= target_chars:
                 cur = (cur[0], b)
             else:
-                passages.append(Passage(doc.rel, cur[0], cur[1], text[cur[0]:cur[1]], heading, str(doc.path)))
+                passages.append(Passage(doc.rel, cur[0], cur[1], text[cur[0] : cur[1]], heading, str(doc.path)))
                 cur = (a, b)
         if cur is not None:
-            passages.append(Passage(doc.rel, cur[0], cur[1], text[cur[0]:cur[1]], heading, str(doc.path)))
+            passages.append(Passage(doc.rel, cur[0], cur[1], text[cur[0] : cur[1]], heading, str(doc.path)))
     return [p for p in passages if len(p.text) >= min_chars]
 
 
 # -- a whole folder ------------------------------------------------------------
+
 
 def _walk(folder: Path) -> list[Path]:
     files: list[Path] = []
@@ -304,10 +308,15 @@ def _walk(folder: Path) -> list[Path]:
     return files
 
 
-def import_folder(folder: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                  target_chars: int = DEFAULT_TARGET_CHARS, min_chars: int = MIN_PASSAGE_CHARS,
-                  progress: Callable[[int, int, str], None] | None = None,
-                  cancel: CancelToken | None = None) -> ImportResult:
+def import_folder(
+    folder: Path | str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    target_chars: int = DEFAULT_TARGET_CHARS,
+    min_chars: int = MIN_PASSAGE_CHARS,
+    progress: Callable[[int, int, str], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> ImportResult:
     """Import every supported file under ``folder`` (recursively).
 
     Per-file problems are collected in ``issues``; only a missing folder raises.
@@ -326,7 +335,9 @@ def import_folder(folder: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES,
         rel = path.relative_to(folder).as_posix()
         try:
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                result.issues.append(FileIssue(rel, "skipped", f"unsupported type {path.suffix.lower() or '(no extension)'}"))
+                result.issues.append(
+                    FileIssue(rel, "skipped", f"unsupported type {path.suffix.lower() or '(no extension)'}")
+                )
             else:
                 doc = read_document(path, rel, max_bytes=max_bytes)
                 found = split_passages(doc, target_chars, min_chars)

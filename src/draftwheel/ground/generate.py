@@ -60,51 +60,64 @@ class KindSpec:
 
 # One demonstration passage for every kind: a base model copies a pattern far better than it follows an
 # order. Its topic is deliberately unlike most people's writing, and a pair that parrots it is rejected.
-DEMO_PASSAGE = ("Cities that want more people on bicycles should stop painting lines and start building kerbs. "
-                "A painted lane protects nobody from a turning lorry, so parents keep driving their children to "
-                "school, and the empty lanes are then used as proof that nobody cycles.")
+DEMO_PASSAGE = (
+    "Cities that want more people on bicycles should stop painting lines and start building kerbs. "
+    "A painted lane protects nobody from a turning lorry, so parents keep driving their children to "
+    "school, and the empty lanes are then used as proof that nobody cycles."
+)
 
 SPECS = {
     "question": KindSpec(
-        "question", "answer",
+        "question",
+        "answer",
         "Answer the question in the author's voice, using only what the author has written.",
-        "Question", "Answer",
+        "Question",
+        "Answer",
         "A question a curious reader genuinely asked, which the passage answers:",
         "Write one genuine question a curious reader might ask that this passage answers. "
         "Reply with the question only.",
         "Why do painted bike lanes not get more people cycling?",
         "Because a painted lane protects nobody from a turning lorry, so parents keep driving their children "
-        "to school, and the empty lanes are then used as proof that nobody cycles."),
+        "to school, and the empty lanes are then used as proof that nobody cycles.",
+    ),
     "scenario": KindSpec(
-        "scenario", "answer",
+        "scenario",
+        "answer",
         "Give the author's advice for this situation, using only what the author has written.",
-        "Scenario", "Advice",
+        "Scenario",
+        "Advice",
         "A real situation, told by someone who needs the advice in the passage:",
         "Describe, in one or two sentences and in the first person, a realistic situation of someone who "
         "needs the advice this passage gives. Reply with the situation only.",
         "Our town painted new bike lanes last year, but hardly anyone uses them. What should we ask the council for?",
         "Ask for kerbs, not paint. A painted lane protects nobody from a turning lorry, so parents keep "
-        "driving their children to school."),
+        "driving their children to school.",
+    ),
     "pushback": KindSpec(
-        "pushback", "answer",
+        "pushback",
+        "answer",
         "Reply to the objection as the author would, using only what the author has written.",
-        "Objection", "Reply",
+        "Objection",
+        "Reply",
         "A sceptical reader's objection to what the passage says:",
         "Write one short, sceptical objection a reader might raise against what this passage says. "
         "Reply with the objection only.",
         "Surely a painted lane is better than nothing?",
         "Not much: a painted lane protects nobody from a turning lorry, and the empty lanes are then used as "
-        "proof that nobody cycles. Cities should stop painting lines and start building kerbs."),
+        "proof that nobody cycles. Cities should stop painting lines and start building kerbs.",
+    ),
     "rewrite": KindSpec(
-        "rewrite", "voice",
+        "rewrite",
+        "voice",
         "Rewrite this plain paraphrase in the author's voice.",
-        "Paraphrase", "Original",
+        "Paraphrase",
+        "Original",
         "The same passage, paraphrased plainly in simple, flat words:",
         "Paraphrase this passage plainly, in simple and flat words, keeping every point and adding nothing. "
         "Reply with the paraphrase only.",
-        "Painted bike lanes do not make cycling safe, so few people use them; cities need physical "
-        "barriers instead.",
-        DEMO_PASSAGE),
+        "Painted bike lanes do not make cycling safe, so few people use them; cities need physical barriers instead.",
+        DEMO_PASSAGE,
+    ),
 }
 
 
@@ -114,14 +127,17 @@ def demo_texts(kind: str) -> tuple[str, ...]:
     return (spec.demo_input, spec.demo_answer)
 
 
-CHAT_SYSTEM = ("You turn an author's own writing into training examples. Use only what the given passage says: "
-               "never add facts, opinions, names, numbers or examples that are not in it. Reply with the "
-               "requested text only, no preamble, no quotation marks.")
+CHAT_SYSTEM = (
+    "You turn an author's own writing into training examples. Use only what the given passage says: "
+    "never add facts, opinions, names, numbers or examples that are not in it. Reply with the "
+    "requested text only, no preamble, no quotation marks."
+)
 NOT_IN_PASSAGE = "NOT IN PASSAGE"
 MAX_PASSAGE_CHARS = 1400  # longer passages are cut for the prompt (the 270M model's context is 2-4k tokens)
 
 
 # -- prompts ---------------------------------------------------------------------
+
 
 def _passage_for_prompt(passage: Passage) -> str:
     text = passage.text
@@ -132,10 +148,14 @@ def input_prompt(kind: str, passage: Passage, profile: AuthorProfile) -> Prompt:
     """The request for the pair's input (question, scenario, objection or paraphrase)."""
     spec = SPECS[kind]
     text = _passage_for_prompt(passage)
-    completion = (f"Passage:\n{DEMO_PASSAGE}\n\n{spec.make_input}\n{spec.input_label}: {spec.demo_input}\n"
-                  f"{END_MARKER}\n\nPassage:\n{text}\n\n{spec.make_input}\n{spec.input_label}:")
-    messages = [{"role": "system", "content": CHAT_SYSTEM},
-                {"role": "user", "content": f"Passage:\n{text}\n\n{spec.chat_input}"}]
+    completion = (
+        f"Passage:\n{DEMO_PASSAGE}\n\n{spec.make_input}\n{spec.input_label}: {spec.demo_input}\n"
+        f"{END_MARKER}\n\nPassage:\n{text}\n\n{spec.make_input}\n{spec.input_label}:"
+    )
+    messages = [
+        {"role": "system", "content": CHAT_SYSTEM},
+        {"role": "user", "content": f"Passage:\n{text}\n\n{spec.chat_input}"},
+    ]
     max_tokens = 220 if kind == "rewrite" else 80
     return Prompt(completion, messages, stops=("\n",), max_tokens=max_tokens)
 
@@ -145,16 +165,22 @@ def answer_prompt(kind: str, passage: Passage, profile: AuthorProfile, given: st
     spec = SPECS[kind]
     text = _passage_for_prompt(passage)
     header = profile.prompt_header()
-    rule = ("Answer only from the passage, in the author's own words and voice. "
-            "Do not add anything the passage does not say.")
-    completion = (f"{rule}\n" + (f"{header}\n" if header else "") +
-                  f"\nPassage:\n{DEMO_PASSAGE}\n\n{spec.input_label}: {spec.demo_input}\n"
-                  f"{spec.answer_label}: {spec.demo_answer}\n{END_MARKER}\n\n"
-                  f"Passage:\n{text}\n\n{spec.input_label}: {given}\n{spec.answer_label}:")
+    rule = (
+        "Answer only from the passage, in the author's own words and voice. "
+        "Do not add anything the passage does not say."
+    )
+    completion = (
+        f"{rule}\n"
+        + (f"{header}\n" if header else "")
+        + f"\nPassage:\n{DEMO_PASSAGE}\n\n{spec.input_label}: {spec.demo_input}\n"
+        f"{spec.answer_label}: {spec.demo_answer}\n{END_MARKER}\n\n"
+        f"Passage:\n{text}\n\n{spec.input_label}: {given}\n{spec.answer_label}:"
+    )
     user = (f"About the author:\n{header}\n\n" if header else "") + (
         f"Passage by the author:\n{text}\n\n{spec.input_label}: {given}\n\n"
         f"Write the author's {spec.answer_label.lower()} in the author's voice, using only what the passage says. "
-        f"If the passage does not answer it, reply exactly {NOT_IN_PASSAGE}.")
+        f"If the passage does not answer it, reply exactly {NOT_IN_PASSAGE}."
+    )
     messages = [{"role": "system", "content": CHAT_SYSTEM}, {"role": "user", "content": user}]
     stops = ("\n" + END_MARKER, "\n\n", f"\n{spec.input_label}:", "\nPassage:")
     return Prompt(completion, messages, stops=stops, max_tokens=160)
@@ -178,6 +204,7 @@ def clean_generated(text: str) -> str:
 
 # -- pairs and the report ------------------------------------------------------------
 
+
 @dataclass
 class Pair:
     kind: str
@@ -197,11 +224,23 @@ class Pair:
 
     def edit_fields(self) -> dict:
         """Columns of the store's ``edits`` row for this pair (pending review)."""
-        return dict(task=self.task, instruction=self.instruction, input_text=self.input_text,
-                    output_text=self.answer, final_text=self.answer, outcome="pending", origin="grounded",
-                    include_in_training=True, model=self.model[:255], stage="zero",
-                    source_doc=self.passage.source or self.passage.doc, source_start=self.passage.start,
-                    source_end=self.passage.end, pair_kind=self.kind, theme=self.theme)
+        return dict(
+            task=self.task,
+            instruction=self.instruction,
+            input_text=self.input_text,
+            output_text=self.answer,
+            final_text=self.answer,
+            outcome="pending",
+            origin="grounded",
+            include_in_training=True,
+            model=self.model[:255],
+            stage="zero",
+            source_doc=self.passage.source or self.passage.doc,
+            source_start=self.passage.start,
+            source_end=self.passage.end,
+            pair_kind=self.kind,
+            theme=self.theme,
+        )
 
 
 @dataclass
@@ -241,15 +280,19 @@ class GenerationReport:
         return out
 
     def to_text(self) -> str:
-        lines = [f"Generator: {self.generator}",
-                 f"Items tried: {self.attempted}; candidates: {self.generated}; "
-                 f"grounded: {self.grounded} (pass rate {self.pass_rate:.0%}); "
-                 f"duplicates removed: {self.duplicates}; pairs kept: {self.kept}"]
+        lines = [
+            f"Generator: {self.generator}",
+            f"Items tried: {self.attempted}; candidates: {self.generated}; "
+            f"grounded: {self.grounded} (pass rate {self.pass_rate:.0%}); "
+            f"duplicates removed: {self.duplicates}; pairs kept: {self.kept}",
+        ]
         if self.by_kind:
             lines.append("By kind:")
             for kind, row in self.by_kind.items():
-                lines.append(f"  {kind:9s} tried {row['attempted']}, generated {row['generated']}, "
-                             f"grounded {row['grounded']}, kept {row['kept']}")
+                lines.append(
+                    f"  {kind:9s} tried {row['attempted']}, generated {row['generated']}, "
+                    f"grounded {row['grounded']}, kept {row['kept']}"
+                )
         if self.by_theme:
             lines.append("Kept by theme:")
             lines += [f"  {n:4d}  {theme}" for theme, n in sorted(self.by_theme.items(), key=lambda x: -x[1])]
@@ -275,8 +318,14 @@ class Progress:
     stage: str = "generate"  # "import" (done/total count files) or "generate" (items)
 
 
-def make_pair(kind: str, passage: Passage, theme: str, generator: Generator, profile: AuthorProfile,
-              cancel: CancelToken | None = None) -> Pair:
+def make_pair(
+    kind: str,
+    passage: Passage,
+    theme: str,
+    generator: Generator,
+    profile: AuthorProfile,
+    cancel: CancelToken | None = None,
+) -> Pair:
     """One candidate pair (not yet checked); GenerationError when a request fails or returns nothing."""
     spec = SPECS[kind]
     given = clean_generated(generator.ask(input_prompt(kind, passage, profile), cancel))
@@ -290,8 +339,7 @@ def make_pair(kind: str, passage: Passage, theme: str, generator: Generator, pro
             raise GenerationError(f"empty {spec.answer_label.lower()}")
         if NOT_IN_PASSAGE.lower() in answer.lower():
             raise GenerationError("the generator said the passage does not answer it")
-    return Pair(kind, spec.task, spec.instruction, given, answer, passage, theme, 0.0,
-                getattr(generator, "name", ""))
+    return Pair(kind, spec.task, spec.instruction, given, answer, passage, theme, 0.0, getattr(generator, "name", ""))
 
 
 def plan(themes: list[Theme], kinds: tuple[str, ...] = KINDS) -> list[tuple[Theme, Passage, str]]:
@@ -304,13 +352,22 @@ def plan(themes: list[Theme], kinds: tuple[str, ...] = KINDS) -> list[tuple[Them
     return items
 
 
-def generate_pairs(themes: list[Theme], generator: Generator, profile: AuthorProfile, *, n_pairs: int = 20,
-                   kinds: tuple[str, ...] = KINDS, check: CheckSettings = CheckSettings(),
-                   batch_size: int = 8, existing: Sequence[str] = (),
-                   on_batch: Callable[[list[Pair]], None] | None = None,
-                   on_progress: Callable[[Progress], None] | None = None,
-                   cancel: CancelToken | None = None, max_consecutive_failures: int = 5,
-                   max_attempts: int | None = None) -> tuple[list[Pair], GenerationReport]:
+def generate_pairs(
+    themes: list[Theme],
+    generator: Generator,
+    profile: AuthorProfile,
+    *,
+    n_pairs: int = 20,
+    kinds: tuple[str, ...] = KINDS,
+    check: CheckSettings = CheckSettings(),
+    batch_size: int = 8,
+    existing: Sequence[str] = (),
+    on_batch: Callable[[list[Pair]], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: CancelToken | None = None,
+    max_consecutive_failures: int = 5,
+    max_attempts: int | None = None,
+) -> tuple[list[Pair], GenerationReport]:
     """Generate up to ``n_pairs`` checked, de-duplicated pairs.
 
     Items are tried in :func:`plan` order, at most ``max_attempts`` (default
@@ -347,8 +404,17 @@ def generate_pairs(themes: list[Theme], generator: Generator, profile: AuthorPro
 class _Generation:
     """The state of one :func:`generate_pairs` call: the report, the pending batch and the kept pairs."""
 
-    def __init__(self, generator: Generator, profile: AuthorProfile, n_pairs: int, check: CheckSettings,
-                 seen: list[str], on_batch, cancel: CancelToken | None, max_failures: int):
+    def __init__(
+        self,
+        generator: Generator,
+        profile: AuthorProfile,
+        n_pairs: int,
+        check: CheckSettings,
+        seen: list[str],
+        on_batch,
+        cancel: CancelToken | None,
+        max_failures: int,
+    ):
         self.generator, self.profile, self.n_pairs, self.check = generator, profile, n_pairs, check
         self.seen = seen  # texts a new pair must not nearly duplicate
         self.on_batch, self.cancel, self.max_failures = on_batch, cancel, max_failures
@@ -408,7 +474,7 @@ class _Generation:
             return
         room = self.n_pairs - len(self.kept)
         drop = set(near_duplicates([p.dedupe_text for p in self.batch], self.check.dup_threshold, existing=self.seen))
-        fresh = [p for i, p in enumerate(self.batch) if i not in drop][:max(0, room)]
+        fresh = [p for i, p in enumerate(self.batch) if i not in drop][: max(0, room)]
         self.report.duplicates += len(drop)
         self.batch = []
         if not fresh:

@@ -60,9 +60,14 @@ class LocalGenerator(Generator):
         self.name = f"local:{engine.info.model.name}"
 
     def ask(self, prompt: Prompt, cancel: CancelToken | None = None) -> str:
-        request = GenerationRequest(prompt=prompt.completion, max_tokens=prompt.max_tokens,
-                                    temperature=prompt.temperature, seed=self.seed,
-                                    repeat_penalty=1.1, stop=prompt.stops)
+        request = GenerationRequest(
+            prompt=prompt.completion,
+            max_tokens=prompt.max_tokens,
+            temperature=prompt.temperature,
+            seed=self.seed,
+            repeat_penalty=1.1,
+            stop=prompt.stops,
+        )
         try:
             result = self.engine.generate(request, cancel)
         except DraftwheelError as exc:  # e.g. a passage too long for the context window
@@ -80,8 +85,9 @@ class ChatEndpointGenerator(Generator):
     def __init__(self, url: str, model: str, api_key: str | None = None, timeout: float = 60.0):
         parsed = urllib.parse.urlparse(url.strip())
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise DraftwheelError(f"{url!r} is not an http(s) URL.",
-                                  "Give the endpoint like http://localhost:8000/v1 .")
+            raise DraftwheelError(
+                f"{url!r} is not an http(s) URL.", "Give the endpoint like http://localhost:8000/v1 ."
+            )
         if not model.strip():
             raise DraftwheelError("An endpoint needs a model name.", "Pass --model NAME or set remote_model.")
         base = url.strip().rstrip("/")
@@ -95,13 +101,15 @@ class ChatEndpointGenerator(Generator):
         return f"ChatEndpointGenerator({self.url!r}, {self.model!r})"
 
     def ask(self, prompt: Prompt, cancel: CancelToken | None = None) -> str:
-        body = json.dumps({
-            "model": self.model,
-            "messages": prompt.messages,
-            "max_tokens": prompt.max_tokens,
-            "temperature": prompt.temperature,
-            "stream": False,
-        }).encode("utf-8")
+        body = json.dumps(
+            {
+                "model": self.model,
+                "messages": prompt.messages,
+                "max_tokens": prompt.max_tokens,
+                "temperature": prompt.temperature,
+                "stream": False,
+            }
+        ).encode("utf-8")
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
@@ -114,7 +122,8 @@ class ChatEndpointGenerator(Generator):
                 raise GenerationError(
                     f"endpoint answered HTTP {exc.code} (a redirect to {exc.headers.get('Location', '?')}); "
                     "redirects are not followed so the API key stays with the configured host: "
-                    "set the endpoint URL to the final address") from None
+                    "set the endpoint URL to the final address"
+                ) from None
             detail = _error_detail(exc)
             raise GenerationError(f"endpoint answered HTTP {exc.code} {exc.reason}{detail}") from None
         except urllib.error.URLError as exc:
@@ -166,7 +175,9 @@ def parse_chat_reply(raw: bytes) -> str:
         choice = data["choices"][0]
         text = choice["message"]["content"] if "message" in choice else choice["text"]
     except (KeyError, IndexError, TypeError):
-        raise GenerationError("endpoint reply is JSON but not a chat completion (no choices[0].message.content)") from None
+        raise GenerationError(
+            "endpoint reply is JSON but not a chat completion (no choices[0].message.content)"
+        ) from None
     if not isinstance(text, str) or not text.strip():
         raise GenerationError("endpoint returned an empty answer")
     return text

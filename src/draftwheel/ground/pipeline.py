@@ -57,8 +57,10 @@ class GroundResult:
     report: GenerationReport
 
     def summary(self) -> str:
-        lines = [self.imported.summary(),
-                 f"Themes: {len(self.themes)} (" + "; ".join(f"{t.label} [{len(t.passages)}]" for t in self.themes) + ")"]
+        lines = [
+            self.imported.summary(),
+            f"Themes: {len(self.themes)} (" + "; ".join(f"{t.label} [{len(t.passages)}]" for t in self.themes) + ")",
+        ]
         if self.profile_path is not None:
             verb = "computed and saved to" if self.profile_computed else "read from"
             lines.append(f"Author profile {verb} {self.profile_path}")
@@ -78,11 +80,18 @@ def resolve_profile(paths: AppPaths, passages, profile_file: Path | None) -> tup
     return profile, path, True
 
 
-def run_ground(folder: Path | str, paths: AppPaths, generator: Generator, *, store=None,
-               options: GroundOptions | None = None, profile_file: Path | None = None,
-               profile: AuthorProfile | None = None,
-               on_progress: Callable[[Progress], None] | None = None,
-               cancel: CancelToken | None = None) -> GroundResult:
+def run_ground(
+    folder: Path | str,
+    paths: AppPaths,
+    generator: Generator,
+    *,
+    store=None,
+    options: GroundOptions | None = None,
+    profile_file: Path | None = None,
+    profile: AuthorProfile | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> GroundResult:
     """Turn ``folder`` into stored, pending grounded pairs; see the module docstring.
 
     ``profile`` (an object) wins over ``profile_file``. Raises InputError when
@@ -106,8 +115,10 @@ def run_ground(folder: Path | str, paths: AppPaths, generator: Generator, *, sto
     imported = import_folder(folder, max_bytes=options.max_bytes, progress=import_progress, cancel=cancel)
     if not imported.passages:
         detail = "; ".join(str(i) for i in imported.issues[:10]) or "the folder is empty"
-        raise InputError(f"{imported.folder}: no readable passages to generate from ({detail}).",
-                         "Add .txt, .md, .docx or .pdf files with some paragraphs of your writing.")
+        raise InputError(
+            f"{imported.folder}: no readable passages to generate from ({detail}).",
+            "Add .txt, .md, .docx or .pdf files with some paragraphs of your writing.",
+        )
     themes = group_themes(imported.passages, options.n_themes)
     if profile is not None:
         profile_path, computed = None, False
@@ -139,10 +150,19 @@ def run_ground(folder: Path | str, paths: AppPaths, generator: Generator, *, sto
     try:
         existing = existing_pair_texts(store)
         pairs, report = generate_pairs(
-            themes, generator, profile, n_pairs=options.n_pairs, kinds=options.kinds, check=options.check,
-            batch_size=options.batch_size, existing=existing,
+            themes,
+            generator,
+            profile,
+            n_pairs=options.n_pairs,
+            kinds=options.kinds,
+            check=options.check,
+            batch_size=options.batch_size,
+            existing=existing,
             on_batch=store_batch,
-            on_progress=on_progress, cancel=cancel, max_attempts=options.max_attempts)
+            on_progress=on_progress,
+            cancel=cancel,
+            max_attempts=options.max_attempts,
+        )
     finally:
         if own_store:
             store.close()

@@ -35,8 +35,11 @@ PROFILE_VERSION = 1
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 _WORDS = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 _FIRST_PERSON = {"i", "me", "my", "mine", "myself", "we", "us", "our", "ours"}
-_STANCE = re.compile(r"\b(should|must|need to|ought|never|always|i believe|i think|i argue|"
-                     r"the point is|the answer is|better to|worse than|mistake|wrong|matters?)\b", re.I)
+_STANCE = re.compile(
+    r"\b(should|must|need to|ought|never|always|i believe|i think|i argue|"
+    r"the point is|the answer is|better to|worse than|mistake|wrong|matters?)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -67,8 +70,15 @@ class AuthorProfile:
         atomic_write_text(Path(path), self.to_json(), mode=0o600)
 
 
-_FIELDS: dict[str, type[Any]] = {"author": str, "voice": str, "vocabulary": list, "positions": list, "notes": str,
-           "stats": dict, "version": int}
+_FIELDS: dict[str, type[Any]] = {
+    "author": str,
+    "voice": str,
+    "vocabulary": list,
+    "positions": list,
+    "notes": str,
+    "stats": dict,
+    "version": int,
+}
 
 
 def load_profile(path: Path | str) -> AuthorProfile:
@@ -76,15 +86,19 @@ def load_profile(path: Path | str) -> AuthorProfile:
     path = Path(path).expanduser()
     text = read_text(path, what="profile file")
     if not text.strip():
-        raise DraftwheelError(f"{path}: the profile file is empty.",
-                              "Delete it to have one computed from your documents, or write your author's voice in it.")
+        raise DraftwheelError(
+            f"{path}: the profile file is empty.",
+            "Delete it to have one computed from your documents, or write your author's voice in it.",
+        )
     if path.suffix.lower() != ".json" and not text.lstrip().startswith("{"):
         return AuthorProfile(voice=" ".join(text.split()))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DraftwheelError(f"{path}: the profile is not valid JSON (line {exc.lineno}: {exc.msg}).",
-                              "Fix it, or delete it to have one computed again.") from None
+        raise DraftwheelError(
+            f"{path}: the profile is not valid JSON (line {exc.lineno}: {exc.msg}).",
+            "Fix it, or delete it to have one computed again.",
+        ) from None
     if not isinstance(data, dict):
         raise DraftwheelError(f"{path}: the profile must be a JSON object.")
     clean: dict[str, Any] = {}
@@ -121,8 +135,13 @@ def compute_profile(passages: list[Passage], author: str = "the author", n_vocab
         "question_share": round(sum(s.endswith("?") for s in sentences) / max(1, len(sentences)), 3),
         "contractions_per_100_words": round(100 * sum("'" in w for w in words) / n_words, 2),
     }
-    return AuthorProfile(author=author, voice=_describe(stats), vocabulary=_vocabulary(passages, n_vocabulary),
-                         positions=_positions(sentences), stats=stats)
+    return AuthorProfile(
+        author=author,
+        voice=_describe(stats),
+        vocabulary=_vocabulary(passages, n_vocabulary),
+        positions=_positions(sentences),
+        stats=stats,
+    )
 
 
 def _vocabulary(passages: list[Passage], n: int) -> list[str]:
@@ -162,8 +181,7 @@ def _describe(stats: dict) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def draft_notes(profile: AuthorProfile, passages: list[Passage], generator, n_samples: int = 2,
-                cancel=None) -> str:
+def draft_notes(profile: AuthorProfile, passages: list[Passage], generator, n_samples: int = 2, cancel=None) -> str:
     """Ask the generator for a one-sentence description of the author's style from sample passages.
 
     Returns the draft (also set on ``profile.notes``); a failed request leaves
@@ -175,12 +193,14 @@ def draft_notes(profile: AuthorProfile, passages: list[Passage], generator, n_sa
     if not samples:
         return ""
     excerpt = "\n\n".join(p.text[:600] for p in samples)
-    completion = (f"Writing sample:\n{excerpt}\n\n"
-                  "A one-sentence description of this writer's voice and style:")
+    completion = f"Writing sample:\n{excerpt}\n\nA one-sentence description of this writer's voice and style:"
     messages = [
         {"role": "system", "content": "You describe writing style precisely and briefly."},
-        {"role": "user", "content": f"Describe, in one sentence, the voice and style of the writer of these passages. "
-                                    f"Do not summarise their content.\n\n{excerpt}"},
+        {
+            "role": "user",
+            "content": f"Describe, in one sentence, the voice and style of the writer of these passages. "
+            f"Do not summarise their content.\n\n{excerpt}",
+        },
     ]
     try:
         text = generator.ask(Prompt(completion, messages, stops=("\n",), max_tokens=60), cancel)

@@ -41,12 +41,12 @@ def store_pairs(store, pairs: list[Pair]) -> list[int]:
 def existing_pair_texts(store, limit: int = 5000) -> list[str]:
     """Input + final text of stored grounded pairs (newest first), for near-duplicate removal across runs."""
     with store.session() as s:
-        return [f"{e.input_text} {e.output_text or e.final_text}"
-                for e in list_edits(s, origin=ORIGIN, limit=limit)]
+        return [f"{e.input_text} {e.output_text or e.final_text}" for e in list_edits(s, origin=ORIGIN, limit=limit)]
 
 
-def list_pairs(session: Session, states: Sequence[str] | None = ("pending",), limit: int | None = None,
-               kind: str | None = None) -> list[Edit]:
+def list_pairs(
+    session: Session, states: Sequence[str] | None = ("pending",), limit: int | None = None, kind: str | None = None
+) -> list[Edit]:
     """Grounded pairs in the given review states (all states for None), oldest first."""
     if states:
         bad = [s for s in states if s not in REVIEW_STATES]
@@ -61,8 +61,10 @@ def list_pairs(session: Session, states: Sequence[str] | None = ("pending",), li
 def _grounded(session: Session, edit_id: int) -> Edit:
     edit = get_edit(session, edit_id)
     if edit.origin != ORIGIN:
-        raise NotFoundError(f"Example {edit_id} is not a grounded pair (its origin is {edit.origin!r}).",
-                            "See `draftwheel ground review --all`.")
+        raise NotFoundError(
+            f"Example {edit_id} is not a grounded pair (its origin is {edit.origin!r}).",
+            "See `draftwheel ground review --all`.",
+        )
     return edit
 
 
@@ -75,8 +77,7 @@ def accept(session: Session, ids: Iterable[int]) -> None:
     """Accept pairs as generated: final text = the generated answer."""
     for i in ids:
         edit = _grounded(session, i)
-        update_edit(session, i, outcome="accepted", final_text=edit.output_text or edit.final_text,
-                    **_reinclude(edit))
+        update_edit(session, i, outcome="accepted", final_text=edit.output_text or edit.final_text, **_reinclude(edit))
 
 
 def reject(session: Session, ids: Iterable[int]) -> None:
@@ -89,7 +90,9 @@ def reject(session: Session, ids: Iterable[int]) -> None:
 def edit(session: Session, edit_id: int, final_text: str) -> None:
     """The user's corrected answer becomes the final text (outcome ``edited``)."""
     if not final_text or not final_text.strip():
-        raise InputError("The edited text is empty.", "Pass the corrected answer with --final TEXT, or reject the pair.")
+        raise InputError(
+            "The edited text is empty.", "Pass the corrected answer with --final TEXT, or reject the pair."
+        )
     pair = _grounded(session, edit_id)
     update_edit(session, edit_id, outcome="edited", final_text=final_text.strip(), **_reinclude(pair))
 
@@ -100,15 +103,23 @@ def set_included(session: Session, ids: Iterable[int], include: bool) -> None:
         update_edit(session, i, include_in_training=include)
 
 
-def review(store, *, accept_ids: Sequence[int] = (), reject_ids: Sequence[int] = (),
-           edits: dict[int, str] | None = None, include_ids: Sequence[int] = (),
-           exclude_ids: Sequence[int] = ()) -> dict[str, int]:
+def review(
+    store,
+    *,
+    accept_ids: Sequence[int] = (),
+    reject_ids: Sequence[int] = (),
+    edits: dict[int, str] | None = None,
+    include_ids: Sequence[int] = (),
+    exclude_ids: Sequence[int] = (),
+) -> dict[str, int]:
     """Apply a whole review in one transaction: an unknown id changes nothing at all."""
     edits = edits or {}
     overlap = (set(accept_ids) & set(reject_ids)) | (set(edits) & (set(accept_ids) | set(reject_ids)))
     if overlap:
-        raise InputError(f"Pair(s) {', '.join(map(str, sorted(overlap)))} given more than one verdict.",
-                         "Accept, edit or reject each pair once.")
+        raise InputError(
+            f"Pair(s) {', '.join(map(str, sorted(overlap)))} given more than one verdict.",
+            "Accept, edit or reject each pair once.",
+        )
     both = set(include_ids) & set(exclude_ids)
     if both:
         raise InputError(f"Pair(s) {', '.join(map(str, sorted(both)))} both included and excluded.")
@@ -119,14 +130,31 @@ def review(store, *, accept_ids: Sequence[int] = (), reject_ids: Sequence[int] =
             edit(s, i, text)
         set_included(s, include_ids, True)
         set_included(s, exclude_ids, False)
-    return {"accepted": len(accept_ids), "rejected": len(reject_ids), "edited": len(edits),
-            "included": len(include_ids), "excluded": len(exclude_ids)}
+    return {
+        "accepted": len(accept_ids),
+        "rejected": len(reject_ids),
+        "edited": len(edits),
+        "included": len(include_ids),
+        "excluded": len(exclude_ids),
+    }
 
 
 def pair_record(e: Edit) -> dict:
     """A plain dict of a stored pair (for the CLI's --json and the GUI; no ORM object crosses threads)."""
-    return {"id": e.id, "kind": e.pair_kind, "theme": e.theme, "task": e.task, "outcome": e.outcome,
-            "include_in_training": bool(e.include_in_training), "instruction": e.instruction,
-            "input": e.input_text, "output": e.output_text, "final": e.final_text,
-            "source_doc": e.source_doc, "source_start": e.source_start, "source_end": e.source_end,
-            "model": e.model, "created_at": e.created_at.isoformat(timespec="seconds") if e.created_at else None}
+    return {
+        "id": e.id,
+        "kind": e.pair_kind,
+        "theme": e.theme,
+        "task": e.task,
+        "outcome": e.outcome,
+        "include_in_training": bool(e.include_in_training),
+        "instruction": e.instruction,
+        "input": e.input_text,
+        "output": e.output_text,
+        "final": e.final_text,
+        "source_doc": e.source_doc,
+        "source_start": e.source_start,
+        "source_end": e.source_end,
+        "model": e.model,
+        "created_at": e.created_at.isoformat(timespec="seconds") if e.created_at else None,
+    }

@@ -69,8 +69,9 @@ def _label_by_frequency(passages: list[Passage]) -> str:
     from draftwheel.ground.check import _WORD, _stopwords
 
     stops = _stopwords()
-    counts = Counter(w for p in passages for w in (m.lower() for m in _WORD.findall(p.text))
-                     if len(w) >= 3 and w not in stops)
+    counts = Counter(
+        w for p in passages for w in (m.lower() for m in _WORD.findall(p.text)) if len(w) >= 3 and w not in stops
+    )
     return ", ".join(w for w, _ in counts.most_common(3)) or "misc"
 
 

@@ -28,8 +28,16 @@ from draftwheel.models.gguf_info import GGUF_MAGIC
 _MAX_MEMBER = 8 << 30  # bytes; an adapter of a 270M-8B model is far below this
 # What reading a damaged .zip / .tar(.gz/.bz2/.xz) raises (gzip.BadGzipFile is an OSError; a full
 # disk while unpacking is an OSError too, so OSError itself is left to the caller's disk handling).
-_ARCHIVE_DAMAGE = (zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError, zlib.error, gzip.BadGzipFile,
-                   lzma.LZMAError, NotImplementedError)
+_ARCHIVE_DAMAGE = (
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    EOFError,
+    ValueError,
+    zlib.error,
+    gzip.BadGzipFile,
+    lzma.LZMAError,
+    NotImplementedError,
+)
 _NOT_AN_ADAPTER_HINT = "Give a file made by 'draftwheel adapters export', or an adapter .gguf."
 
 
@@ -79,6 +87,7 @@ def _write_tar(file: Path, mode: Literal["w:gz", "w"], manifest: bytes, gguf: Pa
 
 def _extract(file: Path, dest: Path) -> dict | None:
     """Unpack the json and gguf of an exported archive into ``dest``; returns the json (or None)."""
+
     def take(members: Iterable[tuple[str, int, Callable[[], Any]]]) -> None:
         for member_name, size, opener in members:
             base = Path(member_name).name
@@ -100,8 +109,9 @@ def _extract(file: Path, dest: Path) -> dict | None:
             with tarfile.open(file) as tar:
                 take((m.name, m.size, functools.partial(tar.extractfile, m)) for m in tar.getmembers() if m.isfile())
     except _ARCHIVE_DAMAGE as exc:
-        raise DraftwheelError(f"{file}: the adapter archive is damaged ({type(exc).__name__}: {exc}).",
-                              "Export it again.") from None
+        raise DraftwheelError(
+            f"{file}: the adapter archive is damaged ({type(exc).__name__}: {exc}).", "Export it again."
+        ) from None
     if not (dest / GGUF_FILE).exists():
         raise DraftwheelError(f"{file}: the archive holds no adapter.gguf.", _NOT_AN_ADAPTER_HINT)
     if not (dest / JSON_FILE).exists():
@@ -143,8 +153,16 @@ def _describe(paths: AppPaths, file: Path, stage: Path, raw: dict | None, task: 
     if raw is None:
         base = matching_base(staged, arch, paths, None)
         alpha = float(ginfo.metadata.get("adapter.lora.alpha", 0.0) or 0.0)
-        return AdapterInfo(name=file.stem, task=task or "grammar", base_model=base.name, base_sha256=base.sha256,
-                           architecture=arch, rank=rank_of(staged), alpha=alpha, folder=stage)
+        return AdapterInfo(
+            name=file.stem,
+            task=task or "grammar",
+            base_model=base.name,
+            base_sha256=base.sha256,
+            architecture=arch,
+            rank=rank_of(staged),
+            alpha=alpha,
+            folder=stage,
+        )
     try:
         meta = AdapterInfo.from_json(raw, stage)
     except (ValueError, TypeError) as exc:

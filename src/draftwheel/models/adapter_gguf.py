@@ -23,8 +23,10 @@ def check_adapter_gguf(path: Path, shown: str | Path | None = None) -> GGUFInfo:
     except ModelFileError as exc:
         raise _shown(exc, path, shown) from None
     if meta.get("general.type", "model") != "adapter":
-        raise ModelFileError(f"{shown}: this GGUF is a model, not a LoRA adapter.",
-                             "Add models with 'draftwheel models add'; adapters come from training or an export.")
+        raise ModelFileError(
+            f"{shown}: this GGUF is a model, not a LoRA adapter.",
+            "Add models with 'draftwheel models add'; adapters come from training or an export.",
+        )
     try:
         info = read_gguf(path, what="adapter")
     except ModelFileError as exc:
@@ -53,8 +55,9 @@ def base_models(paths: AppPaths) -> list[ModelEntry]:
 
 def check_base(adapter: AdapterInfo, model: ModelEntry, paths: AppPaths | None = None) -> None:
     """Refuse ``adapter`` on ``model`` unless it was made for that very base."""
-    if adapter.architecture != model.architecture or (adapter.base_sha256 and model.sha256
-                                                      and adapter.base_sha256 != model.sha256):
+    if adapter.architecture != model.architecture or (
+        adapter.base_sha256 and model.sha256 and adapter.base_sha256 != model.sha256
+    ):
         raise DraftwheelError(
             f"Adapter {adapter.name!r} needs the base model {adapter.base_model or 'unknown'} "
             f"({adapter.architecture}, sha256 {adapter.base_sha256[:12]}), "

@@ -104,9 +104,12 @@ def now_iso() -> str:
 def check_name(name: str) -> str:
     name = (name or "").strip()
     if is_base(name):
-        raise DraftwheelError(f"{name!r} is reserved (it means the base model without an adapter).",
-                              "Choose another name.")
+        raise DraftwheelError(
+            f"{name!r} is reserved (it means the base model without an adapter).", "Choose another name."
+        )
     if not _NAME_RE.match(name):
-        raise DraftwheelError(f"{name!r} is not a usable adapter name.",
-                              "Use up to 64 letters, digits, spaces, dots, dashes or underscores.")
+        raise DraftwheelError(
+            f"{name!r} is not a usable adapter name.",
+            "Use up to 64 letters, digits, spaces, dots, dashes or underscores.",
+        )
     return name

@@ -62,8 +62,9 @@ def ensure_name_free(paths: AppPaths, name: str) -> str:
     """Check ``name`` before long work (training) that ends by creating an adapter of that name."""
     name = check_name(name)
     if (paths.adapters_dir / name).exists():
-        raise DraftwheelError(f"An adapter named {name!r} already exists.",
-                              "Choose another name, or delete or rename that adapter first.")
+        raise DraftwheelError(
+            f"An adapter named {name!r} already exists.", "Choose another name, or delete or rename that adapter first."
+        )
     return name
 
 
@@ -109,8 +110,9 @@ def promoted_for(paths: AppPaths, task: str, base_sha256: str | None = None) -> 
     return None
 
 
-def choose_adapter(paths: AppPaths, model: ModelEntry, task: str, explicit: str | None = None,
-                   setting: str = "", mode: str = "auto") -> AdapterInfo | None:
+def choose_adapter(
+    paths: AppPaths, model: ModelEntry, task: str, explicit: str | None = None, setting: str = "", mode: str = "auto"
+) -> AdapterInfo | None:
     """The adapter a revision should run with, checked against ``model``.
 
     ``explicit`` (``--adapter NAME``; ``base`` = none) wins, then the adapter
@@ -138,8 +140,9 @@ def write_json(folder: Path, info: AdapterInfo) -> None:
     atomic_write_text(folder / JSON_FILE, json.dumps(info.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 
-def create_adapter(paths: AppPaths, info: AdapterInfo, write_gguf: Callable[[Path], None],
-                   peft_dir: str | Path | None = None) -> AdapterInfo:
+def create_adapter(
+    paths: AppPaths, info: AdapterInfo, write_gguf: Callable[[Path], None], peft_dir: str | Path | None = None
+) -> AdapterInfo:
     """Build ``adapters_dir/<info.name>/`` atomically.
 
     ``write_gguf(path)`` writes the adapter GGUF at ``path`` (inside the temp

@@ -43,5 +43,17 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["BASE_NAME", "AdapterInfo", "adapter_ref", "base_models", "check_base", "choose_adapter",
-           "ensure_name_free", "export_adapter", "get_adapter", "list_adapters", "promoted_for", *_MIRRORED]
+__all__ = [
+    "BASE_NAME",
+    "AdapterInfo",
+    "adapter_ref",
+    "base_models",
+    "check_base",
+    "choose_adapter",
+    "ensure_name_free",
+    "export_adapter",
+    "get_adapter",
+    "list_adapters",
+    "promoted_for",
+    *_MIRRORED,
+]

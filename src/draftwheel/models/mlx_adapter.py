@@ -66,8 +66,9 @@ def _read_safetensors(file: Path) -> dict[str, np.ndarray]:
     return {k: np.asarray(v, dtype=np.float32) for k, v in raw.items()}
 
 
-def _matched(pairs: dict[str, dict[str, np.ndarray]], file: Path,
-             transpose: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _matched(
+    pairs: dict[str, dict[str, np.ndarray]], file: Path, transpose: bool = False
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """{module: (lora_a (in, r), lora_b (r, out))}, each module's two matrices checked to fit."""
     modules: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for module, ab in sorted(pairs.items()):
@@ -96,8 +97,10 @@ def read_mlx_adapter(mlx_dir: str | Path) -> LoraWeights:
         raise DraftwheelError(f"{cfg_file}: not a valid mlx-lm adapter config ({exc!r}).") from None
     kind = cfg.get("fine_tune_type", "lora")
     if kind != "lora":
-        raise DraftwheelError(f"{cfg_file}: a {kind!r} adapter cannot be used here; only plain LoRA can.",
-                              "Train with fine_tune_type 'lora'.")
+        raise DraftwheelError(
+            f"{cfg_file}: a {kind!r} adapter cannot be used here; only plain LoRA can.",
+            "Train with fine_tune_type 'lora'.",
+        )
     tensors = _read_safetensors(weights_file)
     pairs: dict[str, dict[str, np.ndarray]] = {}
     for key, value in tensors.items():
@@ -164,8 +167,10 @@ def gguf_to_mlx(adapter_gguf: str | Path, modules: list[str], n_blocks: int) -> 
             continue
         target = by_gguf.get(base)
         if target is None:
-            raise DraftwheelError(f"{adapter_gguf}: tensor {t.name} matches no module of the loaded model.",
-                                  "The adapter was made for another model.")
+            raise DraftwheelError(
+                f"{adapter_gguf}: tensor {t.name} matches no module of the loaded model.",
+                "The adapter was made for another model.",
+            )
         # numpy shape is ggml's ne reversed: lora_a (r, in), lora_b (out, r) as PEFT wrote them.
         data = np.asarray(t.data, dtype=np.float32).reshape([int(d) for d in reversed(t.shape)])
         pairs.setdefault(target, {})[leaf] = data
@@ -180,6 +185,9 @@ def gguf_to_mlx(adapter_gguf: str | Path, modules: list[str], n_blocks: int) -> 
         rank = ranks.pop()
     scale = alpha / rank
     keys = sorted({m.split(".layers.", 1)[-1].split(".", 1)[-1] for m in modules_out})
-    config = {"fine_tune_type": "lora", "num_layers": n_blocks,
-              "lora_parameters": {"rank": rank, "scale": scale, "dropout": 0.0, "keys": keys}}
+    config = {
+        "fine_tune_type": "lora",
+        "num_layers": n_blocks,
+        "lora_parameters": {"rank": rank, "scale": scale, "dropout": 0.0, "keys": keys},
+    }
     return LoraWeights(modules_out, scale, rank, config)

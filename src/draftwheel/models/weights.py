@@ -60,8 +60,12 @@ def remove_stale_conversions(root: Path, key: str) -> None:
 
 
 def _disk_error(exc: BaseException, where: Path) -> DraftwheelError | None:
-    return write_error(exc, where, f"write the trainable weights to {where}",
-                       "They need about 1.2 GB for the bundled model; free some disk space and try again.")
+    return write_error(
+        exc,
+        where,
+        f"write the trainable weights to {where}",
+        "They need about 1.2 GB for the bundled model; free some disk space and try again.",
+    )
 
 
 def convert(gguf: Path, out: Path, progress: Progress | None = None) -> None:

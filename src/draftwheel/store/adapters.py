@@ -32,9 +32,19 @@ def add_adapter(
         raise DraftwheelError("An adapter needs a name.")
     if session.scalar(select(Adapter.id).where(Adapter.name == name)) is not None:
         raise DraftwheelError(f"An adapter named {name!r} already exists.", "Choose another name.")
-    adapter = Adapter(name=name, task=task, base_model_sha256=base_model_sha256, base_model_name=base_model_name,
-                      path=str(path), rank=rank, alpha=alpha, n_train=n_train, steps=steps,
-                      scores=dict(scores or {}), promoted=False)
+    adapter = Adapter(
+        name=name,
+        task=task,
+        base_model_sha256=base_model_sha256,
+        base_model_name=base_model_name,
+        path=str(path),
+        rank=rank,
+        alpha=alpha,
+        n_train=n_train,
+        steps=steps,
+        scores=dict(scores or {}),
+        promoted=False,
+    )
     session.add(adapter)
     session.flush()
     if promoted:
@@ -69,9 +79,14 @@ def promoted_adapter(session: Session, task: str, base_model_sha256: str | None 
 def promote_adapter(session: Session, name: str) -> Adapter:
     """Make ``name`` the promoted adapter of its task (and base model); others of that task step down."""
     adapter = get_adapter(session, name)
-    for other in session.scalars(select(Adapter).where(
-            Adapter.task == adapter.task, Adapter.base_model_sha256 == adapter.base_model_sha256,
-            Adapter.promoted.is_(True), Adapter.id != adapter.id)):
+    for other in session.scalars(
+        select(Adapter).where(
+            Adapter.task == adapter.task,
+            Adapter.base_model_sha256 == adapter.base_model_sha256,
+            Adapter.promoted.is_(True),
+            Adapter.id != adapter.id,
+        )
+    ):
         other.promoted = False
     adapter.promoted = True
     session.flush()

@@ -24,9 +24,25 @@ from draftwheel.store.redact import redact
 
 # Columns a caller may set through log_edit / update_edit (id and created_at are the store's).
 EDIT_FIELDS = (
-    "task", "instruction", "input_text", "output_text", "final_text", "outcome", "model", "adapter",
-    "stage", "latency_ms", "prompt_tokens", "output_tokens", "origin", "include_in_training",
-    "source_doc", "source_start", "source_end", "pair_kind", "theme",
+    "task",
+    "instruction",
+    "input_text",
+    "output_text",
+    "final_text",
+    "outcome",
+    "model",
+    "adapter",
+    "stage",
+    "latency_ms",
+    "prompt_tokens",
+    "output_tokens",
+    "origin",
+    "include_in_training",
+    "source_doc",
+    "source_start",
+    "source_end",
+    "pair_kind",
+    "theme",
 )
 _REDACTED_FIELDS = ("instruction", "input_text", "output_text", "final_text")
 log = logging.getLogger(__name__)
@@ -90,8 +106,9 @@ def log_edit(
     settings = settings or settings_for(session)
     if settings.logging_paused:
         return None
-    edit = new_edit(redact_text=settings.redact, task=task, input_text=input_text, final_text=final_text,
-                    outcome=outcome, **fields)
+    edit = new_edit(
+        redact_text=settings.redact, task=task, input_text=input_text, final_text=final_text, outcome=outcome, **fields
+    )
     session.add(edit)
     session.flush()
     return edit
@@ -112,8 +129,7 @@ def add_edits(session: Session, rows: Iterable[dict[str, Any]], settings: Settin
     return len(edits)
 
 
-def _filtered(stmt, task: str | None, outcomes: Sequence[str] | None, origin: str | None,
-              search: str | None):
+def _filtered(stmt, task: str | None, outcomes: Sequence[str] | None, origin: str | None, search: str | None):
     if task:
         stmt = stmt.where(Edit.task == task)
     if outcomes:
@@ -186,7 +202,8 @@ def task_counts(session: Session) -> dict[str, dict[str, int]]:
     """{task: {outcome: count}} over the whole store."""
     out: dict[str, dict[str, int]] = {}
     for task, outcome, n in session.execute(
-            select(Edit.task, Edit.outcome, func.count()).group_by(Edit.task, Edit.outcome)):
+        select(Edit.task, Edit.outcome, func.count()).group_by(Edit.task, Edit.outcome)
+    ):
         out.setdefault(task, {})[outcome] = n
     return out
 

@@ -40,13 +40,21 @@ class TrainingArgs:
     batch_size: int = _f(4, "examples per micro-batch")
     grad_accum: int = _f(1, "micro-batches per optimizer step")
     target_modules: list[str] = _f(list(DEFAULT_TARGETS), "module names that get LoRA matrices")  # noqa: RUF009 - _f gives lists a default_factory
-    gradient_checkpointing: bool = _f(True, "recompute block activations in backward: about 0.6x the peak memory "
-                                            "at 75-100 percent of the speed (docs/performance.md)")
-    dtype: str = _f("auto", "frozen weights and activations: float32, bfloat16 (half the memory; 2-4x faster "
-                            "matrix products on CPUs with AVX-512 BF16 or AMX), or auto (bfloat16 where it is "
-                            "fast, else float32); the LoRA matrices and the loss stay float32")
+    gradient_checkpointing: bool = _f(
+        True,
+        "recompute block activations in backward: about 0.6x the peak memory "
+        "at 75-100 percent of the speed (docs/performance.md)",
+    )
+    dtype: str = _f(
+        "auto",
+        "frozen weights and activations: float32, bfloat16 (half the memory; 2-4x faster "
+        "matrix products on CPUs with AVX-512 BF16 or AMX), or auto (bfloat16 where it is "
+        "fast, else float32); the LoRA matrices and the loss stay float32",
+    )
     share_prefix: bool = _f(True, "run the prompt prefix a batch shares (instruction, demo) once per batch")
-    chunk_size: int = _f(128, "positions per logits chunk in the loss (peak extra memory: about 2 x chunk x vocabulary x 4 bytes)")
+    chunk_size: int = _f(
+        128, "positions per logits chunk in the loss (peak extra memory: about 2 x chunk x vocabulary x 4 bytes)"
+    )
     seed: int = _f(0, "random seed (data order, LoRA init)")
     heldout_fraction: float = _f(0.1, "share of examples held out for evaluation")
     checkpoint_every: int = _f(50, "write a resumable checkpoint every N steps (0: only at the end)")
@@ -79,7 +87,8 @@ class TrainingArgs:
         if bad:
             raise DraftwheelError(
                 f"Bad training setting: LoRA on {', '.join(bad)} is not supported.",
-                "Target the attention and MLP projections (q/k/v/o/gate/up/down_proj).")
+                "Target the attention and MLP projections (q/k/v/o/gate/up/down_proj).",
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -45,8 +45,10 @@ class TrainingLock:
             os.close(fd)
             owner = read_lock_info(self.path)
             who = f" (process {owner['pid']}, task {owner.get('task', '?')})" if owner.get("pid") else ""
-            raise DraftwheelError(f"Another training is already running{who}.",
-                                  "Wait for it to finish, or cancel it with 'draftwheel train --cancel'.")
+            raise DraftwheelError(
+                f"Another training is already running{who}.",
+                "Wait for it to finish, or cancel it with 'draftwheel train --cancel'.",
+            )
         self._fd = fd
         self.update(info or {})
         return self
@@ -96,11 +98,28 @@ def progress(paths: AppPaths) -> dict | None:
         return None
 
 
-def train_command(paths: AppPaths, task: str, name: str | None = None, resume: bool = False,
-                  extra: list[str] | tuple[str, ...] = (), niceness: int = NICENESS) -> list[str]:
+def train_command(
+    paths: AppPaths,
+    task: str,
+    name: str | None = None,
+    resume: bool = False,
+    extra: list[str] | tuple[str, ...] = (),
+    niceness: int = NICENESS,
+) -> list[str]:
     # --background: started by the app, so a failure of any kind is also recorded in the store.
-    cmd = [sys.executable, "-m", "draftwheel", "--home", str(paths.home), "train", "--task", task,
-           "--nice", str(niceness), "--background"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "draftwheel",
+        "--home",
+        str(paths.home),
+        "train",
+        "--task",
+        task,
+        "--nice",
+        str(niceness),
+        "--background",
+    ]
     if name:
         cmd += ["--name", name]
     if resume:
@@ -145,8 +164,14 @@ class Launch:
         return lines[-1] if lines else ""
 
 
-def launch(paths: AppPaths, task: str, name: str | None = None, resume: bool = False,
-           extra: list[str] | tuple[str, ...] = (), niceness: int = NICENESS) -> Launch:
+def launch(
+    paths: AppPaths,
+    task: str,
+    name: str | None = None,
+    resume: bool = False,
+    extra: list[str] | tuple[str, ...] = (),
+    niceness: int = NICENESS,
+) -> Launch:
     """Start ``draftwheel train`` detached at low priority (``niceness`` added on POSIX)."""
     owner = running(paths)
     if owner:
@@ -154,21 +179,33 @@ def launch(paths: AppPaths, task: str, name: str | None = None, resume: bool = F
     log_path = private_dir(paths.runs_dir) / LOG_NAME
     kwargs: dict = {"stdin": subprocess.DEVNULL, "close_fds": True}
     if sys.platform == "win32":  # not os.name: mypy checks the branch for the platform it runs on
-        kwargs["creationflags"] = (subprocess.BELOW_NORMAL_PRIORITY_CLASS | subprocess.CREATE_NEW_PROCESS_GROUP
-                                   | subprocess.DETACHED_PROCESS)
+        kwargs["creationflags"] = (
+            subprocess.BELOW_NORMAL_PRIORITY_CLASS | subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
+        )
     else:
         kwargs["start_new_session"] = True  # not killed with the app's terminal or process group
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
     with open(log_path, "ab") as log:
         offset = log.tell()
-        proc = subprocess.Popen(train_command(paths, task, name, resume, extra, niceness), stdout=log,
-                                stderr=subprocess.STDOUT, env=env, **kwargs)
+        proc = subprocess.Popen(
+            train_command(paths, task, name, resume, extra, niceness),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            **kwargs,
+        )
     return Launch(proc, task, name, resume, log_path, offset)
 
 
-def start_background(paths: AppPaths, task: str, name: str | None = None, resume: bool = False,
-                     extra: list[str] | tuple[str, ...] = (), niceness: int = NICENESS) -> int:
+def start_background(
+    paths: AppPaths,
+    task: str,
+    name: str | None = None,
+    resume: bool = False,
+    extra: list[str] | tuple[str, ...] = (),
+    niceness: int = NICENESS,
+) -> int:
     """:func:`launch`, for callers that only need the pid."""
     return launch(paths, task, name, resume, extra, niceness).pid
 

@@ -91,12 +91,15 @@ class Dataset:
         return h.hexdigest()[:16]
 
     def summary(self) -> str:
-        return (f"{len(self.train)} training and {len(self.heldout)} held-out examples"
-                + (f", {self.truncated} prompts shortened" if self.truncated else "")
-                + (f", {self.skipped} too long and left out" if self.skipped else ""))
+        return (
+            f"{len(self.train)} training and {len(self.heldout)} held-out examples"
+            + (f", {self.truncated} prompts shortened" if self.truncated else "")
+            + (f", {self.skipped} too long and left out" if self.skipped else "")
+        )
 
 
 # -- tokenizing -------------------------------------------------------------
+
 
 def encode(tokenizer, prompt: str, completion: str, max_seq_len: int) -> tuple[list[int], list[int], bool] | None:
     """(input_ids, labels, truncated) or None when the completion alone does not fit."""
@@ -108,7 +111,7 @@ def encode(tokenizer, prompt: str, completion: str, max_seq_len: int) -> tuple[l
         return None
     truncated = len(p) > room
     if truncated:
-        p = p[len(p) - room:]  # keep the end of the prompt: the text and "Revision:"
+        p = p[len(p) - room :]  # keep the end of the prompt: the text and "Revision:"
     ids = bos + p + c
     labels = [IGNORE_INDEX] * (len(bos) + len(p)) + list(c)
     return ids, labels, truncated
@@ -117,7 +120,7 @@ def encode(tokenizer, prompt: str, completion: str, max_seq_len: int) -> tuple[l
 def heldout_score(key: str) -> float:
     """A stable number in [0, 1) from an example key."""
     digest = hashlib.sha256(key.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") / 2.0 ** 64
+    return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
 def split_pairs(pairs: Sequence[Pair], heldout_fraction: float = 0.1) -> tuple[list[Pair], list[Pair]]:
@@ -153,8 +156,14 @@ def require_examples(pairs: Sequence[Pair], min_examples: int = MIN_EXAMPLES, wh
         )
 
 
-def build_dataset(pairs: Sequence[Pair], tokenizer, max_seq_len: int = 256, heldout_fraction: float = 0.1,
-                  min_examples: int = MIN_EXAMPLES, what: str = "") -> Dataset:
+def build_dataset(
+    pairs: Sequence[Pair],
+    tokenizer,
+    max_seq_len: int = 256,
+    heldout_fraction: float = 0.1,
+    min_examples: int = MIN_EXAMPLES,
+    what: str = "",
+) -> Dataset:
     """Tokenize, drop what cannot fit, split. Raises DraftwheelError when too few examples remain."""
     if not 0.0 < heldout_fraction < 1.0:
         raise DraftwheelError(f"The held-out fraction must be between 0 and 1; got {heldout_fraction}.")
@@ -199,8 +208,10 @@ def build_dataset(pairs: Sequence[Pair], tokenizer, max_seq_len: int = 256, held
 
 # -- batching ---------------------------------------------------------------
 
-def length_bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random.Random,
-                            bucket_batches: int = 16) -> list[list[int]]:
+
+def length_bucketed_batches(
+    lengths: Sequence[int], batch_size: int, rng: random.Random, bucket_batches: int = 16
+) -> list[list[int]]:
     """Batches of indices with similar lengths, in random order.
 
     Shuffle, cut into buckets of ``bucket_batches * batch_size`` examples, sort
@@ -212,14 +223,15 @@ def length_bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random
     size = max(1, batch_size * bucket_batches)
     batches: list[list[int]] = []
     for start in range(0, len(order), size):
-        bucket = sorted(order[start:start + size], key=lambda i: lengths[i])
-        batches.extend(bucket[j:j + batch_size] for j in range(0, len(bucket), batch_size))
+        bucket = sorted(order[start : start + size], key=lambda i: lengths[i])
+        batches.extend(bucket[j : j + batch_size] for j in range(0, len(bucket), batch_size))
     rng.shuffle(batches)
     return batches
 
 
-def plan_batches(n_examples_lengths: Sequence[int], batch_size: int, n_batches: int, seed: int,
-                 bucketed: bool = True) -> list[list[int]]:
+def plan_batches(
+    n_examples_lengths: Sequence[int], batch_size: int, n_batches: int, seed: int, bucketed: bool = True
+) -> list[list[int]]:
     """``n_batches`` micro-batches over as many epochs as needed (epoch e shuffled with seed + e)."""
     plan: list[list[int]] = []
     epoch = 0
@@ -230,7 +242,7 @@ def plan_batches(n_examples_lengths: Sequence[int], batch_size: int, n_batches: 
         else:
             order = list(range(len(n_examples_lengths)))
             rng.shuffle(order)
-            plan.extend(order[j:j + batch_size] for j in range(0, len(order), batch_size))
+            plan.extend(order[j : j + batch_size] for j in range(0, len(order), batch_size))
         epoch += 1
     return plan[:n_batches]
 
@@ -257,13 +269,16 @@ def collate(examples: Sequence[Encoded], pad_id: int):
 
 # -- sources ----------------------------------------------------------------
 
+
 def pairs_from_store(session, task: str | None = None) -> list[Pair]:
     """Kept edits (accepted or edited, include_in_training on) as pairs; target = final text."""
     from draftwheel.store import KEPT_OUTCOMES, list_edits
 
     edits = list_edits(session, task=task, outcomes=KEPT_OUTCOMES, training_only=True, newest_first=False)
-    return [Pair(input=e.input_text, final=e.final_text, task=e.task, instruction=e.instruction or "",
-                 key=f"edit:{e.id}") for e in edits]
+    return [
+        Pair(input=e.input_text, final=e.final_text, task=e.task, instruction=e.instruction or "", key=f"edit:{e.id}")
+        for e in edits
+    ]
 
 
 def save_pairs(path: Path, pairs: Sequence[Pair]) -> None:
@@ -288,21 +303,33 @@ def load_pairs(path: Path) -> list[Pair]:
             continue
         try:
             raw = json.loads(line)
-            pairs.append(Pair(input=str(raw["input"]), final=str(raw["final"]), task=str(raw.get("task", "grammar")),
-                              instruction=str(raw.get("instruction", "")), key=str(raw.get("key", ""))))
+            pairs.append(
+                Pair(
+                    input=str(raw["input"]),
+                    final=str(raw["final"]),
+                    task=str(raw.get("task", "grammar")),
+                    instruction=str(raw.get("instruction", "")),
+                    key=str(raw.get("key", "")),
+                )
+            )
         except (ValueError, KeyError, TypeError, AttributeError):
             raise DraftwheelError(
-                f"{path}, line {n}: not a pair (expected a JSON object with \"input\" and \"final\").") from None
+                f'{path}, line {n}: not a pair (expected a JSON object with "input" and "final").'
+            ) from None
     return pairs
 
 
-def jfleg_pairs(folder: Path, split: str = "dev", ref: int = 0, task: str = "grammar",
-                limit: int | None = None) -> list[Pair]:
+def jfleg_pairs(
+    folder: Path, split: str = "dev", ref: int = 0, task: str = "grammar", limit: int | None = None
+) -> list[Pair]:
     """JFLEG source -> reference pairs (benchmarks and tests)."""
     src = (Path(folder) / f"{split}.src").read_text(encoding="utf-8").splitlines()
     tgt = (Path(folder) / f"{split}.ref{ref}").read_text(encoding="utf-8").splitlines()
-    pairs = [Pair(input=s.strip(), final=t.strip(), task=task, key=f"jfleg:{split}:{i}")
-             for i, (s, t) in enumerate(zip(src, tgt, strict=False)) if s.strip() and t.strip()]
+    pairs = [
+        Pair(input=s.strip(), final=t.strip(), task=task, key=f"jfleg:{split}:{i}")
+        for i, (s, t) in enumerate(zip(src, tgt, strict=False))
+        if s.strip() and t.strip()
+    ]
     return pairs[:limit] if limit else pairs
 
 

@@ -17,8 +17,16 @@ from draftwheel.models.catalogue import ModelEntry
 from draftwheel.train.gguf_adapter import export_gguf_adapter, read_peft_config
 
 # Figures from the trainer kept in adapter.json under "training".
-_FIGURES = ("train_loss", "heldout_loss_before", "heldout_loss_after", "tokens_per_s", "peak_memory_bytes",
-            "seconds", "device", "resumed_from")
+_FIGURES = (
+    "train_loss",
+    "heldout_loss_before",
+    "heldout_loss_after",
+    "tokens_per_s",
+    "peak_memory_bytes",
+    "seconds",
+    "device",
+    "resumed_from",
+)
 
 
 def _figures(training_figures: Any) -> dict[str, Any]:
@@ -31,17 +39,23 @@ def _figures(training_figures: Any) -> dict[str, Any]:
     return dict(training_figures)
 
 
-def describe_adapter(peft_dir: str | Path, base_entry: ModelEntry, name: str | None, task: str,
-                     training_figures: Any, n_heldout: int = 0) -> AdapterInfo:
+def describe_adapter(
+    peft_dir: str | Path, base_entry: ModelEntry, name: str | None, task: str, training_figures: Any, n_heldout: int = 0
+) -> AdapterInfo:
     """The ``adapter.json`` of the PEFT adapter in ``peft_dir``; ``name`` None: ``<task>-<UTC time>``."""
     figures = _figures(training_figures)
     cfg = read_peft_config(Path(peft_dir))
     info = AdapterInfo(
-        name=name or f"{task}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}", task=task,
-        base_model=base_entry.name, base_sha256=base_entry.sha256, architecture=base_entry.architecture,
-        rank=int(cfg.get("r", 8)), alpha=float(cfg.get("lora_alpha", 8)),
+        name=name or f"{task}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}",
+        task=task,
+        base_model=base_entry.name,
+        base_sha256=base_entry.sha256,
+        architecture=base_entry.architecture,
+        rank=int(cfg.get("r", 8)),
+        alpha=float(cfg.get("lora_alpha", 8)),
         target_modules=sorted(cfg.get("target_modules") or []),
-        n_train=int(figures.get("n_train", 0) or 0), n_heldout=int(figures.get("n_heldout", n_heldout) or 0),
+        n_train=int(figures.get("n_train", 0) or 0),
+        n_heldout=int(figures.get("n_heldout", n_heldout) or 0),
         steps=int(figures.get("steps", 0) or 0),
         training={k: figures[k] for k in _FIGURES if k in figures},
     )

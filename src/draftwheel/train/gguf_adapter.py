@@ -119,8 +119,10 @@ def _name_map(arch: str, n_blocks: int):
     for key, name in gguf.MODEL_ARCH_NAMES.items():
         if name == arch:
             return gguf.get_tensor_name_map(key, n_blocks)
-    raise DraftwheelError(f"The gguf package does not know the {arch!r} architecture, so its LoRA cannot be exported.",
-                          "Update the gguf package.")
+    raise DraftwheelError(
+        f"The gguf package does not know the {arch!r} architecture, so its LoRA cannot be exported.",
+        "Update the gguf package.",
+    )
 
 
 def gguf_tensor_name(name_map, module: str) -> str | None:
@@ -143,8 +145,10 @@ def _pairs(peft_dir: Path, tensors: dict[str, np.ndarray]) -> dict[str, dict[str
         if "lora_magnitude_vector" in key:
             raise DraftwheelError(f"{peft_dir}: DoRA adapters cannot be run by llama.cpp.", "Train a plain LoRA.")
         if "lora_embedding" in key:
-            raise DraftwheelError(f"{peft_dir}: LoRA on embeddings ({key}) is not supported by the export.",
-                                  "Target the attention and MLP projections only.")
+            raise DraftwheelError(
+                f"{peft_dir}: LoRA on embeddings ({key}) is not supported by the export.",
+                "Target the attention and MLP projections only.",
+            )
         m = _KEY_RE.match(key)
         if not m:
             raise DraftwheelError(f"{peft_dir}: unexpected tensor {key!r} in the adapter weights.")
@@ -163,8 +167,14 @@ def file_alpha(cfg: dict) -> float:
     return float(cfg.get("lora_alpha", 8)) * (math.sqrt(rank) if cfg.get("use_rslora") else 1.0)
 
 
-def _plan(peft_dir: Path, cfg: dict, pairs: dict[str, dict[str, np.ndarray]], name_map,
-          shapes: dict[str, tuple[int, ...]], base_name: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def _plan(
+    peft_dir: Path,
+    cfg: dict,
+    pairs: dict[str, dict[str, np.ndarray]],
+    name_map,
+    shapes: dict[str, tuple[int, ...]],
+    base_name: str,
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """[(base GGUF tensor name, A, B with any extra scale folded in)], each checked against the base's shape."""
     alpha = file_alpha(cfg)
     missing: list[str] = []
@@ -174,7 +184,9 @@ def _plan(peft_dir: Path, cfg: dict, pairs: dict[str, dict[str, np.ndarray]], na
             raise DraftwheelError(f"{peft_dir}: module {module} has lora_A or lora_B but not both.")
         a, b = ab["A"], ab["B"]
         if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[1]:
-            raise DraftwheelError(f"{peft_dir}: module {module} has LoRA shapes {a.shape} and {b.shape}, which do not fit.")
+            raise DraftwheelError(
+                f"{peft_dir}: module {module} has LoRA shapes {a.shape} and {b.shape}, which do not fit."
+            )
         target = gguf_tensor_name(name_map, module)
         if target is None or target not in shapes:
             missing.append(f"{module} -> {target or '?'}")
@@ -200,8 +212,14 @@ def _plan(peft_dir: Path, cfg: dict, pairs: dict[str, dict[str, np.ndarray]], na
     return planned
 
 
-def _write(out_path: Path, arch: str, alpha: float, name: str | None,
-           planned: list[tuple[str, np.ndarray, np.ndarray]], np_dtype) -> None:
+def _write(
+    out_path: Path,
+    arch: str,
+    alpha: float,
+    name: str | None,
+    planned: list[tuple[str, np.ndarray, np.ndarray]],
+    np_dtype,
+) -> None:
     """Write the GGUF beside ``out_path`` under a temporary name, fsync, rename into place."""
     import gguf
 
@@ -225,15 +243,20 @@ def _write(out_path: Path, arch: str, alpha: float, name: str | None,
             os.fsync(f.fileno())
         os.replace(tmp, out_path)
     except OSError as exc:
-        raise write_error(exc, out_path.parent, f"write the adapter to {out_path.parent}",
-                          "Free some disk space and export again; nothing was added.") from None
+        raise write_error(
+            exc,
+            out_path.parent,
+            f"write the adapter to {out_path.parent}",
+            "Free some disk space and export again; nothing was added.",
+        ) from None
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
-def export_gguf_adapter(peft_dir: str | Path, base_gguf: str | Path, out_path: str | Path,
-                        name: str | None = None, dtype: str = "f32") -> GGUFAdapterExport:
+def export_gguf_adapter(
+    peft_dir: str | Path, base_gguf: str | Path, out_path: str | Path, name: str | None = None, dtype: str = "f32"
+) -> GGUFAdapterExport:
     """Write the PEFT LoRA in ``peft_dir`` as a llama.cpp adapter GGUF for ``base_gguf``.
 
     The file is written beside ``out_path`` under a temporary name and renamed
@@ -250,8 +273,12 @@ def export_gguf_adapter(peft_dir: str | Path, base_gguf: str | Path, out_path: s
     alpha = file_alpha(cfg)
     _write(out_path, arch, alpha, name, planned, np_dtype)
     return GGUFAdapterExport(
-        path=out_path, architecture=arch, rank=int(cfg.get("r", 8)), alpha=alpha,
+        path=out_path,
+        architecture=arch,
+        rank=int(cfg.get("r", 8)),
+        alpha=alpha,
         target_modules=sorted({m.rsplit(".", 1)[-1] for m in pairs}),
-        n_tensors=2 * len(planned), size_bytes=out_path.stat().st_size,
+        n_tensors=2 * len(planned),
+        size_bytes=out_path.stat().st_size,
         modules=[t for t, _, _ in planned],
     )

@@ -45,8 +45,8 @@ class ChunkedLinearCrossEntropy(torch.autograd.Function):
         grad_w = torch.zeros(weight.shape, dtype=acc, device=weight.device) if need_w else None
         total = torch.zeros((), dtype=acc, device=hidden.device)
         for start in range(0, n, chunk_size):
-            h = hidden[start:start + chunk_size]
-            t = targets[start:start + chunk_size]
+            h = hidden[start : start + chunk_size]
+            t = targets[start : start + chunk_size]
             logits = (h @ weight.t()).to(acc)  # (n_c, V)
             tanh = None
             if softcap:
@@ -63,7 +63,7 @@ class ChunkedLinearCrossEntropy(torch.autograd.Function):
                     g.mul_(1.0 - tanh * tanh)  # d(cap*tanh(x/cap))/dx
                 g = g.to(h.dtype)
                 if grad_h is not None:  # need_h
-                    grad_h[start:start + chunk_size] = g @ weight
+                    grad_h[start : start + chunk_size] = g @ weight
                 if need_w:
                     grad_w += (g.t() @ h).to(acc)
             del logits, lse, picked, tanh
@@ -85,8 +85,13 @@ class ChunkedLinearCrossEntropy(torch.autograd.Function):
         return grad_h, grad_w, None, None, None
 
 
-def chunked_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor,
-                          chunk_size: int = DEFAULT_CHUNK, softcap: float | None = None) -> torch.Tensor:
+def chunked_cross_entropy(
+    hidden: torch.Tensor,
+    weight: torch.Tensor,
+    targets: torch.Tensor,
+    chunk_size: int = DEFAULT_CHUNK,
+    softcap: float | None = None,
+) -> torch.Tensor:
     """Summed CE over rows of ``hidden`` (N, H) against ``targets`` (N,); see the class."""
     if hidden.shape[0] == 0:
         return hidden.sum() * 0.0
@@ -114,8 +119,9 @@ def _parts(model):
     return decoder, head, softcap
 
 
-def shared_prefix_len(input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor,
-                      min_len: int = 16) -> int:
+def shared_prefix_len(
+    input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor, min_len: int = 16
+) -> int:
     """Length P of the token prefix every row shares and that carries no label (0 if under ``min_len``).
 
     All examples of a task start with the same instruction and demonstration
@@ -176,6 +182,7 @@ def _read_only(cache) -> None:
     ``DynamicLayer.update`` does, so the attention masks (sized from the
     prefix length) stay right.
     """
+
     def update(key_states, value_states, layer_idx, *args, **kwargs):
         layer = cache.layers[layer_idx]
         return (torch.cat([layer.keys, key_states], dim=-2), torch.cat([layer.values, value_states], dim=-2))
@@ -199,18 +206,24 @@ def _hidden_with_shared_prefix(decoder, config, input_ids, attention_mask, p: in
     layers = list(decoder.layers)
     cache = DynamicCache(config=config)
     with _layer_flags(layers, gradient_checkpointing=False):
-        decoder(input_ids=input_ids[:1, :p], attention_mask=attention_mask[:1, :p], past_key_values=cache,
-                use_cache=False)  # the cache is passed in: use_cache only asks for a new one (and warns)
+        decoder(
+            input_ids=input_ids[:1, :p], attention_mask=attention_mask[:1, :p], past_key_values=cache, use_cache=False
+        )  # the cache is passed in: use_cache only asks for a new one (and warns)
     cache.batch_repeat_interleave(b)
     _read_only(cache)
     with _layer_flags(layers, _can_checkpoint_with_cache=True):
-        out = decoder(input_ids=input_ids[:, p:], attention_mask=attention_mask, past_key_values=cache,
-                      use_cache=False)
+        out = decoder(input_ids=input_ids[:, p:], attention_mask=attention_mask, past_key_values=cache, use_cache=False)
     return out.last_hidden_state
 
 
-def completion_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor,
-                    chunk_size: int = DEFAULT_CHUNK, share_prefix: bool = False) -> LossOut:
+def completion_loss(
+    model,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    labels: torch.Tensor,
+    chunk_size: int = DEFAULT_CHUNK,
+    share_prefix: bool = False,
+) -> LossOut:
     """Next-token loss at the labelled positions only.
 
     input_ids, attention_mask, labels: (B, T); labels are IGNORE_INDEX on the
@@ -227,20 +240,21 @@ def completion_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor
         hidden = _hidden_with_shared_prefix(decoder, base.config, input_ids, attention_mask, p)
     else:
         hidden = decoder(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
-    shifted = labels[:, p + 1:]  # (B, T-P-1)
+    shifted = labels[:, p + 1 :]  # (B, T-P-1)
     keep = shifted != IGNORE_INDEX
     h = hidden[:, :-1][keep]  # (N, H): only the states whose next token is a completion token
     t = shifted[keep]
     return LossOut(chunked_cross_entropy(h, head.weight, t, chunk_size, softcap), int(t.shape[0]))
 
 
-def full_logits_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                     labels: torch.Tensor) -> LossOut:
+def full_logits_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor) -> LossOut:
     """The plain reference: full logits for every position, then masked cross-entropy."""
     logits = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
     shifted = labels[:, 1:]
     loss = torch.nn.functional.cross_entropy(
         logits[:, :-1].to(torch.promote_types(logits.dtype, torch.float32)).reshape(-1, logits.shape[-1]),
         shifted.reshape(-1),
-        ignore_index=IGNORE_INDEX, reduction="sum")
+        ignore_index=IGNORE_INDEX,
+        reduction="sum",
+    )
     return LossOut(loss, int((shifted != IGNORE_INDEX).sum()))

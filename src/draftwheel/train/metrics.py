@@ -46,7 +46,7 @@ References = Sequence[Sequence[str]]  # R streams, each with one reference per s
 
 
 def _ngrams(tokens: list[str], n: int) -> Counter:
-    return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
 def _overlap(a: Counter, b: Counter) -> int:
@@ -116,8 +116,13 @@ def reference_draws(n_sentences: int, n_refs: int, iterations: int = ITERATIONS)
     return draws
 
 
-def gleu(sources: Sequence[str], hypotheses: Sequence[str], references_list: References,
-         iterations: int = ITERATIONS, order: int = ORDER) -> float:
+def gleu(
+    sources: Sequence[str],
+    hypotheses: Sequence[str],
+    references_list: References,
+    iterations: int = ITERATIONS,
+    order: int = ORDER,
+) -> float:
     """Corpus GLEU (0-100) of ``hypotheses`` revising ``sources``.
 
     ``references_list`` holds R reference streams, each with one reference per
@@ -128,8 +133,10 @@ def gleu(sources: Sequence[str], hypotheses: Sequence[str], references_list: Ref
     streams = _check(len(hypotheses), references_list, "gleu")
     n, n_refs = len(hypotheses), len(streams)
     # stats[i, k] = statistics of sentence i against reference k; shape (N, R, 2 + 2 * order)
-    stats = np.array([[sentence_stats(sources[i], hypotheses[i], stream[i], order) for stream in streams]
-                      for i in range(n)], dtype=np.int64)
+    stats = np.array(
+        [[sentence_stats(sources[i], hypotheses[i], stream[i], order) for stream in streams] for i in range(n)],
+        dtype=np.int64,
+    )
     if n_refs == 1:
         return 100.0 * gleu_from_stats(stats[:, 0].sum(axis=0).tolist())
     draws = reference_draws(n, n_refs, iterations)
@@ -142,8 +149,9 @@ def sentence_gleu(source: str, hypothesis: str, references: Sequence[str], order
     """Sentence-level GLEU (0-100): the smoothed score against each reference, averaged."""
     if not references:
         raise ValueError("sentence_gleu: no references.")
-    return 100.0 * float(np.mean([gleu_from_stats(sentence_stats(source, hypothesis, ref, order), smooth=True)
-                                  for ref in references]))
+    return 100.0 * float(
+        np.mean([gleu_from_stats(sentence_stats(source, hypothesis, ref, order), smooth=True) for ref in references])
+    )
 
 
 def chrf(hypotheses: Sequence[str], references_list: References) -> float:

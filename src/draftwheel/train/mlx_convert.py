@@ -72,8 +72,13 @@ def mlx_to_peft(mlx_dir: str | Path, peft_dir: str | Path, base_model: str = "")
     return peft_dir
 
 
-def export_mlx_to_gguf(mlx_dir: str | Path, base_gguf: str | Path, out_gguf: str | Path,
-                       peft_dir: str | Path | None = None, name: str | None = None):
+def export_mlx_to_gguf(
+    mlx_dir: str | Path,
+    base_gguf: str | Path,
+    out_gguf: str | Path,
+    peft_dir: str | Path | None = None,
+    name: str | None = None,
+):
     """MLX adapter -> llama.cpp LoRA GGUF for ``base_gguf`` (through PEFT's layout).
 
     ``peft_dir``: where to keep the PEFT copy (e.g. the adapter folder's

@@ -45,8 +45,15 @@ from draftwheel.train.progress import TrainCallback, TrainProgress
 
 # Projections adapted in every block (relative to a block). Embeddings and the
 # tied lm_head are left alone: llama.cpp cannot apply a LoRA to them.
-DEFAULT_KEYS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")
+DEFAULT_KEYS = (
+    "self_attn.q_proj",
+    "self_attn.k_proj",
+    "self_attn.v_proj",
+    "self_attn.o_proj",
+    "mlp.gate_proj",
+    "mlp.up_proj",
+    "mlp.down_proj",
+)
 # Architectures whose mlx-lm Model is ``head(self.model(inputs))`` with no logit
 # post-processing, so logits can be computed on the completion positions only.
 _HIDDEN_THEN_HEAD = {"gemma3_text", "llama", "mistral", "qwen2", "qwen3"}
@@ -93,7 +100,9 @@ class MlxTrainResult:
         return self.losses[-1] if self.losses else float("nan")
 
 
-def tokenize_pairs(tokenizer, pairs: Sequence[tuple[str, str]], max_len: int) -> tuple[list[tuple[list[int], int]], int]:
+def tokenize_pairs(
+    tokenizer, pairs: Sequence[tuple[str, str]], max_len: int
+) -> tuple[list[tuple[list[int], int]], int]:
     """[(tokens, n_prompt_tokens)], n_skipped: prompt with BOS, then the completion.
 
     Prompt and completion are tokenized separately, as at inference, where the
@@ -127,7 +136,7 @@ def completion_batches(dataset, batch_size, max_seq_length, loop=False, seed=Non
         raise ValueError(f"need at least {batch_size} examples, have {len(dataset)}")
     rng = np.random.default_rng(seed)
     order = sorted(range(len(dataset)), key=lambda i: len(dataset[i][0]))
-    groups = [order[i:i + batch_size] for i in range(0, len(order) - batch_size + 1, batch_size)]
+    groups = [order[i : i + batch_size] for i in range(0, len(order) - batch_size + 1, batch_size)]
     while True:
         for g in rng.permutation(len(groups)):
             items = [dataset[j] for j in groups[g]]
@@ -139,11 +148,11 @@ def completion_batches(dataset, batch_size, max_seq_length, loop=False, seed=Non
             idx = np.zeros((len(items), k), np.int32)
             weights = np.zeros((len(items), k), np.float32)
             for row, (toks, n_prompt) in enumerate(items):
-                tokens[row, :len(toks)] = toks
+                tokens[row, : len(toks)] = toks
                 pos = np.arange(n_prompt - 1, len(toks) - 1)
-                idx[row, :len(pos)] = pos
-                idx[row, len(pos):] = pos[-1]
-                weights[row, :len(pos)] = 1.0
+                idx[row, : len(pos)] = pos
+                idx[row, len(pos) :] = pos[-1]
+                weights[row, : len(pos)] = 1.0
             yield mx.array(tokens), mx.array(idx), mx.array(weights)
         if not loop:
             break
@@ -193,12 +202,17 @@ def _callback(total: int, callback: TrainCallback | None, cancel, losses: list[f
             self.tokens = int(info["trained_tokens"])
             elapsed = time.perf_counter() - self.t0
             if callback is not None:
-                callback.on_step(TrainProgress(
-                    step=step, total=total, loss=float(info["train_loss"]),
-                    tokens_per_s=self.tokens / elapsed if elapsed > 0 else 0.0,  # completion tokens
-                    peak_memory_bytes=int(float(info["peak_memory"]) * 1e9),  # mlx-lm reports GB
-                    eta_s=elapsed / step * (total - step), lr=float(info["learning_rate"]),
-                ))
+                callback.on_step(
+                    TrainProgress(
+                        step=step,
+                        total=total,
+                        loss=float(info["train_loss"]),
+                        tokens_per_s=self.tokens / elapsed if elapsed > 0 else 0.0,  # completion tokens
+                        peak_memory_bytes=int(float(info["peak_memory"]) * 1e9),  # mlx-lm reports GB
+                        eta_s=elapsed / step * (total - step),
+                        lr=float(info["learning_rate"]),
+                    )
+                )
             if cancel is not None and cancel.cancelled:
                 raise Cancelled()
 
@@ -217,20 +231,30 @@ def load_for_training(weights_dir: str | Path, args: MlxLoraArgs):
         loaded = load(str(weights_dir))  # (model, tokenizer) without return_config
         model, tokenizer = loaded[0], loaded[1]
     except (ValueError, KeyError, OSError) as exc:
-        raise DraftwheelError(f"{weights_dir}: mlx-lm could not load the trainable weights ({exc}).",
-                              "Delete the folder; it is converted again from the GGUF.") from None
+        raise DraftwheelError(
+            f"{weights_dir}: mlx-lm could not load the trainable weights ({exc}).",
+            "Delete the folder; it is converted again from the GGUF.",
+        ) from None
     mx.random.seed(args.seed)  # LoRA A is initialised randomly
     model.freeze()
     n_blocks = len(model.layers)
     num_layers = n_blocks if args.num_layers <= 0 else min(args.num_layers, n_blocks)
-    linear_to_lora_layers(model, num_layers, {"rank": args.rank, "scale": args.scale,
-                                              "dropout": args.dropout, "keys": list(args.keys)})
+    linear_to_lora_layers(
+        model, num_layers, {"rank": args.rank, "scale": args.scale, "dropout": args.dropout, "keys": list(args.keys)}
+    )
     return model, tokenizer, num_layers
 
 
-def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: str | Path,
-          args: MlxLoraArgs | None = None, callback: TrainCallback | None = None, cancel=None,
-          base_gguf: str | Path | None = None, name: str | None = None) -> MlxTrainResult:
+def train(
+    weights_dir: str | Path,
+    pairs: Sequence[tuple[str, str]],
+    out_dir: str | Path,
+    args: MlxLoraArgs | None = None,
+    callback: TrainCallback | None = None,
+    cancel=None,
+    base_gguf: str | Path | None = None,
+    name: str | None = None,
+) -> MlxTrainResult:
     """Train a LoRA on ``pairs`` ((prompt, completion) texts) and write it to ``out_dir``.
 
     ``weights_dir``: the trainable safetensors copy of the base model
@@ -273,8 +297,9 @@ def train(weights_dir: str | Path, pairs: Sequence[tuple[str, str]], out_dir: st
         shutil.rmtree(work, ignore_errors=True)
     result = MlxTrainResult(out_dir, mlx_dir, args.iters, losses, 0.0, len(dataset), skipped)
     if base_gguf is not None:
-        export = mlx_convert.export_mlx_to_gguf(mlx_dir, base_gguf, out_dir / "adapter.gguf",
-                                                peft_dir=out_dir / mlx_convert.PEFT_SUBDIR, name=name)
+        export = mlx_convert.export_mlx_to_gguf(
+            mlx_dir, base_gguf, out_dir / "adapter.gguf", peft_dir=out_dir / mlx_convert.PEFT_SUBDIR, name=name
+        )
         result.gguf, result.peft_dir = export.path, out_dir / mlx_convert.PEFT_SUBDIR
     result.seconds = time.perf_counter() - t0
     if callback is not None:
@@ -292,16 +317,28 @@ def _run_mlx_lm(model, dataset: list, args: MlxLoraArgs, weights_file: Path, rep
     from mlx_lm.tuner.trainer import train as mlx_train
 
     targs = TrainingArgs(
-        batch_size=min(args.batch_size, len(dataset)), iters=args.iters, val_batches=0, steps_per_report=1,
-        steps_per_eval=args.iters + 1, steps_per_save=args.iters + 1,  # no checkpoints: we save once at the end
-        max_seq_length=args.max_seq_length, adapter_file=str(weights_file),
+        batch_size=min(args.batch_size, len(dataset)),
+        iters=args.iters,
+        val_batches=0,
+        steps_per_report=1,
+        steps_per_eval=args.iters + 1,
+        steps_per_save=args.iters + 1,  # no checkpoints: we save once at the end
+        max_seq_length=args.max_seq_length,
+        adapter_file=str(weights_file),
         grad_checkpoint=args.grad_checkpoint,
     )
     # mlx-lm's progress display prints to stdout; a library keeps quiet.
     with contextlib.redirect_stdout(io.StringIO()):
-        mlx_train(model, optim.Adam(learning_rate=args.learning_rate), dataset, None, targs,
-                  loss=completion_loss, iterate_batches=_seeded(completion_batches, args.seed),
-                  training_callback=report)
+        mlx_train(
+            model,
+            optim.Adam(learning_rate=args.learning_rate),
+            dataset,
+            None,
+            targs,
+            loss=completion_loss,
+            iterate_batches=_seeded(completion_batches, args.seed),
+            training_callback=report,
+        )
 
 
 def _adapter_config(args: MlxLoraArgs, num_layers: int, losses: list[float], n_examples: int, weights_dir) -> dict:
@@ -309,17 +346,21 @@ def _adapter_config(args: MlxLoraArgs, num_layers: int, losses: list[float], n_e
     return {
         "fine_tune_type": "lora",
         "num_layers": num_layers,
-        "lora_parameters": {"rank": args.rank, "scale": args.scale, "dropout": args.dropout,
-                            "keys": list(args.keys)},
+        "lora_parameters": {"rank": args.rank, "scale": args.scale, "dropout": args.dropout, "keys": list(args.keys)},
         # Extra keys are ignored by mlx-lm; they describe how the adapter was made.
-        "draftwheel": {"args": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(args).items()},
-                       "steps": args.iters, "losses": losses, "n_examples": n_examples,
-                       "base_weights": str(weights_dir)},
+        "draftwheel": {
+            "args": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(args).items()},
+            "steps": args.iters,
+            "losses": losses,
+            "n_examples": n_examples,
+            "base_weights": str(weights_dir),
+        },
     }
 
 
 def _seeded(fn, seed: int):
     """mlx-lm calls iterate_batches without a seed; fix the batch order for reproducible runs."""
+
     def batches(dataset, batch_size, max_seq_length, loop=False, seed_=None, comm_group=None, **_):
         return fn(dataset, batch_size, max_seq_length, loop=loop, seed=seed, comm_group=comm_group)
 
@@ -338,9 +379,15 @@ def adapter_info(result: MlxTrainResult, name: str, task: str, model, args: MlxL
         raise DraftwheelError("This MLX adapter has no GGUF export yet.", "Train it with base_gguf set.")
     args = args or MlxLoraArgs()
     return AdapterInfo(
-        name=name, task=task, base_model=model.name, base_sha256=model.sha256,
-        architecture=model.architecture, rank=args.rank, alpha=args.alpha,
+        name=name,
+        task=task,
+        base_model=model.name,
+        base_sha256=model.sha256,
+        architecture=model.architecture,
+        rank=args.rank,
+        alpha=args.alpha,
         target_modules=sorted({k.rsplit(".", 1)[-1] for k in args.keys}),
-        n_train=result.n_examples, steps=result.steps,
+        n_train=result.n_examples,
+        steps=result.steps,
         training={"backend": "mlx", "loss": result.final_loss, "seconds": round(result.seconds, 1)},
     )

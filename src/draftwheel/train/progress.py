@@ -95,14 +95,16 @@ class TqdmCallback(TrainCallback):
     def on_start(self, total, start_step, n_train, n_heldout):
         from tqdm import tqdm
 
-        self.bar = tqdm(total=total, initial=start_step, unit="step", file=self.file, dynamic_ncols=True,
-                        desc="training")
+        self.bar = tqdm(
+            total=total, initial=start_step, unit="step", file=self.file, dynamic_ncols=True, desc="training"
+        )
 
     def on_step(self, p):
         if self.bar is None:
             return
-        self.bar.set_postfix_str(f"loss {p.loss:.3f}, {p.tokens_per_s:.0f} tok/s, "
-                                 f"peak {p.peak_memory_bytes / 2**30:.2f} GiB", refresh=False)
+        self.bar.set_postfix_str(
+            f"loss {p.loss:.3f}, {p.tokens_per_s:.0f} tok/s, peak {p.peak_memory_bytes / 2**30:.2f} GiB", refresh=False
+        )
         self.bar.update(p.step - self.bar.n)
 
     def on_eval(self, name, loss):
@@ -157,6 +159,7 @@ class ProgressFileCallback(TrainCallback):
 
 
 # -- memory -----------------------------------------------------------------
+
 
 def _status_kb(field: str) -> int | None:
     try:

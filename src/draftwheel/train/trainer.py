@@ -51,8 +51,20 @@ TRAINER_STATE = "trainer_state.pt"
 LORA_WEIGHTS = "adapter_model.safetensors"
 CHECKPOINT_VERSION = 1
 # Settings a resumed run must share with its checkpoint (the rest may change, e.g. checkpoint_every).
-_RESUME_KEYS = ("rank", "alpha", "dropout", "target_modules", "batch_size", "grad_accum", "seed", "lr",
-                "weight_decay", "warmup_steps", "max_seq_len", "dtype")
+_RESUME_KEYS = (
+    "rank",
+    "alpha",
+    "dropout",
+    "target_modules",
+    "batch_size",
+    "grad_accum",
+    "seed",
+    "lr",
+    "weight_decay",
+    "warmup_steps",
+    "max_seq_len",
+    "dtype",
+)
 
 
 @dataclass
@@ -84,6 +96,7 @@ class AdapterResult:
 
 
 # -- helpers ----------------------------------------------------------------
+
 
 def pick_device(preference: str = "auto") -> str:
     import torch
@@ -133,8 +146,9 @@ def _is_cancelled(cancel) -> bool:
 
 
 def _write_error(exc: BaseException, what: str, run_dir: Path) -> DraftwheelError | None:
-    return write_error(exc, run_dir, f"write the {what} to {run_dir}",
-                       "Free some disk space and run the training again with --resume.")
+    return write_error(
+        exc, run_dir, f"write the {what} to {run_dir}", "Free some disk space and run the training again with --resume."
+    )
 
 
 def _replace_dir(tmp: Path, final: Path) -> None:
@@ -161,6 +175,7 @@ def _lr_lambda(total: int, warmup: int) -> Callable[[int], float]:
 
 
 # -- checkpoints ------------------------------------------------------------
+
 
 @dataclass
 class Checkpoint:
@@ -237,8 +252,11 @@ def write_checkpoint(run_dir: Path, model, optimizer, scheduler, state: dict) ->
         tmp.mkdir(parents=True)
         lora = {k: v.detach().to("cpu").contiguous() for k, v in get_peft_model_state_dict(model).items()}
         save_file(lora, str(tmp / LORA_WEIGHTS))
-        trainer = {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                   "torch_rng": torch.get_rng_state()}
+        trainer = {
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+        }
         if torch.cuda.is_available():
             trainer["cuda_rng"] = torch.cuda.get_rng_state_all()
         torch.save(trainer, tmp / TRAINER_STATE)
@@ -256,8 +274,16 @@ def write_checkpoint(run_dir: Path, model, optimizer, scheduler, state: dict) ->
 
 # -- evaluation -------------------------------------------------------------
 
-def heldout_loss(model, examples: list[Encoded], pad_id: int, device: str, batch_size: int = 8,
-                 chunk_size: int = 128, share_prefix: bool = True) -> float:
+
+def heldout_loss(
+    model,
+    examples: list[Encoded],
+    pad_id: int,
+    device: str,
+    batch_size: int = 8,
+    chunk_size: int = 128,
+    share_prefix: bool = True,
+) -> float:
     """Mean completion-token loss over ``examples`` (no gradients)."""
     import torch
 
@@ -270,10 +296,11 @@ def heldout_loss(model, examples: list[Encoded], pad_id: int, device: str, batch
     try:
         with torch.no_grad():
             for start in range(0, len(order), batch_size):
-                batch = collate([examples[i] for i in order[start:start + batch_size]], pad_id)
+                batch = collate([examples[i] for i in order[start : start + batch_size]], pad_id)
                 batch = {k: v.to(device) for k, v in batch.items()}
-                out = completion_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"],
-                                      chunk_size, share_prefix)
+                out = completion_loss(
+                    model, batch["input_ids"], batch["attention_mask"], batch["labels"], chunk_size, share_prefix
+                )
                 total += float(out.loss_sum)
                 tokens += out.n_tokens
     finally:
@@ -282,6 +309,7 @@ def heldout_loss(model, examples: list[Encoded], pad_id: int, device: str, batch
 
 
 # -- the model --------------------------------------------------------------
+
 
 def enable_checkpointing(model) -> None:
     """Recompute each block's activations in backward (non-reentrant; the newer transformers name first)."""
@@ -314,8 +342,9 @@ def build_lora_model(base_dir: Path, args: TrainingArgs, device: str):
     try:
         model = get_peft_model(model, config, autocast_adapter_dtype=True)
     except ValueError as exc:
-        raise DraftwheelError(f"Cannot put LoRA on this model: {exc}",
-                              "Check the target modules (e.g. q_proj, v_proj).") from None
+        raise DraftwheelError(
+            f"Cannot put LoRA on this model: {exc}", "Check the target modules (e.g. q_proj, v_proj)."
+        ) from None
     model.to(device)
     model.train()
     return model, tokenizer
@@ -326,19 +355,29 @@ def _check_resume(ckpt: Checkpoint, dataset: Dataset, args: TrainingArgs, folder
     if state.get("fingerprint") != dataset.fingerprint():
         raise DraftwheelError(
             f"The checkpoint in {folder} was made with other training data.",
-            "Resume with the run's own data, or start over without --resume.")
+            "Resume with the run's own data, or start over without --resume.",
+        )
     saved = state.get("args", {})
     changed = [k for k in _RESUME_KEYS if k in saved and saved[k] != getattr(args, k)]
     if changed:
         raise DraftwheelError(
             f"The checkpoint in {folder} was made with other settings ({', '.join(changed)}).",
-            "Resume with the same settings, or start over without --resume.")
+            "Resume with the same settings, or start over without --resume.",
+        )
 
 
 # -- training ---------------------------------------------------------------
 
-def train(base_dir: Path, dataset: Dataset, args: TrainingArgs, callback: TrainCallback | None = None,
-          out_dir: Path | None = None, cancel=None, resume: bool = False) -> AdapterResult:
+
+def train(
+    base_dir: Path,
+    dataset: Dataset,
+    args: TrainingArgs,
+    callback: TrainCallback | None = None,
+    out_dir: Path | None = None,
+    cancel=None,
+    resume: bool = False,
+) -> AdapterResult:
     """Train a LoRA adapter on ``dataset``; see the module docstring for the run folder.
 
     ``cancel``: a ``threading.Event`` (or a callable returning True) checked
@@ -355,8 +394,9 @@ def train(base_dir: Path, dataset: Dataset, args: TrainingArgs, callback: TrainC
     run_dir.mkdir(parents=True, exist_ok=True)
     if not dataset.train:
         raise DraftwheelError("No training examples.")
-    run = _Run.start(Path(base_dir), dataset, args, run_dir, _checkpoint_to_resume(run_dir, dataset, args, resume, cb),
-                     cb)
+    run = _Run.start(
+        Path(base_dir), dataset, args, run_dir, _checkpoint_to_resume(run_dir, dataset, args, resume, cb), cb
+    )
     try:
         while run.step < run.total:
             run.train_step(cancel)
@@ -371,8 +411,9 @@ def train(base_dir: Path, dataset: Dataset, args: TrainingArgs, callback: TrainC
     return run.finish()
 
 
-def _checkpoint_to_resume(run_dir: Path, dataset: Dataset, args: TrainingArgs, resume: bool,
-                          cb: TrainCallback) -> Checkpoint | None:
+def _checkpoint_to_resume(
+    run_dir: Path, dataset: Dataset, args: TrainingArgs, resume: bool, cb: TrainCallback
+) -> Checkpoint | None:
     """The run's checkpoint when resuming (checked against this data and settings); else none, and any old one goes."""
     if not resume:
         shutil.rmtree(run_dir / CHECKPOINT, ignore_errors=True)
@@ -413,8 +454,15 @@ class _Run:
     train_time: float = 0.0  # seconds, this process only
 
     @classmethod
-    def start(cls, base_dir: Path, dataset: Dataset, args: TrainingArgs, run_dir: Path, ckpt: Checkpoint | None,
-              cb: TrainCallback) -> _Run:
+    def start(
+        cls,
+        base_dir: Path,
+        dataset: Dataset,
+        args: TrainingArgs,
+        run_dir: Path,
+        ckpt: Checkpoint | None,
+        cb: TrainCallback,
+    ) -> _Run:
         """Build the model and optimizer (restored from ``ckpt`` when resuming) and score the held-out split."""
         import torch
 
@@ -430,8 +478,22 @@ class _Run:
         params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total, args.warmup(total)))
-        run = cls(base_dir, dataset, args, run_dir, cb, device, dtype, model, params, optimizer, scheduler, plan,
-                  total, PeakMemory(device))
+        run = cls(
+            base_dir,
+            dataset,
+            args,
+            run_dir,
+            cb,
+            device,
+            dtype,
+            model,
+            params,
+            optimizer,
+            scheduler,
+            plan,
+            total,
+            PeakMemory(device),
+        )
         if ckpt is not None:
             run._restore(ckpt)
         run.memory.reset()
@@ -458,8 +520,9 @@ class _Run:
             if self.device == "cuda" and "cuda_rng" in ckpt.trainer:
                 torch.cuda.set_rng_state_all(ckpt.trainer["cuda_rng"])
         except (RuntimeError, ValueError, KeyError, TypeError) as exc:
-            raise _damaged(self.run_dir / CHECKPOINT,
-                           f"it does not fit this model: {str(exc).splitlines()[0][:200]}") from None
+            raise _damaged(
+                self.run_dir / CHECKPOINT, f"it does not fit this model: {str(exc).splitlines()[0][:200]}"
+            ) from None
         self.start_step = self.step = ckpt.step
         self.losses = list(ckpt.state.get("losses", []))
         if ckpt.state.get("heldout_before") is not None:
@@ -469,8 +532,15 @@ class _Run:
 
     def heldout(self) -> float:
         a = self.args
-        return heldout_loss(self.model, self.dataset.heldout, self.dataset.pad_id, self.device, a.eval_batch_size,
-                            a.chunk_size, a.share_prefix)
+        return heldout_loss(
+            self.model,
+            self.dataset.heldout,
+            self.dataset.pad_id,
+            self.device,
+            a.eval_batch_size,
+            a.chunk_size,
+            a.share_prefix,
+        )
 
     def train_step(self, cancel) -> None:
         """One optimizer step over ``grad_accum`` micro-batches; the loss is the mean over completion tokens."""
@@ -478,15 +548,18 @@ class _Run:
 
         t0 = time.perf_counter()
         a, step = self.args, self.step
-        micro = [[self.dataset.train[i] for i in idx] for idx in self.plan[step * a.grad_accum:(step + 1) * a.grad_accum]]
+        micro = [
+            [self.dataset.train[i] for i in idx] for idx in self.plan[step * a.grad_accum : (step + 1) * a.grad_accum]
+        ]
         n_target = sum(e.n_completion for batch in micro for e in batch)  # loss tokens in this step
         step_loss = 0.0
         for batch_examples in micro:
             if _is_cancelled(cancel):
                 raise Cancelled()
             batch = {k: v.to(self.device) for k, v in collate(batch_examples, self.dataset.pad_id).items()}
-            out = completion_loss(self.model, batch["input_ids"], batch["attention_mask"], batch["labels"],
-                                  a.chunk_size, a.share_prefix)
+            out = completion_loss(
+                self.model, batch["input_ids"], batch["attention_mask"], batch["labels"], a.chunk_size, a.share_prefix
+            )
             (out.loss_sum / max(n_target, 1)).backward()
             step_loss += float(out.loss_sum.detach())
             self.tokens += int(batch["attention_mask"].sum())
@@ -502,27 +575,39 @@ class _Run:
     def progress(self) -> TrainProgress:
         rate = self.tokens / self.train_time if self.train_time else 0.0
         eta = self.train_time / (self.step - self.start_step) * (self.total - self.step)
-        return TrainProgress(self.step, self.total, self.losses[-1], rate, self.memory.peak(), eta,
-                             self.scheduler.get_last_lr()[0])
+        return TrainProgress(
+            self.step, self.total, self.losses[-1], rate, self.memory.peak(), eta, self.scheduler.get_last_lr()[0]
+        )
 
     def state(self) -> dict:
         """The checkpoint's ``state.json``: enough to resume the same run exactly."""
-        return {"step": self.step, "total": self.total, "plan": self.plan, "fingerprint": self.dataset.fingerprint(),
-                "args": self.args.to_dict(), "losses": self.losses, "heldout_before": self.heldout_before,
-                "tokens": self.tokens_before + self.tokens, "base_dir": str(self.base_dir), "time": time.time()}
+        return {
+            "step": self.step,
+            "total": self.total,
+            "plan": self.plan,
+            "fingerprint": self.dataset.fingerprint(),
+            "args": self.args.to_dict(),
+            "losses": self.losses,
+            "heldout_before": self.heldout_before,
+            "tokens": self.tokens_before + self.tokens,
+            "base_dir": str(self.base_dir),
+            "time": time.time(),
+        }
 
     def checkpoint_if_due(self) -> None:
         every = self.args.checkpoint_every
         if every and self.step % every == 0 and self.step < self.total:
-            self.cb.on_checkpoint(self.step, write_checkpoint(self.run_dir, self.model, self.optimizer,
-                                                              self.scheduler, self.state()))
+            self.cb.on_checkpoint(
+                self.step, write_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler, self.state())
+            )
 
     def save_cancelled(self) -> None:
         """Checkpoint where the run stopped (the half-done step's gradients are dropped)."""
         self.optimizer.zero_grad(set_to_none=True)
         write_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler, self.state())
-        self.cb.on_message(f"Cancelled at step {self.step} of {self.total}; a checkpoint was saved "
-                           "(resume with --resume).")
+        self.cb.on_message(
+            f"Cancelled at step {self.step} of {self.total}; a checkpoint was saved (resume with --resume)."
+        )
         self.cb.on_end()
 
     def finish(self) -> AdapterResult:
@@ -531,14 +616,24 @@ class _Run:
         self.cb.on_eval("after", heldout_after)
         last = self.losses[-10:]
         result = AdapterResult(
-            adapter_dir=self.run_dir / ADAPTER, run_dir=self.run_dir, steps=self.step,
+            adapter_dir=self.run_dir / ADAPTER,
+            run_dir=self.run_dir,
+            steps=self.step,
             train_loss=sum(last) / max(1, len(last)),
-            heldout_loss_before=self.heldout_before, heldout_loss_after=heldout_after,
+            heldout_loss_before=self.heldout_before,
+            heldout_loss_after=heldout_after,
             tokens_per_s=self.tokens / self.train_time if self.train_time else 0.0,
-            peak_memory_bytes=self.memory.peak(), seconds=self.train_time, n_train=len(self.dataset.train),
-            n_heldout=len(self.dataset.heldout), base_dir=self.base_dir,
-            base_sha256=str(read_meta(self.base_dir).get("sha256", "")), args=self.args,
-            resumed_from=self.start_step, device=self.device, dtype=self.dtype, losses=self.losses,
+            peak_memory_bytes=self.memory.peak(),
+            seconds=self.train_time,
+            n_train=len(self.dataset.train),
+            n_heldout=len(self.dataset.heldout),
+            base_dir=self.base_dir,
+            base_sha256=str(read_meta(self.base_dir).get("sha256", "")),
+            args=self.args,
+            resumed_from=self.start_step,
+            device=self.device,
+            dtype=self.dtype,
+            losses=self.losses,
         )
         save_adapter(self.model, result)
         shutil.rmtree(self.run_dir / CHECKPOINT, ignore_errors=True)

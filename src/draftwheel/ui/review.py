@@ -156,12 +156,17 @@ class ReviewPanel(QWidget):
             self.attempt_btn.show()
         else:
             self.title.setText(f"<b>{s.task.label}</b> — {stats} · {n} change{'s' * (n != 1)}")
-            hint = ("The model suggests no changes." if n == 0 else
-                    "Click a change to keep or drop it; Accept all (Ctrl+Return) takes the rest.")
+            hint = (
+                "The model suggests no changes."
+                if n == 0
+                else "Click a change to keep or drop it; Accept all (Ctrl+Return) takes the rest."
+            )
             if s.rejected:
                 k = len(s.rejected)
-                hint += (f" {k} part{'s' * (k != 1)} kept as written (the model's answer failed the "
-                         f"output check: {s.rejected[0].reason}).")
+                hint += (
+                    f" {k} part{'s' * (k != 1)} kept as written (the model's answer failed the "
+                    f"output check: {s.rejected[0].reason})."
+                )
             self.hint.setText(hint)
         self.redraw()
         self._update_buttons()
@@ -243,8 +248,11 @@ class ReviewPanel(QWidget):
         for b in (self.prev_btn, self.next_btn, self.keep_btn, self.drop_btn):
             b.setEnabled(has_changes)
         self.accept_btn.setText(s.accept_label if s is not None else "Accept all")
-        self.accept_btn.setToolTip("Apply every change you did not reject (Ctrl+Return)" if s is not None and ready and s.decided
-                                   else "Replace the text with the whole suggestion (Ctrl+Return)")
+        self.accept_btn.setToolTip(
+            "Apply every change you did not reject (Ctrl+Return)"
+            if s is not None and ready and s.decided
+            else "Replace the text with the whole suggestion (Ctrl+Return)"
+        )
         self.accept_btn.setEnabled(ready or editing)
         self.apply_btn.setEnabled(ready or editing)
         self.edit_btn.setEnabled(ready)

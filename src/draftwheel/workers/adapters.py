@@ -29,8 +29,10 @@ class AdapterChoice:
 def list_choices(paths: AppPaths) -> list[AdapterChoice]:
     from draftwheel.models import adapters as registry
 
-    return [AdapterChoice(a.name, Path(registry.adapter_ref(a).path), a.task, a.promoted)
-            for a in registry.list_adapters(paths)]
+    return [
+        AdapterChoice(a.name, Path(registry.adapter_ref(a).path), a.task, a.promoted)
+        for a in registry.list_adapters(paths)
+    ]
 
 
 def resolve_choice(paths: AppPaths, model, choice: str, task: str) -> AdapterRef | None:

@@ -41,6 +41,7 @@ class GroundRequest:
 
 # -- plain functions, run on a worker thread ------------------------------------------------
 
+
 def import_preview(folder: str, paths: AppPaths) -> dict:
     """Import ``folder`` and propose a profile: {"result": ImportResult, "profile": AuthorProfile, "profile_path"}.
 
@@ -80,8 +81,9 @@ def parse_profile_text(text: str):
             return load_profile(path)
         except DraftwheelError as exc:
             # The temporary file name means nothing to the user.
-            raise DraftwheelError(exc.message.replace(f"{path}: ", "").replace(str(path), "the profile"),
-                                  exc.hint) from None
+            raise DraftwheelError(
+                exc.message.replace(f"{path}: ", "").replace(str(path), "the profile"), exc.hint
+            ) from None
 
 
 def save_profile(profile, paths: AppPaths) -> Path:
@@ -96,8 +98,15 @@ def _run(request: GroundRequest, paths: AppPaths, generator, emit_progress, canc
     from draftwheel.ground.pipeline import GroundOptions, run_ground
 
     try:
-        return run_ground(request.folder, paths, generator, options=GroundOptions(n_pairs=request.n_pairs),
-                          profile=request.profile, on_progress=emit_progress, cancel=cancel)
+        return run_ground(
+            request.folder,
+            paths,
+            generator,
+            options=GroundOptions(n_pairs=request.n_pairs),
+            profile=request.profile,
+            on_progress=emit_progress,
+            cancel=cancel,
+        )
     except Cancelled:
         raise DraftwheelError("Cancelled before any pair was generated; nothing was stored.") from None
 
@@ -114,7 +123,9 @@ def run_on_engine(host, request: GroundRequest, emit_progress, cancel: CancelTok
 
     engine = host.engine
     if engine is None:
-        raise ModelFileError("The local model is not loaded yet.", "Wait for it to load, or choose a model in Settings.")
+        raise ModelFileError(
+            "The local model is not loaded yet.", "Wait for it to load, or choose a model in Settings."
+        )
     if engine.adapter is not None:
         engine.use_adapter(None)  # the next suggestion re-applies the adapter it needs
     return _run(request, host.paths, LocalGenerator(engine, seed=host.settings.seed), emit_progress, cancel)
@@ -176,11 +187,27 @@ class GroundWorker(ThreadWorker):
                 self._failed("The local model is not available in this window.")
                 return
             # cancel_with: quitting the app (the engine worker's stop) cancels the run too.
-            self.engine_worker.submit(run_on_engine, self.engine_worker.host, request, emit, token,
-                                      on_done=self._done, on_error=self._failed, cancel_with=token)
+            self.engine_worker.submit(
+                run_on_engine,
+                self.engine_worker.host,
+                request,
+                emit,
+                token,
+                on_done=self._done,
+                on_error=self._failed,
+                cancel_with=token,
+            )
         else:
-            self.submit(run_endpoint, request, self.paths, emit, token, on_done=self._done, on_error=self._failed,
-                        cancel_with=token)
+            self.submit(
+                run_endpoint,
+                request,
+                self.paths,
+                emit,
+                token,
+                on_done=self._done,
+                on_error=self._failed,
+                cancel_with=token,
+            )
 
     def cancel(self) -> None:
         if self.cancel_token is not None:

@@ -15,13 +15,52 @@ from draftwheel.config import AppPaths
 from draftwheel.workers.qt import Signal
 from draftwheel.workers.thread import ThreadWorker
 
-EDIT_COLUMNS = ("id", "created_at", "task", "instruction", "input_text", "output_text", "final_text",
-                "outcome", "model", "adapter", "stage", "latency_ms", "prompt_tokens", "output_tokens",
-                "origin", "include_in_training")
-RUN_COLUMNS = ("id", "task", "adapter_name", "status", "started_at", "finished_at", "steps_done",
-               "steps_total", "n_train", "n_heldout", "final_loss", "scores", "message")
-ADAPTER_COLUMNS = ("id", "name", "task", "base_model_name", "path", "rank", "n_train", "steps", "created_at",
-                   "promoted", "scores")
+EDIT_COLUMNS = (
+    "id",
+    "created_at",
+    "task",
+    "instruction",
+    "input_text",
+    "output_text",
+    "final_text",
+    "outcome",
+    "model",
+    "adapter",
+    "stage",
+    "latency_ms",
+    "prompt_tokens",
+    "output_tokens",
+    "origin",
+    "include_in_training",
+)
+RUN_COLUMNS = (
+    "id",
+    "task",
+    "adapter_name",
+    "status",
+    "started_at",
+    "finished_at",
+    "steps_done",
+    "steps_total",
+    "n_train",
+    "n_heldout",
+    "final_loss",
+    "scores",
+    "message",
+)
+ADAPTER_COLUMNS = (
+    "id",
+    "name",
+    "task",
+    "base_model_name",
+    "path",
+    "rank",
+    "n_train",
+    "steps",
+    "created_at",
+    "promoted",
+    "scores",
+)
 
 
 def _row(obj: Any, columns: tuple[str, ...]) -> dict[str, Any]:

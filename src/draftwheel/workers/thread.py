@@ -96,8 +96,9 @@ def _join(thread: QThread, runner: QObject, cancels: dict, timeout_ms: int) -> b
     runner._quit.emit()  # type: ignore[attr-defined]
     if thread.wait(timeout_ms):
         return True
-    log.error("worker thread %s did not end within %d ms; it is left to finish on its own",
-              thread.objectName(), timeout_ms)
+    log.error(
+        "worker thread %s did not end within %d ms; it is left to finish on its own", thread.objectName(), timeout_ms
+    )
     thread.setParent(None)  # out of the parent's children, which are deleted with it
     key = id(thread)
     _detached[key] = (thread, runner)
@@ -133,8 +134,15 @@ class ThreadWorker(QObject):
             app.aboutToQuit.connect(self.shutdown)
         self._thread.start()
 
-    def submit(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-               on_error: Callable[[str], None] | None = None, cancel_with: Any = None, **kwargs: Any) -> int:
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+        cancel_with: Any = None,
+        **kwargs: Any,
+    ) -> int:
         """Queue ``fn(*args, **kwargs)``; ``cancel_with`` (e.g. a CancelToken) is cancelled by stop()."""
         job_id = next(self._ids)
         self._callbacks[job_id] = (on_done, on_error)
