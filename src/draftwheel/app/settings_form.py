@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
+from draftwheel.config import AppPaths
+from draftwheel.models import Catalogue, ModelEntry
 from draftwheel.train.dataset import MIN_EXAMPLES
 
 TEMPERATURE_MAX = 2.0  # above this the bundled model's samples are noise, not revisions
@@ -55,14 +57,20 @@ def check_endpoint(value: str) -> str | None:
         port_ok = parts.port is None or 0 < parts.port < 65536
     except ValueError:
         parts, port_ok = None, False
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok \
-            or any(c.isspace() for c in value):
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not port_ok
+        or any(c.isspace() for c in value)
+    ):
         return "Allowed: empty, or a web address such as https://api.example.com/v1"
     return None
 
 
-def check_fields(n_threads: int, temperature: float, train_threshold: int, remote_endpoint: str,
-                 cores: int | None = None) -> dict[str, str]:
+def check_fields(
+    n_threads: int, temperature: float, train_threshold: int, remote_endpoint: str, cores: int | None = None
+) -> dict[str, str]:
     """{setting name: what is allowed} for every invalid field; empty when all may be saved."""
     checks = {
         "n_threads": check_threads(n_threads, cores),
@@ -81,3 +89,13 @@ def changed_keys(old: dict, new: dict) -> dict:
 def needs_engine_reload(old, new) -> bool:
     """Whether saved settings ``new`` need the model loaded again (else the engine takes them as they are)."""
     return (old.model, old.n_threads, old.n_ctx, old.backend) != (new.model, new.n_threads, new.n_ctx, new.backend)
+
+
+def model_entries(paths: AppPaths) -> list[ModelEntry]:
+    """The models the user can choose from (the catalogue: bundled, added, downloaded)."""
+    return Catalogue(paths).list()
+
+
+def add_model(paths: AppPaths, path: str) -> ModelEntry:
+    """Add a GGUF file to the catalogue (checks its header; raises a DraftwheelError with the reason)."""
+    return Catalogue(paths).add(path)

@@ -32,3 +32,8 @@ def failure_text(failure: dict) -> str:
 
 def resumed_text(found: dict) -> str:
     return f"Resuming the training “{found['name']}” that was interrupted; it continues in the background."
+
+
+def task_label(task: str) -> str:
+    """The words the user knows a task by ("Fix grammar"), else its name."""
+    return policy.task_label(task)

@@ -10,11 +10,11 @@ invalid is stored. Saving writes only the keys the user changed, through
 
 from __future__ import annotations
 
+from draftwheel.app import settings_form
 from draftwheel.app.settings_form import changed_keys, check_fields, machine_cores
 from draftwheel.config import Settings, secrets
 from draftwheel.config.settings import update_settings
 from draftwheel.errors import DraftwheelError
-from draftwheel.models import Catalogue
 from draftwheel.ui.qt import (
     QCheckBox,
     QComboBox,
@@ -174,7 +174,7 @@ class SettingsDialog(QDialog):
     def _fill_models(self, current: str) -> None:
         self.model_box.clear()
         try:
-            entries = Catalogue(self.services.paths).list()
+            entries = settings_form.model_entries(self.services.paths)
         except DraftwheelError as exc:
             QMessageBox.warning(self, "Models", str(exc))
             entries = []
@@ -194,7 +194,7 @@ class SettingsDialog(QDialog):
         self.model_box.setEnabled(False)
         # Adding hashes the file (gigabytes for big models): do it on a worker thread.
         self.services.store.submit(
-            Catalogue(self.services.paths).add, path, on_done=self._added, on_error=self._add_failed
+            settings_form.add_model, self.services.paths, path, on_done=self._added, on_error=self._add_failed
         )
 
     def _added(self, entry) -> None:

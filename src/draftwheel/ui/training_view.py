@@ -101,7 +101,7 @@ class LossChart(QtCharts.QChartView):
 
 
 def _live_text(live: dict[str, Any]) -> str:
-    """"Training “grammar”: step 12 / 40 · loss 1.234 · 50 tokens/s · 2 min 3 s left"."""
+    """ "Training “grammar”: step 12 / 40 · loss 1.234 · 50 tokens/s · 2 min 3 s left"."""
     task = live.get("label") or live.get("task", "")
     step, total = live.get("step"), live.get("total")
     text = f"Training “{task}”"
@@ -153,8 +153,9 @@ class TrainingView(QWidget):
         self.cancel_btn.clicked.connect(self.cancel_running)
         self.train_btn = QPushButton("Train now")
         self.train_btn.setObjectName("trainNowButton")
-        self.train_btn.clicked.connect(lambda: self.window().train_now() if hasattr(self.window(), "train_now")
-                                       else None)
+        self.train_btn.clicked.connect(
+            lambda: self.window().train_now() if hasattr(self.window(), "train_now") else None
+        )
         self.message = QLabel()
         self.message.setObjectName("trainingMessage")
         self.message.setWordWrap(True)
@@ -241,7 +242,7 @@ class TrainingView(QWidget):
         live = self.live = snap.get("live")
         if live is not None:
             if live.get("task"):
-                from draftwheel.flywheel.policy import task_label
+                from draftwheel.app.training_text import task_label
 
                 live = {**live, "label": task_label(str(live["task"]))}
             total = live.get("total")
@@ -273,9 +274,17 @@ class TrainingView(QWidget):
             total = r.get("steps_total") or 0
             done = r.get("steps_done") or 0
             loss = r.get("final_loss")
-            values = [str(r["id"]), r["task"], r["status"], f"{done} / {total}" if total else "–",
-                      f"{loss:.3f}" if isinstance(loss, (int, float)) else "–", r.get("adapter_name") or "–",
-                      score_words(r.get("scores")), str(r.get("started_at") or "")[:16], r.get("message") or ""]
+            values = [
+                str(r["id"]),
+                r["task"],
+                r["status"],
+                f"{done} / {total}" if total else "–",
+                f"{loss:.3f}" if isinstance(loss, (int, float)) else "–",
+                r.get("adapter_name") or "–",
+                score_words(r.get("scores")),
+                str(r.get("started_at") or "")[:16],
+                r.get("message") or "",
+            ]
             for col, v in enumerate(values):
                 item = QTableWidgetItem(v)
                 if RUN_HEADERS[col] in ("Status", "Note") and r.get("message"):
@@ -293,7 +302,13 @@ class TrainingView(QWidget):
         a = self.adapters_table
         a.setRowCount(len(adapters))
         for row, ad in enumerate(adapters):
-            values = [ad["name"], ad["task"], str(ad.get("n_train", "")), str(ad.get("steps", "")),
-                      score_words(ad.get("scores")), "★ yes" if ad.get("promoted") else "no"]
+            values = [
+                ad["name"],
+                ad["task"],
+                str(ad.get("n_train", "")),
+                str(ad.get("steps", "")),
+                score_words(ad.get("scores")),
+                "★ yes" if ad.get("promoted") else "no",
+            ]
             for col, v in enumerate(values):
                 a.setItem(row, col, QTableWidgetItem(v))
