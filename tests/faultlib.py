@@ -415,7 +415,8 @@ def autosave_text(v: int) -> str:
 def role_adapter_writer(peft_dir: str, base_gguf: str) -> None:
     """Export a PEFT LoRA to a registered adapter (``create_adapter`` + the GGUF writer), forever."""
     from draftwheel.config import app_paths
-    from draftwheel.models.adapters import AdapterInfo, create_adapter
+    from draftwheel.flywheel.adapters import create_adapter
+    from draftwheel.models.adapters import AdapterInfo
     from draftwheel.models.gguf_info import read_gguf, sha256_file
     from draftwheel.train.gguf_adapter import export_gguf_adapter
 

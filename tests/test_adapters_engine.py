@@ -116,7 +116,8 @@ def _cli(capsys, *argv):
 
 @pytest.fixture
 def registered(paths, bundled_gguf, tmp_path):
-    from draftwheel.models.adapters import AdapterInfo, create_adapter
+    from draftwheel.flywheel.adapters import create_adapter
+    from draftwheel.models.adapters import AdapterInfo
     from draftwheel.train.gguf_adapter import export_gguf_adapter
 
     base = bundled_entry(paths)
@@ -203,6 +204,7 @@ def _heldout(n=4, max_words=None):
 def test_finish_adapter_scores_and_promotes_only_when_better(paths, bundled_gguf, engine, tmp_path):
     """A damaging adapter is promoted by hand; a no-op LoRA (= the base model) must beat it and take over;
     another damaging one must then not be promoted."""
+    from draftwheel.flywheel import adapters as fly
     from draftwheel.flywheel.promotion import finish_adapter
     from draftwheel.models import adapters as reg
     from draftwheel.store import get_adapter as row_of
@@ -222,7 +224,7 @@ def test_finish_adapter_scores_and_promotes_only_when_better(paths, bundled_gguf
         evaluate=False,
     )
     assert bad.scores == {} and not bad.promoted
-    reg.promote(paths, "bad")
+    fly.promote(paths, "bad")
 
     store = open_store(paths)
     try:

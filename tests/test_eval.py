@@ -48,8 +48,9 @@ def tiny_adapter(paths, bundled_gguf, tmp_path):
     pytest.importorskip("safetensors")
     from safetensors.numpy import save_file
 
+    from draftwheel.flywheel.adapters import create_adapter
     from draftwheel.models import Catalogue
-    from draftwheel.models.adapters import AdapterInfo, create_adapter
+    from draftwheel.models.adapters import AdapterInfo
     from draftwheel.train.gguf_adapter import base_tensors, export_gguf_adapter
 
     arch, _n, shapes = base_tensors(bundled_gguf)

@@ -3,7 +3,7 @@
 A child (``python tests/faultlib.py adapter-writer``) turns a PEFT LoRA
 folder into registered adapters again and again through the real export path
 (``train.gguf_adapter.export_gguf_adapter`` inside
-``models.adapters.create_adapter``: temp folder, fsync, rename) and prints each
+``flywheel.adapters.create_adapter``: temp folder, fsync, rename) and prints each
 adapter's name after ``create_adapter`` returned. It is SIGKILLed at random
 moments. After every kill, every adapter the registry lists is complete (its
 GGUF passes the adapter header checks, its json parses, its ``peft/`` folder
@@ -23,7 +23,8 @@ from faultlib import child_env, kill_at_random, make_tiny_model_gguf, make_tiny_
 @pytest.mark.slow
 def test_sigkill_during_adapter_export_never_lists_a_partial_adapter(tmp_path):
     from draftwheel.config import app_paths
-    from draftwheel.models.adapters import GGUF_FILE, _check_adapter_gguf, list_adapters, remove_stale_temps, sync_store
+    from draftwheel.flywheel.adapters import sync_store
+    from draftwheel.models.adapters import GGUF_FILE, _check_adapter_gguf, list_adapters, remove_stale_temps
     from draftwheel.store import list_adapters as store_adapters
     from draftwheel.store import open_store
 

@@ -1,7 +1,7 @@
 """Fuzzing model and adapter files: truncated, corrupted, foreign, wrong architecture.
 
 A user adds GGUF models (``Catalogue.add`` -> ``read_gguf``) and imports
-adapters (``models.adapters.import_adapter``: a bare LoRA GGUF or a .zip/.tar
+adapters (``flywheel.adapters.import_adapter``: a bare LoRA GGUF or a .zip/.tar
 export). Every damaged or foreign file must be refused with a clear
 ``DraftwheelError`` (``ModelFileError``) before llama.cpp sees it — never
 another exception, never a hang — and anything accepted must be a complete
@@ -39,8 +39,9 @@ def tiny(tmp_path_factory):
     """A data folder with a tiny gemma3-shaped base model in its catalogue, its GGUF bytes and a matching
     adapter (GGUF bytes and a .zip export made by the real export code)."""
     from draftwheel.config import app_paths
+    from draftwheel.flywheel.adapters import create_adapter
     from draftwheel.models import Catalogue
-    from draftwheel.models.adapters import AdapterInfo, create_adapter, export_adapter
+    from draftwheel.models.adapters import AdapterInfo, export_adapter
     from draftwheel.train.gguf_adapter import export_gguf_adapter
 
     root = tmp_path_factory.mktemp("tiny")
@@ -127,7 +128,7 @@ def test_damaged_adapter_is_refused_clearly(tiny, tmp_path_factory, m, form):
     data = tiny["adapter"] if form == "gguf" else tiny["archive"]
     f = _write(tmp_path_factory, mutate(data, *m), f"a.{form}")
     name = f"a{next(_names)}"
-    from draftwheel.models.adapters import import_adapter
+    from draftwheel.flywheel.adapters import import_adapter
 
     info, err = user_facing(import_adapter, tiny["paths"], f, name=name)
     if err is None:
@@ -142,8 +143,8 @@ def test_damaged_adapter_is_refused_clearly(tiny, tmp_path_factory, m, form):
 def test_wrong_architecture(tiny, tmp_path_factory, arch, general_type):
     """A model or adapter of another architecture: a model is catalogued as what it is; an adapter for a
     base the user does not have is refused naming the architecture it needs."""
+    from draftwheel.flywheel.adapters import import_adapter
     from draftwheel.models import Catalogue
-    from draftwheel.models.adapters import import_adapter
 
     d = tmp_path_factory.mktemp("arch")
     f = make_tiny_model_gguf(d / f"{arch}.gguf", arch=arch, n_blocks=1, dim=16, general_type=general_type)
@@ -158,7 +159,7 @@ def test_wrong_architecture(tiny, tmp_path_factory, arch, general_type):
 @fuzz_settings(30, 1000)
 @given(st.sampled_from([b"PK\x03\x04", b"\x1f\x8b", b"ustar"]), st.binary(max_size=200))
 def test_foreign_archives_as_adapter(tiny, tmp_path_factory, prefix, data):
-    from draftwheel.models.adapters import import_adapter
+    from draftwheel.flywheel.adapters import import_adapter
 
     f = _write(tmp_path_factory, prefix + data, "x.zip")
     _, err = user_facing(import_adapter, tiny["paths"], f, name=f"z{next(_names)}")
@@ -168,7 +169,7 @@ def test_foreign_archives_as_adapter(tiny, tmp_path_factory, prefix, data):
 @pytest.mark.parametrize("data", [b"\x1f\x8b", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"])
 def test_truncated_gzip_as_adapter_is_a_clear_error(tiny, tmp_path, data):
     """Regression (found by this fuzzing, fixed in c88fd1e): EOFError escaped tarfile.is_tarfile."""
-    from draftwheel.models.adapters import import_adapter
+    from draftwheel.flywheel.adapters import import_adapter
 
     f = tmp_path / "x.tar.gz"
     f.write_bytes(data)
@@ -178,7 +179,7 @@ def test_truncated_gzip_as_adapter_is_a_clear_error(tiny, tmp_path, data):
 
 def test_deflate_damage_in_adapter_export_is_a_clear_error(tiny, tmp_path):
     """Regression (found by this fuzzing, fixed in c88fd1e): zlib.error escaped the archive reader."""
-    from draftwheel.models.adapters import import_adapter
+    from draftwheel.flywheel.adapters import import_adapter
 
     f = tmp_path / "damaged.zip"
     f.write_bytes(mutate(tiny["archive"], "header", 42, 0, 1))  # zeroes a byte inside adapter.json's deflate data
@@ -188,7 +189,7 @@ def test_deflate_damage_in_adapter_export_is_a_clear_error(tiny, tmp_path):
 
 def test_archive_with_path_traversal_names_writes_nothing_outside(tiny, tmp_path):
     """A crafted export whose members are named ../../x: only adapter.json/adapter.gguf are taken, by base name."""
-    from draftwheel.models.adapters import import_adapter
+    from draftwheel.flywheel.adapters import import_adapter
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

@@ -32,7 +32,8 @@ def _field(reader, key):
 
 
 def _new_adapter(paths, peft_dir, bundled_gguf, name="work", task="grammar", **kw):
-    from draftwheel.models.adapters import AdapterInfo, create_adapter
+    from draftwheel.flywheel.adapters import create_adapter
+    from draftwheel.models.adapters import AdapterInfo
     from draftwheel.train.gguf_adapter import export_gguf_adapter
 
     base = bundled_entry(paths)
@@ -149,6 +150,7 @@ def test_export_refuses_wrong_shapes_and_bad_configs(bundled_gguf, tmp_path):
 
 
 def test_registry_create_list_rename_delete_mirrors_store(paths, peft_dir, bundled_gguf):
+    from draftwheel.flywheel import adapters as fly
     from draftwheel.models import adapters as reg
     from draftwheel.store import get_adapter as row_of
     from draftwheel.store import open_store
@@ -161,7 +163,7 @@ def test_registry_create_list_rename_delete_mirrors_store(paths, peft_dir, bundl
     with pytest.raises(DraftwheelError, match="already exists"):
         _new_adapter(paths, peft_dir, bundled_gguf, "work email")
 
-    reg.rename(paths, "work email", "fiction")
+    fly.rename(paths, "work email", "fiction")
     assert [a.name for a in reg.list_adapters(paths)] == ["fiction"]
     with pytest.raises(NotFoundError):
         reg.get_adapter(paths, "work email")
@@ -170,11 +172,11 @@ def test_registry_create_list_rename_delete_mirrors_store(paths, peft_dir, bundl
         with store.session() as s:
             row = row_of(s, "fiction")
             assert row.path == str(paths.adapters_dir / "fiction") and row.base_model_sha256 == info.base_sha256
-        reg.promote(paths, "fiction")
+        fly.promote(paths, "fiction")
         assert reg.get_adapter(paths, "fiction").promoted
         with store.session() as s:
             assert row_of(s, "fiction").promoted
-        reg.delete(paths, "fiction")
+        fly.delete(paths, "fiction")
         assert reg.list_adapters(paths) == []
         with store.session() as s, pytest.raises(NotFoundError):
             row_of(s, "fiction")
@@ -251,6 +253,7 @@ def test_names_are_checked(paths, peft_dir, bundled_gguf):
 
 @pytest.mark.parametrize("suffix", [".zip", ".tar", ".tar.gz"])
 def test_export_import_roundtrip(paths, peft_dir, bundled_gguf, tmp_path, suffix):
+    from draftwheel.flywheel import adapters as fly
     from draftwheel.models import adapters as reg
 
     info = _new_adapter(paths, peft_dir, bundled_gguf, "mine", task="formal", scores={"adapter": {"gleu": 50}})
@@ -261,24 +264,25 @@ def test_export_import_roundtrip(paths, peft_dir, bundled_gguf, tmp_path, suffix
         with tarfile.open(out) as tar:
             assert sorted(tar.getnames()) == ["adapter.gguf", "adapter.json"]
     with pytest.raises(DraftwheelError, match="already exists"):
-        reg.import_adapter(paths, out)
-    got = reg.import_adapter(paths, out, name="copy")
+        fly.import_adapter(paths, out)
+    got = fly.import_adapter(paths, out, name="copy")
     assert got.source == "imported" and got.task == "formal" and got.scores == {"adapter": {"gleu": 50}}
     assert got.gguf.read_bytes() == info.gguf.read_bytes()
     assert {a.name for a in reg.list_adapters(paths)} == {"mine", "copy"}
 
 
 def test_import_bare_gguf_finds_its_base(paths, peft_dir, bundled_gguf, tmp_path):
-    from draftwheel.models import adapters as reg
+    from draftwheel.flywheel import adapters as fly
     from draftwheel.train.gguf_adapter import export_gguf_adapter
 
     export_gguf_adapter(peft_dir, bundled_gguf, tmp_path / "style.gguf")
-    got = reg.import_adapter(paths, tmp_path / "style.gguf", task="clearer")
+    got = fly.import_adapter(paths, tmp_path / "style.gguf", task="clearer")
     assert got.name == "style" and got.base_model == "gemma3-270m" and got.rank == 4 and got.alpha == 8.0
     assert got.task == "clearer"
 
 
 def test_import_refuses_bad_files(paths, peft_dir, bundled_gguf, tmp_path):
+    from draftwheel.flywheel import adapters as fly
     from draftwheel.models import adapters as reg
     from draftwheel.train.gguf_adapter import export_gguf_adapter
 
@@ -286,28 +290,29 @@ def test_import_refuses_bad_files(paths, peft_dir, bundled_gguf, tmp_path):
     truncated = tmp_path / "truncated.gguf"
     truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     with pytest.raises(ModelFileError, match="truncated"):
-        reg.import_adapter(paths, truncated)
+        fly.import_adapter(paths, truncated)
     corrupt = tmp_path / "corrupt.gguf"
     corrupt.write_bytes(b"GGUF" + b"\xff" * 64)
     with pytest.raises(ModelFileError, match="damaged or truncated"):
-        reg.import_adapter(paths, corrupt)
+        fly.import_adapter(paths, corrupt)
     junk = tmp_path / "notes.txt"
     junk.write_text("hello")
     with pytest.raises(DraftwheelError, match="not an adapter"):
-        reg.import_adapter(paths, junk)
+        fly.import_adapter(paths, junk)
     with pytest.raises(ModelFileError, match="is a model, not a LoRA adapter"):
-        reg.import_adapter(paths, bundled_gguf)
+        fly.import_adapter(paths, bundled_gguf)
     llama_arch = write_adapter_gguf(tmp_path / "llama.gguf", arch="llama", shapes={"blk.0.attn_q.weight": (4096, 4096)})
     with pytest.raises(DraftwheelError, match="needs a llama base model"):
-        reg.import_adapter(paths, llama_arch)
+        fly.import_adapter(paths, llama_arch)
     bigger = write_adapter_gguf(tmp_path / "gemma-1b.gguf", shapes={"blk.0.attn_q.weight": (1024, 1152)})
     with pytest.raises(DraftwheelError, match="tensor shapes belong to another model size"):
-        reg.import_adapter(paths, bigger)
+        fly.import_adapter(paths, bigger)
     assert reg.list_adapters(paths) == []
     assert list(paths.adapters_dir.iterdir()) == []
 
 
 def test_import_refuses_adapter_for_another_base(paths, peft_dir, bundled_gguf, tmp_path):
+    from draftwheel.flywheel import adapters as fly
     from draftwheel.models import adapters as reg
 
     _new_adapter(paths, peft_dir, bundled_gguf, "theirs")
@@ -317,13 +322,13 @@ def test_import_refuses_adapter_for_another_base(paths, peft_dir, bundled_gguf, 
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("adapter.json", json.dumps(meta))
         zf.write(paths.adapters_dir / "theirs" / "adapter.gguf", "adapter.gguf")
-    reg.delete(paths, "theirs")
+    fly.delete(paths, "theirs")
     with pytest.raises(DraftwheelError, match=r"made for another base model \(gemma3, sha256 abababababab\)"):
-        reg.import_adapter(paths, archive)
+        fly.import_adapter(paths, archive)
     damaged = tmp_path / "damaged.zip"
     damaged.write_bytes(archive.read_bytes()[:200])
     with pytest.raises(DraftwheelError):
-        reg.import_adapter(paths, damaged)
+        fly.import_adapter(paths, damaged)
     assert reg.list_adapters(paths) == []
 
 

@@ -169,7 +169,7 @@ def test_training_view_follows_a_background_run_and_cancels_it(qtbot, window, se
 
 
 def test_a_newly_promoted_adapter_is_announced_and_offered(qtbot, window, services, make_tiny_adapter):
-    from draftwheel.models.adapters import promote
+    from draftwheel.flywheel.adapters import promote
 
     make_tiny_adapter(services.paths, "mine", "grammar")
     with qtbot.waitSignal(services.training.snapshot_ready, timeout=10_000):

@@ -7,6 +7,7 @@ import json
 
 from draftwheel.cli.common import profile
 from draftwheel.config import update_settings
+from draftwheel.flywheel import adapters as mirrored
 from draftwheel.models import Catalogue
 from draftwheel.models import adapters as reg
 
@@ -84,14 +85,14 @@ def _use(args: argparse.Namespace) -> int:
 
 def _rename(args: argparse.Namespace) -> int:
     paths, _ = profile()
-    info = reg.rename(paths, args.old, args.new)
+    info = mirrored.rename(paths, args.old, args.new)
     print(f"renamed {args.old} to {info.name}")
     return 0
 
 
 def _delete(args: argparse.Namespace) -> int:
     paths, _ = profile()
-    reg.delete(paths, args.name)
+    mirrored.delete(paths, args.name)
     print(f"deleted {args.name}")
     return 0
 
@@ -105,6 +106,6 @@ def _export(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     paths, _ = profile()
-    info = reg.import_adapter(paths, args.file, name=args.name, task=args.task)
+    info = mirrored.import_adapter(paths, args.file, name=args.name, task=args.task)
     print(f"imported {info.name} ({info.task}, for {info.base_model})")
     return 0

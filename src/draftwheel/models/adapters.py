@@ -4,7 +4,8 @@
 * :mod:`draftwheel.models.adapter_registry` — folders on disk (list, get, create, rename, delete, promote);
 * :mod:`draftwheel.models.adapter_gguf` — adapter GGUF checks and base-model matching;
 * :mod:`draftwheel.models.adapter_archive` — .zip/.tar export and import;
-* :mod:`draftwheel.flywheel.adapters` — the same changes mirrored into the store (what the app and CLI call).
+* :mod:`draftwheel.flywheel.adapters` — the changes that the store mirrors (create, import, rename, delete,
+  promote, update, sync): what the app and the CLI call; import those from there.
 """
 
 from draftwheel.models.adapter_archive import export_adapter
@@ -31,18 +32,6 @@ from draftwheel.models.adapter_registry import (  # noqa: F401
 )
 from draftwheel.models.gguf_info import gguf_header  # noqa: F401
 
-# Changes that the store mirrors live above the store, in flywheel.
-_MIRRORED = ("create_adapter", "delete", "import_adapter", "promote", "rename", "sync_store", "update_adapter")
-
-
-def __getattr__(name: str):
-    if name in _MIRRORED:
-        from draftwheel.flywheel import adapters as mirrored  # TODO(lead): importers move to flywheel.adapters
-
-        return getattr(mirrored, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "BASE_NAME",
     "AdapterInfo",
@@ -55,5 +44,4 @@ __all__ = [
     "get_adapter",
     "list_adapters",
     "promoted_for",
-    *_MIRRORED,
 ]
