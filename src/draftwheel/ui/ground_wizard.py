@@ -295,13 +295,15 @@ class GroundWizard(QDialog):
 
     # -- closing --------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        # A local run holds the engine thread: stop it so suggestions are not kept waiting.
-        self.worker.cancel()
+        # A local run holds the engine thread: cancel it so suggestions are not kept waiting,
+        # and join the worker's thread before Qt may delete it with this dialog.
         self.worker.shutdown()
         super().closeEvent(event)
 
-    def done(self, code: int) -> None:  # Esc / reject also close the wizard
-        self.worker.cancel()
+    def done(self, code: int) -> None:
+        # Esc, reject() and accept() end here and close the dialog without a closeEvent (and
+        # delete it with WA_DeleteOnClose), so the worker is stopped and joined here as well.
+        self.worker.shutdown()
         super().done(code)
 
 
