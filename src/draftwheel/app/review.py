@@ -50,7 +50,7 @@ def edges(text: str) -> tuple[str, str, str]:
     if not core:
         return text, "", ""
     lead = text[: len(text) - len(text.lstrip())]
-    return lead, core, text[len(lead) + len(core):]
+    return lead, core, text[len(lead) + len(core) :]
 
 
 def outcome(original: str, suggestion: str, final: str) -> str:
@@ -147,8 +147,11 @@ def _hunks(original: str, suggestion: str) -> list[Hunk]:
         # The same edge whitespace on both sides (the session puts the user's back): diff the words
         # only, so no change is ever placed in the edges ("a " -> "a a " inserts before the space).
         inner = _word_hunks(core, edges(suggestion)[1], len(lead))
-        return [h for h in [Hunk(lead, lead, False), *inner, Hunk(trail, trail, False, start=len(lead) + len(core))]
-                if h.old or h.new]
+        return [
+            h
+            for h in [Hunk(lead, lead, False), *inner, Hunk(trail, trail, False, start=len(lead) + len(core))]
+            if h.old or h.new
+        ]
     return _word_hunks(original, suggestion, 0)
 
 
@@ -164,8 +167,13 @@ def _word_hunks(original: str, suggestion: str, offset: int) -> list[Hunk]:
     # A change, a lone space, a change reads better as one change ("go to" -> "went to").
     merged: list[Hunk] = []
     for hunk in raw:
-        if (hunk.changed and len(merged) >= 2 and merged[-1].old.isspace() and not merged[-1].changed
-                and merged[-2].changed):
+        if (
+            hunk.changed
+            and len(merged) >= 2
+            and merged[-1].old.isspace()
+            and not merged[-1].changed
+            and merged[-2].changed
+        ):
             space = merged.pop()
             prev = merged.pop()
             hunk = Hunk(prev.old + space.old + hunk.old, prev.new + space.new + hunk.new, True, start=prev.start)
@@ -190,8 +198,13 @@ def rejected_units(suggestion: Any) -> list[RejectedUnit]:
         if isinstance(item, (tuple, list)):
             out.append(RejectedUnit(*(str(x) for x in item[:3])))
         else:
-            out.append(RejectedUnit(str(getattr(item, "original", "")), str(getattr(item, "attempt", "")),
-                                    str(getattr(item, "reason", ""))))
+            out.append(
+                RejectedUnit(
+                    str(getattr(item, "original", "")),
+                    str(getattr(item, "attempt", "")),
+                    str(getattr(item, "reason", "")),
+                )
+            )
     return out
 
 
@@ -330,7 +343,7 @@ class ReviewSession:
 
     @property
     def accept_label(self) -> str:
-        """"Accept the rest" once a change was decided: it never overrides those choices."""
+        """ "Accept the rest" once a change was decided: it never overrides those choices."""
         return "Accept the rest" if self.decided and self.state == READY else "Accept all"
 
     def start_editing(self) -> str:
@@ -485,5 +498,9 @@ def write_update(store: Any, update: StoreUpdate) -> None:
             set_undone(s, update.edit_id, update.undone)
         if update.final_text is not None:
             edit = get_edit(s, update.edit_id)
-            update_edit(s, update.edit_id, final_text=update.final_text,
-                        outcome=outcome(edit.input_text, edit.output_text or "", update.final_text))
+            update_edit(
+                s,
+                update.edit_id,
+                final_text=update.final_text,
+                outcome=outcome(edit.input_text, edit.output_text or "", update.final_text),
+            )

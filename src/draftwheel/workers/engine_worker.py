@@ -110,8 +110,10 @@ class EngineHost:
         try:
             self.engine = load_engine(entry, settings)
         except ImportError as exc:
-            raise DraftwheelError(f"The inference library could not be imported ({exc}).",
-                                  "Reinstall Draftwheel with its dependencies (llama-cpp-python).") from None
+            raise DraftwheelError(
+                f"The inference library could not be imported ({exc}).",
+                "Reinstall Draftwheel with its dependencies (llama-cpp-python).",
+            ) from None
         self.model_name = entry.name
         self.entry = entry
         self.choice = settings.adapter
@@ -127,8 +129,9 @@ class EngineHost:
         if self.engine is None:
             raise ModelFileError("No model is loaded.", "Choose a model in Settings.")
         info = self.engine.info
-        return EngineStatus(self.model_name, info.backend, info.adapter, info.n_threads, info.n_ctx, load_seconds,
-                            self.choice)
+        return EngineStatus(
+            self.model_name, info.backend, info.adapter, info.n_threads, info.n_ctx, load_seconds, self.choice
+        )
 
     def update_settings(self, settings: Settings) -> None:
         """Settings that apply to the next request only (temperature, few-shot size...)."""
@@ -154,8 +157,9 @@ class EngineHost:
     def choose_adapter(self, choice: str) -> EngineStatus:
         """Switch now: ``choice`` is "" (automatic), "base" or an adapter name."""
         if self.engine is None:
-            raise ModelFileError("No model is loaded yet, so no adapter can be applied.",
-                                 "Wait for the model to finish loading.")
+            raise ModelFileError(
+                "No model is loaded yet, so no adapter can be applied.", "Wait for the model to finish loading."
+            )
         old = self.choice
         self.choice = choice
         try:
@@ -184,23 +188,36 @@ class EngineHost:
         flywheel = _flywheel_revise()
         if flywheel is not None:
             # The flywheel reads the stage off the applied adapter (lora) or its policy (zero/few).
-            result, stage = flywheel(engine, self.store(), self.settings, job.text, job.task, "auto",
-                                     job.cancel, on_text)
+            result, stage = flywheel(
+                engine, self.store(), self.settings, job.text, job.task, "auto", job.cancel, on_text
+            )
         else:
-            options = ReviseOptions(temperature=self.settings.temperature, seed=self.settings.seed,
-                                    max_new_tokens=self.settings.max_new_tokens,
-                                    prompt_style=self.settings.prompt_style)
+            options = ReviseOptions(
+                temperature=self.settings.temperature,
+                seed=self.settings.seed,
+                max_new_tokens=self.settings.max_new_tokens,
+                prompt_style=self.settings.prompt_style,
+            )
             result = revise_text(engine, job.text, job.task, options, cancel=job.cancel, on_text=on_text)
             stage = "lora" if engine.adapter is not None else "zero"
         adapter = engine.adapter
         return Suggestion(
-            job=job.id, original=job.text, text=result.text, task=job.task.name,
-            instruction=job.task.instruction, stage=stage, model=self.model_name,
+            job=job.id,
+            original=job.text,
+            text=result.text,
+            task=job.task.name,
+            instruction=job.task.instruction,
+            stage=stage,
+            model=self.model_name,
             adapter=adapter.name if adapter else None,
-            latency_ms=(time.perf_counter() - t0) * 1000.0, prompt_tokens=result.n_prompt_tokens,
-            output_tokens=result.n_generated, tokens_per_s=result.tokens_per_s,
-            finish_reason=result.finish_reason, n_examples=result.n_examples,
-            rejected=result.rejected_units, all_rejected=result.all_rejected,
+            latency_ms=(time.perf_counter() - t0) * 1000.0,
+            prompt_tokens=result.n_prompt_tokens,
+            output_tokens=result.n_generated,
+            tokens_per_s=result.tokens_per_s,
+            finish_reason=result.finish_reason,
+            n_examples=result.n_examples,
+            rejected=result.rejected_units,
+            all_rejected=result.all_rejected,
         )
 
     def close_engine(self) -> None:
@@ -252,9 +269,10 @@ class EngineWorker(ThreadWorker):
         self.submit(self.host.update_settings, settings)
 
     def choose_adapter(self, choice: str) -> None:
-        """"" automatic (the task's promoted adapter), "base", or an adapter name; applied on the engine thread."""
-        self.submit(self.host.choose_adapter, choice, on_done=self.adapter_changed.emit,
-                    on_error=self.adapter_failed.emit)
+        """ "" automatic (the task's promoted adapter), "base", or an adapter name; applied on the engine thread."""
+        self.submit(
+            self.host.choose_adapter, choice, on_done=self.adapter_changed.emit, on_error=self.adapter_failed.emit
+        )
 
     def revise(self, text: str, task: Task) -> RevisionJob:
         self._job_ids += 1
@@ -266,8 +284,14 @@ class EngineWorker(ThreadWorker):
             if piece:
                 emit_chunk(_id, piece)
 
-        self.submit(self.host.revise, job, on_text, on_done=self._finished,
-                    on_error=functools.partial(self._failed, job.id), cancel_with=job.cancel)
+        self.submit(
+            self.host.revise,
+            job,
+            on_text,
+            on_done=self._finished,
+            on_error=functools.partial(self._failed, job.id),
+            cancel_with=job.cancel,
+        )
         return job
 
     def _finished(self, suggestion: Suggestion) -> None:

@@ -78,8 +78,18 @@ class TrainingOps:
     def _adapters(self) -> list[dict[str, Any]]:
         from draftwheel.models.adapter_registry import list_adapters
 
-        return [{"name": a.name, "task": a.task, "n_train": a.n_train, "steps": a.steps, "scores": a.scores,
-                 "promoted": a.promoted, "created_at": a.created_at} for a in list_adapters(self.paths)]
+        return [
+            {
+                "name": a.name,
+                "task": a.task,
+                "n_train": a.n_train,
+                "steps": a.steps,
+                "scores": a.scores,
+                "promoted": a.promoted,
+                "created_at": a.created_at,
+            }
+            for a in list_adapters(self.paths)
+        ]
 
     def _counters(self) -> list[dict[str, Any]]:
         from draftwheel.config import load_settings
@@ -100,8 +110,15 @@ class TrainingOps:
                 if task in UNTRAINABLE_TASKS:
                     continue
                 p = training_progress(s, task, self.policy.threshold)
-                out.append({"task": task, "kept": p.kept, "threshold": p.threshold, "remaining": p.remaining,
-                            "text": p.text(task_label(task))})
+                out.append(
+                    {
+                        "task": task,
+                        "kept": p.kept,
+                        "threshold": p.threshold,
+                        "remaining": p.remaining,
+                        "text": p.text(task_label(task)),
+                    }
+                )
         return out
 
     # -- polling ---------------------------------------------------------------
@@ -125,8 +142,11 @@ class TrainingOps:
             if owner.get("pid") != self._curve_owner:
                 self._curve_owner, self.curve = owner.get("pid"), []
             step, loss = live.get("step"), live.get("loss")
-            if isinstance(step, int) and isinstance(loss, (int, float)) and (
-                    not self.curve or step > self.curve[-1][0]):
+            if (
+                isinstance(step, int)
+                and isinstance(loss, (int, float))
+                and (not self.curve or step > self.curve[-1][0])
+            ):
                 self.curve.append((step, float(loss)))
         elif self.busy():
             b = self.busy() or {}
@@ -136,8 +156,16 @@ class TrainingOps:
         if live is None and self._was_running:
             decisions = self._due_after_a_run(counters)
         self._was_running = live is not None
-        return {"runs": runs, "adapters": adapters, "live": live, "curve": list(self.curve),
-                "new_promoted": new, "failures": failures, "counters": counters, "decisions": decisions}
+        return {
+            "runs": runs,
+            "adapters": adapters,
+            "live": live,
+            "curve": list(self.curve),
+            "new_promoted": new,
+            "failures": failures,
+            "counters": counters,
+            "decisions": decisions,
+        }
 
     def _due_after_a_run(self, counters: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """A training just ended: tasks that came due while it ran (the trigger said "busy") start now."""
@@ -173,11 +201,19 @@ class TrainingOps:
                 line = launch.last_line().removeprefix("draftwheel: error: ")
                 if code < 0:  # killed by a signal: what it last printed is not the reason
                     line = f"the training process was killed (signal {-code}; out of memory?)" + (
-                        f"; its last words: {line}" if line else "")
+                        f"; its last words: {line}" if line else ""
+                    )
                 line = line or f"the training process exited with status {code}"
                 self.policy.failed(launch.task, line)
-                out.append({"task": launch.task, "label": task_label(launch.task), "message": line,
-                            "log": str(launch.log_path), "code": code})
+                out.append(
+                    {
+                        "task": launch.task,
+                        "label": task_label(launch.task),
+                        "message": line,
+                        "log": str(launch.log_path),
+                        "code": code,
+                    }
+                )
         self.launches = still
 
     def _new_failed_runs(self, runs: list[dict[str, Any]], said: set[str]) -> list[dict[str, Any]]:
@@ -201,8 +237,15 @@ class TrainingOps:
                 launch.announced = True  # the store's words are the same failure; say it once
             message = (r.get("message") or "failed").strip().splitlines()[-1]
             self.policy.failed(r["task"], message)
-            out.append({"task": r["task"], "label": task_label(r["task"]), "message": message,
-                        "log": str(self.paths.runs_dir / LOG_NAME), "code": None})
+            out.append(
+                {
+                    "task": r["task"],
+                    "label": task_label(r["task"]),
+                    "message": message,
+                    "log": str(self.paths.runs_dir / LOG_NAME),
+                    "code": None,
+                }
+            )
         return out
 
     # -- requests --------------------------------------------------------------
@@ -216,7 +259,7 @@ class TrainingOps:
         return dataclasses.asdict(decision)
 
     def train_now(self, task: str, threshold: int | None = None) -> dict[str, Any]:
-        """"Train now": start (or resume) ``task``'s training, or say why not."""
+        """ "Train now": start (or resume) ``task``'s training, or say why not."""
         if threshold:
             self.policy.threshold = threshold
         return self._act(lambda s: self.policy.train_now(s, task, self._model(), self.busy()))
