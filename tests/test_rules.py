@@ -1,0 +1,42 @@
+"""engine.rules: Harper behind plain data, on the sentences the bundled model gets wrong."""
+
+from draftwheel.engine import rules
+
+SAMPLE = (
+    "Me and him goes to the store yesterday and buyed three apple. "
+    "Their was alot of peoples there, so we waits for a hour."
+)
+
+
+def test_check_finds_what_the_model_misses():
+    issues = rules.RuleChecker().check(SAMPLE)
+    found = {SAMPLE[i.start : i.end]: i for i in issues}
+    assert found["alot"].replacements[0] == "a lot"
+    assert found["buyed"].replacements[0] == "bought"
+    assert found["Their"].replacements[0] == "There"
+    assert found["a"].replacements[0] == "an"
+    ends = [(i.start, i.end) for i in issues]
+    assert ends == sorted(ends) and all(a[1] <= b[0] for a, b in zip(ends, ends[1:], strict=False))
+
+
+def test_apply_fixes_every_issue_once():
+    checker = rules.RuleChecker()
+    fixed = rules.apply(SAMPLE, checker.check(SAMPLE))
+    assert "bought" in fixed and "a lot" in fixed and "an hour" in fixed and fixed.startswith("Me and him")
+
+
+def test_disabled_rules_and_personal_words():
+    text = "I sent it to Qwerlyx yesterday."
+    assert any(i.problem == "Qwerlyx" for i in rules.RuleChecker().check(text))
+    checker = rules.RuleChecker()
+    checker.add_words(["Qwerlyx"])
+    assert not any(i.problem == "Qwerlyx" for i in checker.check(text))
+    no_an = rules.RuleChecker(disabled=frozenset({"AnA"}))
+    assert not any(i.rule == "AnA" for i in no_an.check(SAMPLE))
+
+
+def test_text_without_words_is_not_an_error():
+    checker = rules.RuleChecker()
+    assert checker.check("") == []
+    assert checker.check("   \n") == []
+    checker.check("12345 67.89 😀😀 {}[]();")  # must not raise
