@@ -41,6 +41,16 @@ Training runs: ``start_run(s, task, ...)`` (records ``edits_at_start``),
 ``update_run``, ``finish_run(s, run_id, status, ...)``, ``get_run``,
 ``list_runs``, ``last_run``.
 
+Styles (``store.styles``; migration 0004): :class:`Style` (table ``styles``)
+— the five built-in presets (key = preset name) and the user's own. A style's
+``key`` is the ``task`` of its edits, adapters and runs, which also carry its
+``style_id``. ``list_styles``, ``find_style`` / ``get_style`` (by key or name,
+case ignored), ``style_by_key``, ``add_style``, ``update_style``,
+``rename_style``, ``delete_style(s, name, delete_edits=False)``,
+``adopt_custom_edits``, ``ensure_builtin_styles``, ``check_name``,
+``normalise_instruction``; ``AD_HOC_TASK`` (``custom``: an instruction typed
+for one revision) and ``BUILTIN_KEYS``.
+
 Redaction: :func:`draftwheel.store.redact.redact`.
 """
 
@@ -66,6 +76,7 @@ from draftwheel.store.edits import (
     list_edits,
     log_edit,
     settings_for,
+    style_id_for,
     task_counts,
     update_edit,
 )
@@ -78,13 +89,32 @@ from draftwheel.store.models import (
     Adapter,
     Base,
     Edit,
+    Style,
     TrainingRun,
     utcnow,
 )
 from draftwheel.store.redact import redact
 from draftwheel.store.runs import finish_run, get_run, last_run, list_runs, start_run, update_run
+from draftwheel.store.styles import (
+    AD_HOC_TASK,
+    BUILTIN_KEYS,
+    add_style,
+    adopt_custom_edits,
+    check_name,
+    delete_style,
+    ensure_builtin_styles,
+    find_style,
+    get_style,
+    list_styles,
+    normalise_instruction,
+    rename_style,
+    style_by_key,
+    update_style,
+)
 
 __all__ = [
+    "AD_HOC_TASK",
+    "BUILTIN_KEYS",
     "EDIT_FIELDS",
     "KEPT_OUTCOMES",
     "ORIGINS",
@@ -96,34 +126,48 @@ __all__ = [
     "Edit",
     "Store",
     "StoreError",
+    "Style",
     "TrainingRun",
     "add_adapter",
     "add_edits",
+    "add_style",
+    "adopt_custom_edits",
+    "check_name",
     "count_edits",
     "delete_adapter",
     "delete_all",
     "delete_edit",
+    "delete_style",
     "demote_adapter",
+    "ensure_builtin_styles",
+    "find_style",
     "finish_run",
     "get_adapter",
     "get_edit",
     "get_run",
+    "get_style",
     "head_revision",
     "last_run",
     "list_adapters",
     "list_edits",
     "list_runs",
+    "list_styles",
     "log_edit",
+    "normalise_instruction",
     "open_store",
     "promote_adapter",
     "promoted_adapter",
     "redact",
     "rename_adapter",
+    "rename_style",
     "settings_for",
     "start_run",
+    "style_by_key",
+    "style_id_for",
     "task_counts",
     "update_adapter",
     "update_edit",
     "update_run",
+    "update_style",
     "utcnow",
 ]

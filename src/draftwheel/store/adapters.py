@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from draftwheel.errors import DraftwheelError, NotFoundError
+from draftwheel.store.edits import style_id_for
 from draftwheel.store.models import Adapter
 
 
@@ -35,6 +36,7 @@ def add_adapter(
     adapter = Adapter(
         name=name,
         task=task,
+        style_id=style_id_for(session, task),
         base_model_sha256=base_model_sha256,
         base_model_name=base_model_name,
         path=str(path),

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from draftwheel.config import AppPaths, Settings, load_settings
 from draftwheel.errors import InputError, NotFoundError
 from draftwheel.store.db import bound_engine
-from draftwheel.store.models import KEPT_OUTCOMES, ORIGINS, OUTCOMES, STAGES, Edit
+from draftwheel.store.models import KEPT_OUTCOMES, ORIGINS, OUTCOMES, STAGES, Edit, Style
 from draftwheel.store.redact import redact
 
 # Columns a caller may set through log_edit / update_edit (id and created_at are the store's).
@@ -109,9 +109,17 @@ def log_edit(
     edit = new_edit(
         redact_text=settings.redact, task=task, input_text=input_text, final_text=final_text, outcome=outcome, **fields
     )
+    edit.style_id = style_id_for(session, edit.task)
     session.add(edit)
     session.flush()
     return edit
+
+
+def style_id_for(session: Session, task: str | None) -> int | None:
+    """The id of the style whose key is ``task`` (None for ad-hoc instructions and unknown keys)."""
+    if not task:
+        return None
+    return session.scalar(select(Style.id).where(Style.key == task))
 
 
 def add_edits(session: Session, rows: Iterable[dict[str, Any]], settings: Settings | None = None) -> int:
@@ -124,6 +132,11 @@ def add_edits(session: Session, rows: Iterable[dict[str, Any]], settings: Settin
     if settings.logging_paused:
         return 0
     edits = [new_edit(redact_text=settings.redact, **row) for row in rows]
+    ids: dict[str, int | None] = {}
+    for edit in edits:
+        if edit.task not in ids:
+            ids[edit.task] = style_id_for(session, edit.task)
+        edit.style_id = ids[edit.task]
     session.add_all(edits)
     session.flush()
     return len(edits)
@@ -226,6 +239,8 @@ def update_edit(session: Session, edit_id: int, **fields: Any) -> Edit:
         fields = {k: (redact(v) if k in _REDACTED_FIELDS else v) for k, v in fields.items()}
     for key, value in fields.items():
         setattr(edit, key, value)
+    if "task" in fields:
+        edit.style_id = style_id_for(session, edit.task)
     session.flush()
     return edit
 

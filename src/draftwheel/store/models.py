@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.0 models: edits, adapters, training runs.
+"""SQLAlchemy 2.0 models: styles, edits, adapters, training runs.
 
 Times are stored as naive UTC ``datetime``s (SQLite has no time zones);
 :func:`utcnow` is the one place they are made. The tables themselves are
@@ -30,6 +30,32 @@ class Base(DeclarativeBase):
     pass
 
 
+class Style(Base):
+    """A named way of revising: a built-in preset or the user's own (migration 0004).
+
+    ``key`` is the style's stable slug and the ``task`` of its edits, adapters
+    and training runs (never changes, renaming changes ``name`` only). A built-in
+    style's prompt comes from its preset file (``instruction`` is empty there).
+    """
+
+    __tablename__ = "styles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    instruction: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # the voice, in the user's words
+    base_preset: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    train_threshold: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the settings' default
+    auto_train: Mapped[bool] = mapped_column(Boolean, default=True)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Style(key={self.key!r}, name={self.name!r}, builtin={self.builtin})"
+
+
 class Edit(Base):
     """One revision outcome: what went in, what the model said, what the user kept."""
 
@@ -37,7 +63,8 @@ class Edit(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    task: Mapped[str] = mapped_column(String(64), index=True)
+    task: Mapped[str] = mapped_column(String(64), index=True)  # the style's key (migration 0004)
+    style_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     instruction: Mapped[str] = mapped_column(Text, default="")
     input_text: Mapped[str] = mapped_column(Text)
     output_text: Mapped[str | None] = mapped_column(Text, nullable=True)  # model suggestion
@@ -72,6 +99,7 @@ class Adapter(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255), unique=True)
     task: Mapped[str] = mapped_column(String(64), index=True)
+    style_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     base_model_sha256: Mapped[str] = mapped_column(String(64))
     base_model_name: Mapped[str] = mapped_column(String(255), default="")
     path: Mapped[str] = mapped_column(Text)
@@ -94,6 +122,7 @@ class TrainingRun(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task: Mapped[str] = mapped_column(String(64), index=True)
+    style_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     adapter_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="running")  # one of RUN_STATUSES
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

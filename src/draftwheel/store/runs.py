@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from draftwheel.errors import DraftwheelError, NotFoundError
-from draftwheel.store.edits import count_edits
+from draftwheel.store.edits import count_edits, style_id_for
 from draftwheel.store.models import RUN_STATUSES, TrainingRun, utcnow
 
 
@@ -28,6 +28,7 @@ def start_run(
         edits_at_start = count_edits(session, task)
     run = TrainingRun(
         task=task,
+        style_id=style_id_for(session, task),
         status="running",
         steps_total=steps_total,
         n_train=n_train,
