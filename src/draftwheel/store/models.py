@@ -17,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 OUTCOMES = ("accepted", "edited", "rejected", "pending")
 # Outcomes whose final text is something the user wanted: few-shot examples and training data.
 KEPT_OUTCOMES = ("accepted", "edited")
-STAGES = ("zero", "few", "lora")
+STAGES = ("zero", "few", "lora", "rules")  # "rules": a fix from the live checker (Harper)
 ORIGINS = ("app", "cli", "import", "grounded")
 RUN_STATUSES = ("running", "done", "failed", "cancelled")
 
