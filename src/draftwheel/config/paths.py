@@ -78,6 +78,11 @@ class AppPaths:
     def autosave_dir(self) -> Path:
         return self.home / "autosave"
 
+    @property
+    def rules_file(self) -> Path:
+        """The live checker's personal dictionary and ignored problems."""
+        return self.home / "rules.json"
+
     def ensure(self) -> AppPaths:
         """Create the folders; a data folder that cannot be written is one DataFolderError up
         front (what and why, and what to do), not a failure half-way through a command."""

@@ -54,6 +54,8 @@ class Settings:
     adapter: str = _opt("", "Personal adapter in use; empty means the base model or the promoted one.")
     remote_endpoint: str = _opt("", "Optional OpenAI-compatible chat endpoint (grounded generation).")
     remote_model: str = _opt("", "Model name at the remote endpoint.")
+    live_check: bool = _opt(True, "Underline spelling and grammar problems as you type (rule-based, Harper).")
+    welcome_dismissed: bool = _opt(False, "The first-run panel about the presets was closed.")
 
     @classmethod
     def help(cls) -> dict[str, str]:

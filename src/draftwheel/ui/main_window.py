@@ -20,6 +20,7 @@ from draftwheel.config import Settings
 from draftwheel.engine.prompts import Task, tasks
 from draftwheel.ui.adapter_binding import AdapterBinding
 from draftwheel.ui.document_binding import APP_NAME, AUTOSAVE_DELAY_MS, DocumentBinding
+from draftwheel.ui.live_check import LiveCheckBinding
 from draftwheel.ui.qt import QFontDatabase, QMainWindow, QMessageBox, QPlainTextEdit, QSplitter, Qt, QTimer
 from draftwheel.ui.review import ReviewPanel
 from draftwheel.ui.review_binding import ReviewBinding
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow, WindowWidgets):
         self._build_central()
         self.editor.document().modificationChanged.connect(self.setWindowModified)
         self.document_binding = DocumentBinding(self, self.documents)
+        self.live_check = LiveCheckBinding(self)  # before the menus: they list its actions
         build_actions(self)
         build_menus(self)
         build_toolbar(self)
@@ -203,6 +205,7 @@ class MainWindow(QMainWindow, WindowWidgets):
         else:
             self.services.engine.update_settings(new)
         self.set_logging_paused(new.logging_paused)
+        self.live_check.set_enabled(new.live_check)
         self.training_binding.refresh_progress(self.last_task.name, new.train_threshold)
 
     # -- documents (DocumentBinding) -------------------------------------------------------

@@ -22,6 +22,7 @@ from draftwheel.config import (
 from draftwheel.errors import DraftwheelError
 from draftwheel.ui.qt import QObject, QtCore, Signal
 from draftwheel.workers.engine_worker import EngineWorker
+from draftwheel.workers.rules_worker import RulesWorker
 from draftwheel.workers.store_worker import StoreWorker
 from draftwheel.workers.training_worker import TrainingWorker
 
@@ -80,6 +81,7 @@ class Services:
         self.engine = EngineWorker(self.paths)
         self.store = StoreWorker(self.paths)
         self.training = TrainingWorker(self.paths)
+        self.rules = RulesWorker()  # the editor's live spelling and grammar checker
 
     @property
     def settings(self) -> Settings:
@@ -125,6 +127,7 @@ class Services:
             self.update_settings(**changes)
 
     def shutdown(self) -> None:
+        self.rules.shutdown()
         self.training.shutdown()
         self.engine.shutdown()
         self.store.shutdown()

@@ -75,6 +75,9 @@ class SettingsDialog(QDialog):
         self.threshold.setSuffix(" edits")
         self.auto_train = QCheckBox("Train automatically when the threshold is reached")
         self.auto_train.setChecked(s.auto_train)
+        self.live_check = QCheckBox("Underline spelling and grammar problems as I type")
+        self.live_check.setObjectName("liveCheckBox")
+        self.live_check.setChecked(s.live_check)
         self.endpoint = QLineEdit(s.remote_endpoint)
         self.endpoint.setObjectName("endpointEdit")
         self.endpoint.setPlaceholderText("https://… (optional, OpenAI-compatible)")
@@ -120,6 +123,7 @@ class SettingsDialog(QDialog):
         form.addRow("Training threshold", self.threshold)
         form.addRow("", self.problems["train_threshold"])
         form.addRow("", self.auto_train)
+        form.addRow("", self.live_check)
         form.addRow("Remote endpoint", self.endpoint)
         form.addRow("", self.problems["remote_endpoint"])
         form.addRow("Remote model", self.remote_model)
@@ -212,6 +216,7 @@ class SettingsDialog(QDialog):
             temperature=float(self.temperature.value()),
             train_threshold=self.threshold.value(),
             auto_train=self.auto_train.isChecked(),
+            live_check=self.live_check.isChecked(),
             remote_endpoint=self.endpoint.text().strip(),
             remote_model=self.remote_model.text().strip(),
         )

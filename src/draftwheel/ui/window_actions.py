@@ -39,7 +39,7 @@ ACTIONS = (
 # menu title, then the window's action attributes ("-" a separator, "tasks" every task's action)
 MENUS = (
     ("&File", ("new_act", "open_act", "recent", "-", "save_act", "save_as_act", "-", "quit_act")),
-    ("&Edit", ("undo_act", "redo_act", "-", "editing")),
+    ("&Edit", ("undo_act", "redo_act", "-", "editing", "-", "checking")),
     ("&Revise", ("tasks", "custom_act", "-", "accept_act", "reject_act", "cancel_act")),
     ("&View", ()),
     ("&Tools", ("settings_act", "pause_act", "train_now_act", "ground")),
@@ -100,6 +100,12 @@ def _add_entry(window: MainWindow, menu, entry: str) -> None:
     elif entry == "editing":
         for text, method, key in EDITING:
             menu.addAction(make_action(window, text, getattr(window.editor, method), key))
+    elif entry == "checking":
+        sub = menu.addMenu("Spelling and &grammar")
+        sub.addAction(window.live_check.toggle_act)
+        sub.addSeparator()
+        sub.addActions(list(window.live_check.actions.values()))
+        window.addActions(list(window.live_check.actions.values()))  # their shortcuts work with the menu closed
     elif entry == "tasks":
         menu.addActions(list(window.task_acts.values()))
     elif entry == "ground":

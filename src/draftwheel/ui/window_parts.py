@@ -33,6 +33,7 @@ def build_status(window: MainWindow) -> None:
         window.stage_label,
         window.speed_label,
         window.train_label,
+        window.live_check.label,
     ):
         sb.add_field(w)
     window.paused_label.setVisible(bool(window.services.settings.logging_paused))

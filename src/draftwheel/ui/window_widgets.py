@@ -5,10 +5,15 @@ Declared here (types only, no behaviour) so that readers and mypy know them; Mai
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from draftwheel.ui.data_view import DataView
 from draftwheel.ui.qt import QAction, QComboBox, QDockWidget, QLineEdit, QMenu
 from draftwheel.ui.status_bar import FittedLabel
 from draftwheel.ui.training_view import TrainingView
+
+if TYPE_CHECKING:
+    from draftwheel.ui.live_check import LiveCheckBinding
 
 
 class WindowWidgets:
@@ -45,3 +50,5 @@ class WindowWidgets:
     data_view: DataView
     training_dock: QDockWidget
     data_dock: QDockWidget
+    # MainWindow.__init__
+    live_check: LiveCheckBinding
