@@ -33,3 +33,23 @@ def restore_words(text: str) -> str:
 
 def restore_preview(text: str) -> str:
     return text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else "")
+
+
+def welcome_html(presets) -> str:
+    """The first-run panel: what each preset does (its label, shortcut and instruction, read from the
+    preset files) and that the assistant learns from what the user accepts or corrects."""
+    from html import escape
+
+    rows = "".join(
+        f"<li><b>{escape(t.label)}</b>{f' ({escape(t.shortcut)})' if t.shortcut else ''}: {escape(t.instruction)}</li>"
+        for t in presets
+    )
+    return (
+        "<b>Welcome to Draftwheel.</b> Select text, or put the cursor in a paragraph, and pick a task:"
+        f"<ul style='margin-top:2px; margin-bottom:2px'>{rows}</ul>"
+        "Every suggestion is shown as changes you accept or reject, one by one. <b>Draftwheel learns from "
+        "what you accept or correct</b>: your edits become its examples, and once enough have gathered it "
+        "trains a personal adapter on this computer, so suggestions come closer to how you write. Nothing "
+        "leaves your machine. Spelling and grammar problems are underlined as you type (F8: next problem, "
+        "Alt+Return: accept the suggestion)."
+    )

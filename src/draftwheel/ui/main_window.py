@@ -26,6 +26,7 @@ from draftwheel.ui.review import ReviewPanel
 from draftwheel.ui.review_binding import ReviewBinding
 from draftwheel.ui.services import Services
 from draftwheel.ui.training_binding import TrainingBinding
+from draftwheel.ui.welcome import add_welcome
 from draftwheel.ui.window_actions import build_actions, build_menus, build_toolbar
 from draftwheel.ui.window_parts import build_docks, build_status
 from draftwheel.ui.window_widgets import WindowWidgets
@@ -47,6 +48,7 @@ class MainWindow(QMainWindow, WindowWidgets):
         )
         self.destroyed.connect(lambda _=None, d=self.documents: release_autosave(d.autosave.id))
         self._build_central()
+        self.welcome = add_welcome(self)  # the first run's panel about the presets (None once closed)
         self.editor.document().modificationChanged.connect(self.setWindowModified)
         self.document_binding = DocumentBinding(self, self.documents)
         self.live_check = LiveCheckBinding(self)  # before the menus: they list its actions

@@ -14,6 +14,7 @@ from draftwheel.ui.training_view import TrainingView
 
 if TYPE_CHECKING:
     from draftwheel.ui.live_check import LiveCheckBinding
+    from draftwheel.ui.welcome import WelcomePanel
 
 
 class WindowWidgets:
@@ -52,3 +53,4 @@ class WindowWidgets:
     data_dock: QDockWidget
     # MainWindow.__init__
     live_check: LiveCheckBinding
+    welcome: WelcomePanel | None
