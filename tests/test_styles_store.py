@@ -69,7 +69,7 @@ def test_a_0003_store_upgrades_custom_edits_into_one_style_per_instruction_and_b
         )
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
-        assert head_revision() == "0004"
+        assert head_revision() >= "0004"  # 0005 (stage 'rules') follows
         styles = conn.exec_driver_sql("SELECT id, key, name, instruction, builtin FROM styles ORDER BY id").all()
         assert [s.key for s in styles[:5]] == list(BUILTIN_KEYS)
         assert all(s.builtin for s in styles[:5])

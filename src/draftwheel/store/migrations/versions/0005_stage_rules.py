@@ -4,25 +4,25 @@ The stage column keeps its type (String(8)); only its CHECK constraint
 ``ck_edits_stage`` changes. SQLite cannot alter a constraint in place, so the
 table is copied (batch mode, ``recreate="always"``). Dropping the old table
 drops its triggers, so the few-shot index triggers of 0003 are dropped first
-and made again afterwards; row ids are kept by the copy, so the index
+and made again afterwards (0004 changed none of them); row ids are kept by the copy, so the index
 (external content, keyed by ``edits.id``) stays valid as it is.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-30
 """
 
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 _KEPT = "('accepted', 'edited')"
 _TRIGGERS = ("edits_fts_ai", "edits_fts_ad", "edits_fts_au")
 _STAGES_0001 = "stage IN ('zero', 'few', 'lora')"
-_STAGES_0004 = "stage IN ('zero', 'few', 'lora', 'rules')"
+_STAGES_0005 = "stage IN ('zero', 'few', 'lora', 'rules')"
 
 
 def _eligible(row: str) -> str:
@@ -31,7 +31,7 @@ def _eligible(row: str) -> str:
 
 
 def _triggers() -> list[str]:
-    """The index triggers exactly as 0003 made them (same order of creation)."""
+    """The index triggers exactly as 0003 made them (same order of creation; 0004 kept them)."""
     old, new = _eligible("old"), _eligible("new")
     return [
         f"""CREATE TRIGGER edits_fts_ai AFTER INSERT ON edits WHEN {new} BEGIN
@@ -60,7 +60,7 @@ def _with_stage_check(condition: str) -> None:
 
 
 def upgrade() -> None:
-    _with_stage_check(_STAGES_0004)
+    _with_stage_check(_STAGES_0005)
 
 
 def downgrade() -> None:
