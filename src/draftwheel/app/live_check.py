@@ -49,6 +49,9 @@ STAGE = "rules"
 MODEL = "harper"
 
 _WORD = re.compile(r"[^\W\d_]+")
+# Checked once when the checker thread starts. Harper pays a one-time cost (about a second of CPU)
+# at the first unknown word it must find suggestions for: paid here, not at the user's first typo.
+WARM_UP = "Their was alot of peoples ther, so we waits for a hour. Xqzvbnmwk."
 
 
 # -- offsets ---------------------------------------------------------------------------

@@ -11,4 +11,5 @@ BENCHES = {
     "train": "draftwheel.bench.train",
     "adapters": "draftwheel.bench.adapters",
     "mlx": "draftwheel.bench.mlx",
+    "rules": "draftwheel.bench.rules",
 }

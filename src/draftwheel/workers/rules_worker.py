@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from draftwheel.app.live_check import Ignores, check_batch, write_memory
+from draftwheel.app.live_check import WARM_UP, Ignores, check_batch, write_memory
 from draftwheel.engine.rules import RuleChecker
 from draftwheel.workers.thread import ThreadWorker
 
@@ -24,8 +24,8 @@ class RulesWorker(ThreadWorker):
         self.checker = RuleChecker()  # used only on the worker thread
 
     def warm_up(self) -> None:
-        """Build the linter now, so the first underline does not wait for it."""
-        self.submit(self.checker.check, "Warm up.")
+        """Build the linter and pay Harper's one-time costs now, so the first underline does not wait."""
+        self.submit(self.checker.check, WARM_UP)
 
     def add_words(self, words: Iterable[str]) -> None:
         self.submit(self.checker.add_words, list(words))
