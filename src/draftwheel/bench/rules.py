@@ -73,6 +73,8 @@ def check_ready(data: str | Path | None) -> Path:
             )
         return found
     folder = Path(data).expanduser()
+    if not folder.is_dir():
+        raise InputError(f"--data {data}: no such folder.", DATA_HINT)
     missing = [name for name in DATA_FILES if not (folder / name).is_file()]
     if missing:
         raise InputError(f"--data {data}: {' and '.join(missing)} not found there.", DATA_HINT)
