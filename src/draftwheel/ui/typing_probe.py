@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HEARTBEAT_MS = 5
 TYPED = (
@@ -65,7 +66,7 @@ def _type(app, window, chars: int, interval_ms: int) -> dict:
     heart.setInterval(HEARTBEAT_MS)
     heart.timeout.connect(lambda: beats.append(time.perf_counter()))
     live = window.live_check
-    state = {"i": 0, "words": 0, "paused_at": None}
+    state: dict[str, Any] = {"i": 0, "words": 0, "paused_at": None}
 
     def typed_paragraph_checked() -> bool:
         return live.highlighter.live.lookup(editor.textCursor().block().text()) is not None
