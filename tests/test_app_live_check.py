@@ -119,3 +119,28 @@ def test_memory_file_round_trip_and_a_damaged_file(tmp_path, checker):
     broken = lc.RulesMemory(path)
     assert broken.words == [] and broken.problem and "rules.json" in broken.problem
     json.loads(broken.payload())
+
+
+def test_rules_edits_count_for_training_few_shot_and_listings(paths, checker, capsys):
+    """Stage 'rules' goes through everything that reads stages: the counter, retrieval, the CLI listing."""
+    from draftwheel.cli.main import main
+    from draftwheel.flywheel import edits_until_training
+    from draftwheel.flywheel.retrieve import similar_edits
+    from draftwheel.store import log_edit, open_store
+
+    text = "Their was alot of peoples there."
+    issue = next(i for i in lc.check_paragraph(checker, text).issues if i.problem == "alot")
+    with open_store(paths) as store:
+        with store.session() as s, s.begin():
+            log_edit(s, **lc.fix(text, issue).record)
+        with store.session() as s:
+            assert edits_until_training(s, "grammar", 10) == 9
+            found = similar_edits(s, "grammar", "There was alot of people at the party.", limit=5)
+            assert [e.output for e in found] == ["Their was a lot of peoples there."]
+    assert main(["examples", "list"]) == 0
+    assert "rules" in capsys.readouterr().out
+
+
+def test_the_tooltip_reads_like_prose(checker):
+    issue = next(i for i in lc.check_paragraph(checker, "We saw alot.").issues if i.problem == "alot")
+    assert "`" not in lc.describe(issue) and "“a lot”" in lc.describe(issue)

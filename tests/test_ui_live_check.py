@@ -202,3 +202,21 @@ def test_text_without_words_another_language_and_a_huge_document_neither_crash_n
     _to_start(w)
     assert w.live_check.previous_problem()
     assert w.editor.textCursor().block().blockNumber() == last
+
+
+def test_hovering_an_underline_shows_its_message_and_suggestions(qtbot, make_window):
+    from PySide6.QtGui import QHelpEvent
+
+    from draftwheel.ui.qt import QEvent, QToolTip
+
+    w = make_window()
+    w.editor.setPlainText("We saw alot of birds.")
+    qtbot.waitUntil(lambda: len(_underlined(w)) == 1, timeout=WAIT_MS)
+    c = w.editor.textCursor()
+    c.setPosition(len("We saw al"))
+    pos = w.editor.cursorRect(c).center()
+    viewport = w.editor.viewport()
+    event = QHelpEvent(QEvent.Type.ToolTip, pos, viewport.mapToGlobal(pos))
+    assert w.live_check.menu.eventFilter(viewport, event)
+    qtbot.waitUntil(lambda: "a lot" in QToolTip.text(), timeout=WAIT_MS)
+    assert "Suggestions" in QToolTip.text()

@@ -418,7 +418,8 @@ def ignore_record(paragraph: str, issue: RuleIssue) -> dict[str, Any]:
 
 def describe(issue: RuleIssue) -> str:
     """The tooltip: Harper's message and what could replace the text."""
-    lines = [issue.message.strip() or issue.kind]
+    message = re.sub(r"`([^`]*)`", r"“\1”", issue.message.strip())  # Harper writes Markdown code spans
+    lines = [message or issue.kind]
     if issue.replacements:
         shown = [f"“{r}”" if r else "(remove it)" for r in issue.replacements[:5]]
         lines.append("Suggestions: " + ", ".join(shown))

@@ -52,7 +52,7 @@ class ProblemMenu(QObject):
         _block, _found, issue = at
         first = menu.actions()[0]  # the standard menu is never empty
         entries: list[QAction] = []
-        title = QAction(issue.message.strip() or issue.kind, menu)
+        title = QAction(lc.describe(issue).split("\n")[0], menu)
         title.setEnabled(False)
         entries.append(title)
         for i, replacement in enumerate(issue.replacements[:MAX_SUGGESTIONS]):
