@@ -42,3 +42,13 @@ def test_text_without_words_is_not_an_error():
     assert checker.check("") == []
     assert checker.check("   \n") == []
     checker.check("12345 67.89 😀😀 {}[]();")  # must not raise
+
+
+def test_a_long_sentence_hint_does_not_hide_the_misspellings_inside_it():
+    text = (
+        "It is true that consumers preffer to buy a product that has a lower price, but when international "
+        "companies that has already the certification begins to send its market, people will preffer to consume "
+        "theirs because the difference between prices is probbably not going to affect them to much."
+    )
+    fixed = rules.apply(text, rules.RuleChecker().check(text))
+    assert "preffer" not in fixed and "probbably" not in fixed

@@ -112,7 +112,8 @@ class RuleChecker:
             return []
         linter = self._linter()
         found: list[RuleIssue] = []
-        by_rule = linter.organized_lints(text, language="plaintext")  # type: ignore[attr-defined]
+        # dedup=False: Harper's own dedup keeps the widest lint; the overlap rule below keeps fixes.
+        by_rule = linter.organized_lints(text, language="plaintext", dedup=False)  # type: ignore[attr-defined]
         for rule, lints in by_rule.items():
             for lint in lints:
                 span = lint.span
@@ -127,12 +128,15 @@ class RuleChecker:
                         _replacements(lint),
                     )
                 )
-        found.sort(key=lambda i: (i.start, i.end))
+        # Overlaps: a fixable issue wins over a hint without a fix (LongSentences spans a
+        # whole sentence and would hide every misspelling in it), then the narrower one.
+        found.sort(key=lambda i: (not i.fixable, i.end - i.start, i.start))
         kept: list[RuleIssue] = []
         for issue in found:
-            if kept and issue.start < kept[-1].end:
+            if any(issue.start < k.end and k.start < issue.end for k in kept):
                 continue
             kept.append(issue)
+        kept.sort(key=lambda i: (i.start, i.end))
         return kept
 
     def is_likely_english(self, text: str) -> bool:
