@@ -13,8 +13,8 @@ import contextlib
 import sys
 import time
 
-from draftwheel.cli.common import profile
-from draftwheel.engine.prompts import resolve_task, tasks
+from draftwheel.cli.common import STYLE_HELP, profile, task_from
+from draftwheel.engine.prompts import tasks
 from draftwheel.errors import InputError
 from draftwheel.evaluate.tokenize import TOKENIZERS
 
@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--refs", required=True, nargs="+", metavar="F", help="reference file(s), line-aligned with --src")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--task", help=f"task preset: {', '.join(tasks())} (default: grammar)")
+    g.add_argument("--style", metavar="NAME", help=STYLE_HELP)
     g.add_argument("--instruction", help="your own instruction instead of a preset")
     p.add_argument("--modes", default="zero,few", help="comma-separated stages: zero, few, lora (default: zero,few)")
     p.add_argument("--adapter", help="adapter name from `draftwheel adapters list` (lora mode)")
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     paths, settings = profile()
     if args.threads is not None:
         settings = settings.updated(n_threads=args.threads)
-    task = resolve_task(args.task, args.instruction)
+    task = task_from(args, paths)
     data = load_eval_set(args.src, args.refs, args.limit)
     pairs = load_pairs(args.fewshot_src, args.fewshot_ref) if args.fewshot_src else None
     k = args.k or settings.fewshot_k

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from draftwheel.cli.common import profile
+from draftwheel.cli.common import profile, style_key
 from draftwheel.errors import DraftwheelError
 from draftwheel.flywheel.export import FORMATS, export_examples
 from draftwheel.store import OUTCOMES, Edit, count_edits, delete_all, delete_edit, get_edit, list_edits, open_store
@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     esub = p.add_subparsers(dest="examples_cmd", metavar="ACTION", required=True)
 
     ls = esub.add_parser("list", help="list examples, newest first")
-    ls.add_argument("--task", help="only this task")
+    lt = ls.add_mutually_exclusive_group()
+    lt.add_argument("--task", help="only this task (a preset or a style's key)")
+    lt.add_argument("--style", metavar="NAME", help="only this style")
     ls.add_argument("--outcome", choices=OUTCOMES, help="only this outcome")
     ls.add_argument("--search", help="only examples whose input or final text contains this")
     ls.add_argument("--limit", type=int, default=50, help="at most this many (default 50; 0 = all)")
@@ -32,7 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     rm = esub.add_parser("delete", help="delete one example, or all of them (really removed: the file is VACUUMed)")
     rm.add_argument("id", type=int, nargs="?")
     rm.add_argument("--all", action="store_true", help="delete every example (of --task, if given)")
-    rm.add_argument("--task", help="with --all: only this task")
+    rt = rm.add_mutually_exclusive_group()
+    rt.add_argument("--task", help="with --all: only this task")
+    rt.add_argument("--style", metavar="NAME", help="with --all: only this style")
     rm.add_argument("--yes", action="store_true", help="do not ask for confirmation on a terminal")
     rm.set_defaults(func=_delete)
 
@@ -46,7 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     ex.add_argument("--format", required=True, choices=FORMATS)
     ex.add_argument("--out", required=True, metavar="FILE")
-    ex.add_argument("--task", help="only this task")
+    et = ex.add_mutually_exclusive_group()
+    et.add_argument("--task", help="only this task")
+    et.add_argument("--style", metavar="NAME", help="only this style")
     ex.set_defaults(func=_export)
 
 
@@ -83,6 +89,7 @@ def _short(text: str | None, width: int) -> str:
 
 def _list(args: argparse.Namespace) -> int:
     paths, _ = profile()
+    args.task = style_key(args, paths)
     with open_store(paths) as store, store.session() as s:
         outcomes = [args.outcome] if args.outcome else None
         rows = list_edits(s, task=args.task, outcomes=outcomes, search=args.search, limit=args.limit or None)
@@ -137,9 +144,10 @@ def _show(args: argparse.Namespace) -> int:
 def _delete(args: argparse.Namespace) -> int:
     if args.all == (args.id is not None):
         raise DraftwheelError("Give an example ID, or --all.", "e.g. `draftwheel examples delete 12`.")
-    if args.task and not args.all:
-        raise DraftwheelError("--task only goes with --all.")
+    if (args.task or args.style) and not args.all:
+        raise DraftwheelError("--task and --style only go with --all.")
     paths, _ = profile()
+    args.task = style_key(args, paths)
     with open_store(paths) as store:
         if args.id is not None:
             with store.session() as s, s.begin():
@@ -161,6 +169,7 @@ def _delete(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     paths, _ = profile()
+    args.task = style_key(args, paths)
     with open_store(paths) as store, store.session() as s:
         n = export_examples(s, args.format, args.out, task=args.task)
     print(f"wrote {n} examples to {args.out} ({args.format})")

@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from draftwheel.cli.common import profile, read_input
+from draftwheel.cli.common import STYLE_HELP, profile, read_input, style_key
 from draftwheel.engine.prompts import tasks
 from draftwheel.errors import DraftwheelError, InputError
-from draftwheel.flywheel.importing import parse_jsonl, parse_parallel
+from draftwheel.flywheel.importing import StyleMap, parse_jsonl, parse_parallel, style_map
 from draftwheel.store import add_edits, open_store
 
 
@@ -25,24 +25,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", nargs="?", help="JSONL file of pairs")
     p.add_argument("--src", metavar="FILE", help="source texts, one per line")
     p.add_argument("--ref", metavar="FILE", help="revised texts, line-aligned with --src")
-    p.add_argument(
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
         "--task",
-        default="grammar",
-        help=f"task of the pairs (JSONL: for lines without one): {', '.join(tasks())} (default: grammar)",
+        help=f"task of the pairs (JSONL: for lines without one): {', '.join(tasks())} or a style's key "
+        "(default: grammar)",
     )
-    p.add_argument("--instruction", help="with --src/--ref: a custom instruction instead of a task preset")
+    g.add_argument("--style", metavar="NAME", help="style of the pairs (JSONL: for lines without one); " + STYLE_HELP)
+    g.add_argument("--instruction", help="with --src/--ref: a custom instruction instead of a task preset")
     p.set_defaults(func=run)
+
+
+def _styles(paths) -> StyleMap:
+    with open_store(paths) as store, store.session() as s, s.begin():
+        return style_map(s)
 
 
 def run(args: argparse.Namespace) -> int:
     paths, settings = profile()
     if args.file and (args.src or args.ref):
         raise InputError("Give either a JSONL file or --src and --ref, not both.")
+    styles = _styles(paths)
+    default = style_key(args, paths) or "grammar"
     if args.file:
-        parsed = parse_jsonl(read_input(args.file)[0], default_task=args.task)
+        parsed = parse_jsonl(read_input(args.file)[0], default_task=default, styles=styles)
         source = args.file
     elif args.src and args.ref:
-        task = "custom" if args.instruction else args.task
+        task = "custom" if args.instruction else default
         parsed = parse_parallel(
             read_input(args.src)[0],
             read_input(args.ref)[0],
@@ -50,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
             instruction=args.instruction,
             src_name=args.src,
             ref_name=args.ref,
+            styles=styles,
         )
         source = f"{args.src} + {args.ref}"
     else:
@@ -69,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     by_task: dict[str, int] = {}
     for row in parsed.rows:
         by_task[row["task"]] = by_task.get(row["task"], 0) + 1
-    what = ", ".join(f"{count} of task {task}" for task, count in by_task.items())
+    what = ", ".join(f"{count} of {'task' if task in tasks() else 'style'} {task}" for task, count in by_task.items())
     skipped = f"; {len(parsed.problems)} bad line(s) skipped" if parsed.problems else ""
     print(f"imported {n} examples ({what}){skipped}")
     return 0

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from draftwheel.cli.common import profile, read_input
-from draftwheel.engine.prompts import resolve_task, tasks
+from draftwheel.cli.common import STYLE_HELP, profile, read_input, task_from
+from draftwheel.engine.prompts import tasks
 from draftwheel.errors import InputError
 from draftwheel.store import OUTCOMES, STAGES, log_edit, open_store
 
@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--final", required=True, metavar="FILE", help="the text the user kept")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--task", help=f"task preset: {', '.join(tasks())} (default: grammar)")
+    g.add_argument("--style", metavar="NAME", help=STYLE_HELP)
     g.add_argument("--instruction", help="the custom instruction used instead of a preset")
     p.add_argument(
         "--outcome",
@@ -47,7 +48,7 @@ def _strip_newline(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     paths, settings = profile()
-    task = resolve_task(args.task, args.instruction)
+    task = task_from(args, paths)
     input_text = _strip_newline(read_input(args.input)[0])
     final_text = _strip_newline(read_input(args.final)[0])
     output_text = _strip_newline(read_input(args.output)[0]) if args.output else None

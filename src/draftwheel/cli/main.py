@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "draftwheel.cli.ground_cmd",
     "draftwheel.cli.train_cmd",
     "draftwheel.cli.adapters_cmd",
+    "draftwheel.cli.styles_cmd",
 ]
 
 

@@ -7,9 +7,9 @@ import json
 import sys
 import time
 
-from draftwheel.cli.common import profile, read_input
+from draftwheel.cli.common import STYLE_HELP, profile, read_input, task_from
 from draftwheel.engine import load_engine
-from draftwheel.engine.prompts import resolve_task, tasks
+from draftwheel.engine.prompts import tasks
 from draftwheel.engine.revise import ReviseOptions
 from draftwheel.errors import InputError
 from draftwheel.flywheel import MODES, choose_adapter, revise_with_flywheel
@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     g = p.add_mutually_exclusive_group()
     g.add_argument("--task", help=f"task preset: {', '.join(tasks())} (default: grammar)")
+    g.add_argument("--style", metavar="NAME", help=STYLE_HELP)
     g.add_argument("--instruction", help="your own instruction instead of a preset")
     p.add_argument("--model", help="catalogue name of the model (default: from settings)")
     p.add_argument("--file", help="read the text from this file instead of stdin")
@@ -56,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     paths, settings = profile()
-    task = resolve_task(args.task, args.instruction)
+    task = task_from(args, paths)
     text, _source = read_input(args.file)
     if not text.strip():  # before loading anything: an empty file needs no model
         raise InputError("Nothing to revise: the input is empty.", "Give some text on stdin or with --file.")
@@ -92,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             "revision": result.text,
             "model": entry.name,
             "task": task.name,
+            "style_name": task.label,
             "instruction": task.instruction,
             "style": result.style,
             "stage": stage,

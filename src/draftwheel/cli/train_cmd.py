@@ -36,7 +36,9 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a personal LoRA adapter on your kept edits")
-    p.add_argument("--task", default="grammar", help="task whose edits to learn (default: grammar)")
+    t = p.add_mutually_exclusive_group()
+    t.add_argument("--task", help="preset (or style key) whose edits to learn (default: grammar)")
+    t.add_argument("--style", metavar="NAME", help="style whose edits to learn (see `draftwheel styles list`)")
     p.add_argument("--name", help="adapter (and run folder) name (default: <task>-<UTC time>)")
     p.add_argument("--model", help="catalogue model to train on (default: the one in the settings)")
     n = p.add_mutually_exclusive_group()
@@ -176,6 +178,10 @@ def run(ns: argparse.Namespace) -> int:
         return _status(ns, paths, settings)
     if ns.nice:
         background.lower_priority(ns.nice)
+    from draftwheel.flywheel.styles import resolve_in
+
+    # From here on the style is its key (the task of its edits, runs and adapters).
+    ns.task, ns.style = resolve_in(paths, task=ns.task, style=ns.style).name, None
     run = _Run(task=ns.task)
     # Another training running is not this run's failure: said, not recorded.
     lock = background.TrainingLock(paths).acquire({"task": ns.task})
@@ -231,7 +237,8 @@ def _catch_stop_signals(cancel: threading.Event) -> dict:
 
 def _status(ns, paths, settings) -> int:
     """The running training, and each task's counter in the same words as the app."""
-    from draftwheel.flywheel.policy import task_label, training_progress
+    from draftwheel.flywheel.policy import training_progress
+    from draftwheel.flywheel.styles import label, resolve
     from draftwheel.train import background
 
     owner = background.running(paths)
@@ -242,8 +249,9 @@ def _status(ns, paths, settings) -> int:
             with store.session() as s:
                 import draftwheel.store as st
 
-                names = sorted(t for t in st.task_counts(s) if t != "custom")
-                for name in names or [ns.task]:
+                wanted = resolve(s, task=ns.task, style=ns.style).name if ns.task or ns.style else None
+                names = [wanted] if wanted else sorted(t for t in st.task_counts(s) if t != st.AD_HOC_TASK)
+                for name in names or ["grammar"]:
                     p = training_progress(s, name, settings.train_threshold)
                     last = st.last_run(s, name)
                     counters.append(
@@ -252,7 +260,7 @@ def _status(ns, paths, settings) -> int:
                             "kept": p.kept,
                             "threshold": p.threshold,
                             "remaining": p.remaining,
-                            "text": p.text(task_label(name)),
+                            "text": p.text(label(s, name)),
                             "last_run": None
                             if last is None
                             else {"status": last.status, "name": last.adapter_name, "message": last.message},
@@ -300,11 +308,13 @@ class _Run:
 
 
 def _train(ns, paths, settings, lock, run: _Run) -> int:
-    from draftwheel.engine.prompts import resolve_task
+    from draftwheel.flywheel.styles import resolve_in
 
-    task = resolve_task(ns.task)
+    task = resolve_in(paths, task=ns.task)
     run.task = task.name
     _plan(ns, paths, settings, run)
+    if not run.resume:
+        run.pairs = _pairs_for(task, run.pairs)
     _check_can_train(paths, None)  # the training packages first: nothing else matters without them
     from draftwheel.train.dataset import require_examples
 
@@ -335,6 +345,16 @@ def _train(ns, paths, settings, lock, run: _Run) -> int:
     run.finished = True
     _report(ns, result, exported)
     return 0
+
+
+def _pairs_for(task, pairs: list) -> list:
+    """A user style's pairs carry its current instruction (what revising with the style sends), so the
+    adapter learns the prompt it will see; preset pairs stay as they are."""
+    from draftwheel.engine.prompts import tasks
+
+    if task.name in tasks():
+        return pairs
+    return [dataclasses.replace(p, task=task.name, instruction=task.instruction) for p in pairs]
 
 
 def _plan(ns, paths, settings, run: _Run) -> None:

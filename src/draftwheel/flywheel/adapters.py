@@ -101,8 +101,107 @@ def create_adapter(
     return _mirror(paths, "add", adapter_registry.create_adapter(paths, info, write_gguf, peft_dir))
 
 
-def import_adapter(paths: AppPaths, file: str | Path, name: str | None = None, task: str | None = None) -> AdapterInfo:
-    return _mirror(paths, "add", adapter_archive.import_adapter(paths, file, name, task))
+def import_adapter(
+    paths: AppPaths, file: str | Path, name: str | None = None, task: str | None = None, style: str | None = None
+) -> AdapterInfo:
+    """Import an adapter into a style: ``style`` (a name or key) if given, else ``task``, else the style
+    its file describes — found by name, or made from the file's definition when there is none yet."""
+    key = _style_key(paths, style) if style else task
+    info = adapter_archive.import_adapter(paths, file, name, key)
+    if key is None and info.style:
+        try:
+            wanted = _adopt_style(paths, info.style)
+        except DraftwheelError:
+            delete(paths, info.name)  # nothing half-imported
+            raise
+        if wanted != info.task:
+            info = adapter_registry.update_adapter(paths, info.name, task=wanted)
+    return _mirror(paths, "add", info)
+
+
+def _style_key(paths: AppPaths, name: str) -> str:
+    from draftwheel.flywheel.styles import resolve_in
+
+    return resolve_in(paths, style=name).name
+
+
+def _adopt_style(paths: AppPaths, definition: dict[str, Any]) -> str:
+    """The key of the style an imported adapter belongs to; made from ``definition`` if it is new here."""
+    from draftwheel.flywheel.styles import create, sync_builtins
+    from draftwheel.prompts import tasks
+
+    key = str(definition.get("key") or "")
+    if definition.get("builtin") or key in tasks():
+        return key or "grammar"
+    name = str(definition.get("name") or key or "Imported style")
+    store = st.open_store(paths)
+    try:
+        with store.session() as s, s.begin():
+            sync_builtins(s)
+            found = st.find_style(s, name)
+            if found is not None:
+                return found.key
+            style, _ = create(
+                s,
+                name=name,
+                instruction=str(definition.get("instruction") or ""),
+                description=str(definition.get("description") or ""),
+                base_preset=definition.get("base_preset") or None,
+            )
+            return style.key
+    finally:
+        store.close()
+
+
+def export_adapter(paths: AppPaths, name: str, file: str | Path) -> Path:
+    """Export with the current definition of the adapter's style (if the store knows it)."""
+    info = adapter_registry.get_adapter(paths, name)
+    return adapter_archive.export_adapter(paths, name, file, style=style_definition(paths, info.task) or None)
+
+
+def style_definition(paths: AppPaths, key: str) -> dict[str, Any]:
+    """The definition of the style ``key`` as the store has it now; {} when it has none."""
+    from draftwheel.flywheel.styles import definition
+
+    try:
+        store = st.open_store(paths)
+    except DraftwheelError:
+        return {}
+    try:
+        with store.session() as s:
+            style = st.style_by_key(s, key)
+            return definition(style) if style is not None else {}
+    except DraftwheelError:
+        return {}
+    finally:
+        store.close()
+
+
+def copy_to_style(paths: AppPaths, name: str, style: str, new_name: str | None = None) -> AdapterInfo:
+    """A copy of adapter ``name`` that belongs to ``style`` (not promoted, no scores): the other style
+    starts from it (use it there with ``adapters use``; its next training is scored against it)."""
+    import dataclasses
+
+    from draftwheel.models.adapter_info import now_iso
+
+    source = adapter_registry.get_adapter(paths, name)
+    key = _style_key(paths, style)
+    target = new_name or f"{source.name}-{key}"[:64]
+    adapter_registry.ensure_name_free(paths, target)
+    info = dataclasses.replace(
+        source,
+        name=target,
+        task=key,
+        promoted=False,
+        scores={},
+        source="copied",
+        created_at=now_iso(),
+        style=style_definition(paths, key),
+    )
+    mlx = source.folder / "mlx"
+    return register_copy(
+        paths, info, source.gguf, peft_dir=source.peft_dir, extra={"mlx": mlx} if mlx.is_dir() else None
+    )
 
 
 def update_adapter(paths: AppPaths, name: str, **changes: Any) -> AdapterInfo:

@@ -1,7 +1,7 @@
 """Importing (input, final) pairs as accepted or edited edits.
 
 Two sources: JSON Lines (one object per line with ``input``, ``final`` and
-optional ``output``, ``task``, ``instruction``, ``outcome``) and two
+optional ``output``, ``task``, ``style``, ``instruction``, ``outcome``) and two
 line-aligned plain-text files (source and reference). Parsing is separate
 from storing: every line is checked first, bad lines are reported by number
 and skipped, and the good ones go in with one transaction, so an import is
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from draftwheel.engine.prompts import tasks as preset_tasks
-from draftwheel.errors import InputError
+from draftwheel.errors import InputError, NotFoundError
 
 # Keep reports readable: at most this many problems are listed one by one.
 MAX_LISTED_PROBLEMS = 20
@@ -33,25 +33,67 @@ class ParsedPairs:
         return "\n".join(lines)
 
 
-def _task_and_instruction(task: Any, instruction: Any, default_task: str) -> tuple[str, str]:
+# A style by its key or its name (case ignored) -> (key, the instruction its prompt uses).
+StyleMap = dict[str, tuple[str, str]]
+
+
+def style_map(session) -> StyleMap:
+    """Every style of the store, by key and by lower-cased name, for :func:`parse_jsonl` / :func:`parse_parallel`."""
+    from draftwheel.flywheel.styles import style_task, sync_builtins
+    from draftwheel.store import list_styles
+
+    sync_builtins(session)
+    out: StyleMap = {}
+    for style in list_styles(session):
+        try:
+            task = style_task(style)
+        except NotFoundError:  # a built-in whose preset file is gone: nothing to import into
+            continue
+        out[style.key] = (style.key, task.instruction)
+        out.setdefault(style.name.casefold(), (style.key, task.instruction))
+    return out
+
+
+def _lookup(styles: StyleMap | None, name: str) -> tuple[str, str] | None:
+    if not styles:
+        return None
+    return styles.get(name) or styles.get(" ".join(name.split()).casefold())
+
+
+def _task_and_instruction(
+    task: Any, instruction: Any, default_task: str, styles: StyleMap | None = None, style: Any = None
+) -> tuple[str, str]:
     presets = preset_tasks()
     if task is not None and not isinstance(task, str):
         raise ValueError("'task' must be a string")
     if instruction is not None and not isinstance(instruction, str):
         raise ValueError("'instruction' must be a string")
+    if style is not None and not isinstance(style, str):
+        raise ValueError("'style' must be a string")
     task = (task or "").strip()
     instruction = (instruction or "").strip()
+    if style and style.strip():
+        found = _lookup(styles, style.strip())
+        if found is None:
+            raise ValueError(f"unknown style {style.strip()!r} (see `draftwheel styles list`)")
+        return found
     if task and task != "custom":
-        if task not in presets:
-            raise ValueError(
-                f"unknown task {task!r} (known: {', '.join(presets)}; or give an 'instruction' without a task)"
-            )
-        return task, instruction or presets[task].instruction
+        if task in presets:
+            return task, instruction or presets[task].instruction
+        found = _lookup(styles, task)
+        if found is not None:
+            return found
+        raise ValueError(
+            f"unknown task {task!r} (known: {', '.join(presets)}, or a style's key; "
+            "or give a 'style', or an 'instruction' without a task)"
+        )
     if instruction:
         return "custom", instruction
     if task == "custom":
         raise ValueError("task 'custom' needs an 'instruction'")
-    return default_task, presets[default_task].instruction if default_task in presets else ""
+    if default_task in presets:
+        return default_task, presets[default_task].instruction
+    return _lookup(styles, default_task) or (default_task, "")
 
 
 def _outcome(output: str | None, final: str, given: Any) -> str:
@@ -86,10 +128,17 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def parse_jsonl(text: str, default_task: str = "grammar") -> ParsedPairs:
-    """Check every line of a JSONL pairs file; good lines become rows, bad ones problems."""
-    if default_task not in preset_tasks():
-        raise InputError(f"Unknown task {default_task!r}.", f"Use one of {', '.join(preset_tasks())}.")
+def parse_jsonl(text: str, default_task: str = "grammar", styles: StyleMap | None = None) -> ParsedPairs:
+    """Check every line of a JSONL pairs file; good lines become rows, bad ones problems.
+
+    A line's ``task`` is a preset or a style's key, its ``style`` a style's name or key (``styles``,
+    from :func:`style_map`); lines without either go to ``default_task`` (a preset or a style).
+    """
+    if default_task not in preset_tasks() and _lookup(styles, default_task) is None:
+        raise InputError(
+            f"Unknown task or style {default_task!r}.",
+            f"Use one of {', '.join(preset_tasks())}, or a style of `draftwheel styles list`.",
+        )
     out = ParsedPairs()
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -111,11 +160,13 @@ def parse_jsonl(text: str, default_task: str = "grammar") -> ParsedPairs:
             output = obj.get("output")
             if output is not None and not isinstance(output, str):
                 raise ValueError("'output' must be a string")
-            for key in ("input", "final", "output", "instruction", "task"):
+            for key in ("input", "final", "output", "instruction", "task", "style"):
                 if isinstance(obj.get(key), str) and not _encodable(obj[key]):
                     # "\ud800" escapes decode to lone surrogates, which no UTF-8 file or database can hold.
                     raise ValueError(f"{key!r} holds an invalid Unicode escape (a lone surrogate)")
-            task, instruction = _task_and_instruction(obj.get("task"), obj.get("instruction"), default_task)
+            task, instruction = _task_and_instruction(
+                obj.get("task"), obj.get("instruction"), default_task, styles, obj.get("style")
+            )
             out.rows.append(
                 pair_row(
                     obj["input"].strip(),
@@ -138,6 +189,7 @@ def parse_parallel(
     instruction: str | None = None,
     src_name: str = "src",
     ref_name: str = "ref",
+    styles: StyleMap | None = None,
 ) -> ParsedPairs:
     """Line N of the source and reference texts form one accepted pair."""
     src, ref = src_text.splitlines(), ref_text.splitlines()
@@ -147,9 +199,11 @@ def parse_parallel(
             "Check that they belong together.",
         )
     try:
-        task, instruction = _task_and_instruction(task, instruction, "grammar")
+        task, instruction = _task_and_instruction(task, instruction, "grammar", styles)
     except ValueError as exc:
-        raise InputError(str(exc)) from None
+        raise InputError(
+            str(exc), "See `draftwheel styles list`; add one with `draftwheel styles add NAME --instruction TEXT`."
+        ) from None
     out = ParsedPairs()
     for n, (a, b) in enumerate(zip(src, ref, strict=True), start=1):
         if not a.strip() and not b.strip():

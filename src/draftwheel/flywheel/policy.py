@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 from draftwheel.config.paths import AppPaths
 from draftwheel.errors import DraftwheelError
 from draftwheel.flywheel.availability import Availability, training_availability
+from draftwheel.flywheel.styles import auto_trains, threshold_of
+from draftwheel.flywheel.styles import label as style_label
 from draftwheel.store import (
     KEPT_OUTCOMES,
     count_edits,
@@ -121,7 +123,11 @@ new_edits_since_training = kept_since_training
 
 
 def edits_until_training(session: Session, task: str, threshold: int) -> int:
-    """How many more kept edits of ``task`` start the next training run (0 = due now)."""
+    """How many more kept edits of ``task`` start the next training run (0 = due now).
+
+    ``threshold`` is the default; a style with a threshold of its own uses that.
+    """
+    threshold = threshold_of(session, task, threshold)
     return max(0, threshold - kept_since_training(session, task))
 
 
@@ -149,7 +155,8 @@ def counter_text(label: str, kept: int, threshold: int) -> str:
 
 
 def training_progress(session: Session, task: str, threshold: int) -> Progress:
-    return Progress(task, kept_since_training(session, task), threshold)
+    """The counter of ``task`` (a style's key) against its threshold (the style's own, else ``threshold``)."""
+    return Progress(task, kept_since_training(session, task), threshold_of(session, task, threshold))
 
 
 def usable_examples(session: Session, task: str) -> int:
@@ -166,7 +173,8 @@ def usable_examples(session: Session, task: str) -> int:
 
 
 def task_label(task: str) -> str:
-    """The words the user knows a task by ("Fix grammar"), else its name."""
+    """The words the user knows a task by ("Fix grammar"), else its name (see ``styles.label`` for a
+    user style's name, which needs the store)."""
     try:
         from draftwheel.engine.prompts import tasks
 
@@ -217,13 +225,13 @@ class TrainingPolicy:
     # -- the decisions -------------------------------------------------------
     def train_now(self, session: Session, task: str, model=None, busy: dict | None = None) -> Decision:
         """The user asked: train ``task`` now, or say why not."""
-        what = self.label(task)
+        what = self._what(session, task)
         if task in UNTRAINABLE_TASKS:
             return Decision(
                 "refuse",
                 task,
-                "Custom instructions cannot be trained: training is per task. "
-                "Revise with one of the tasks (Ctrl+1 … Ctrl+5) first.",
+                "Custom instructions cannot be trained: training is per style. "
+                "Make the instruction a style (New style…, or `draftwheel styles add`) and train that.",
             )
         if busy:
             return Decision("busy", task, f"Cannot train “{what}” now: {self._busy_words(busy)}.")
@@ -239,12 +247,13 @@ class TrainingPolicy:
         return decision
 
     def auto_train(self, session: Session, task: str, model=None, busy: dict | None = None) -> Decision:
-        """After a kept edit: start the task's training if its counter is due and it can run."""
-        if not self.auto or task in UNTRAINABLE_TASKS:
+        """After a kept edit: start the style's training if its counter is due (its own threshold, else
+        the default) and it can run; never for a style whose automatic training is off."""
+        if not self.auto or task in UNTRAINABLE_TASKS or not auto_trains(session, task):
             return Decision("none", task)
-        if kept_since_training(session, task) < self.threshold:
+        if kept_since_training(session, task) < threshold_of(session, task, self.threshold):
             return Decision("none", task)
-        what = self.label(task)
+        what = self._what(session, task)
         if busy:
             return Decision("busy", task)  # it is considered again after the next kept edit
         if task in self.blocked:
@@ -291,6 +300,12 @@ class TrainingPolicy:
         return None
 
     # -- helpers -----------------------------------------------------------------
+    def _what(self, session: Session, task: str) -> str:
+        """The label of ``task``: a user style's name from the store, else :attr:`label`."""
+        if self.label is task_label:
+            return style_label(session, task)
+        return self.label(task)
+
     def _cannot(self, session: Session, task: str, model) -> str:
         """Why ``task`` cannot train here and now, in words; "" when it can."""
         avail = self.availability(self.paths, model)

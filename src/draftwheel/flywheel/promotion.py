@@ -38,10 +38,11 @@ from draftwheel.engine.revise import ReviseOptions, revise_text
 from draftwheel.errors import DraftwheelError
 from draftwheel.flywheel import adapters as registry
 from draftwheel.flywheel.retrieve import retrieve_examples
+from draftwheel.flywheel.styles import resolve_in
 from draftwheel.models.adapter_info import AdapterInfo, adapter_ref
 from draftwheel.models.adapter_registry import promoted_for
 from draftwheel.models.catalogue import ModelEntry
-from draftwheel.prompts import Example, Task, resolve_task
+from draftwheel.prompts import Example, Task
 from draftwheel.store import count_edits, open_store, update_run
 from draftwheel.train.export import describe_adapter, gguf_writer
 from draftwheel.train.metrics import chrf, gleu
@@ -251,9 +252,10 @@ def finish_adapter(
     ``examples_for``: few-shot source for the baseline (default: the store).
     ``evaluate=False`` registers only (no scores, never promoted).
     """
-    task_obj = resolve_task(task) if isinstance(task, str) else task
+    task_obj = resolve_in(paths, task=task) if isinstance(task, str) else task  # a preset or a style's key
     heldout = _pairs(heldout_pairs)
     info = describe_adapter(peft_dir, base_entry, name, task_obj.name, training_figures, len(heldout))
+    info.style = registry.style_definition(paths, task_obj.name)  # the style it belongs to, as defined now
     _say(callback, f"Writing adapter {info.name!r} as a llama.cpp GGUF...")
     info = registry.create_adapter(paths, info, gguf_writer(peft_dir, base_entry, info.name), peft_dir=peft_dir)
     if not evaluate or not heldout:

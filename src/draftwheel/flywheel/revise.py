@@ -6,11 +6,12 @@ from collections.abc import Callable
 
 from draftwheel.config import Settings
 from draftwheel.engine.base import CancelToken, Engine
-from draftwheel.engine.prompts import Example, Task, resolve_task
+from draftwheel.engine.prompts import Example, Task
 from draftwheel.engine.revise import ReviseOptions, RevisionResult, revise_text
 from draftwheel.errors import DraftwheelError
 from draftwheel.flywheel.policy import choose_stage
 from draftwheel.flywheel.retrieve import retrieve_examples
+from draftwheel.flywheel.styles import resolve
 from draftwheel.store import Store
 
 
@@ -62,7 +63,9 @@ def revise_with_flywheel(
     picks zero or few; a promoted adapter the user switched off means few.
     Nothing is logged: the user has not kept anything yet.
     """
-    task = resolve_task(task) if isinstance(task, str) else task
+    if isinstance(task, str):  # a preset's name or a style's key
+        with store.session() as s:
+            task = resolve(s, task=task)
     applied = engine.adapter is not None
     if applied and mode in ("auto", "lora"):
         stage = "lora"

@@ -48,9 +48,15 @@ def _raise_write_error(exc: BaseException, what: str, where: Path) -> NoReturn:
     raise error from None
 
 
-def export_adapter(paths: AppPaths, name: str, file: str | Path) -> Path:
-    """Write ``adapter.json`` + ``adapter.gguf`` into one .zip (default) or .tar/.tar.gz file."""
+def export_adapter(paths: AppPaths, name: str, file: str | Path, style: dict[str, Any] | None = None) -> Path:
+    """Write ``adapter.json`` + ``adapter.gguf`` into one .zip (default) or .tar/.tar.gz file.
+
+    ``style``: the current definition of the adapter's style, written into the exported
+    ``adapter.json`` (default: the one recorded when the adapter was made).
+    """
     info = get_adapter(paths, name)
+    if style:
+        info = dataclasses.replace(info, style=dict(style))
     out = Path(file).expanduser()
     if out.is_dir():
         out = out / f"{info.name}.zip"
@@ -169,7 +175,16 @@ def _describe(paths: AppPaths, file: Path, stage: Path, raw: dict | None, task: 
         raise DraftwheelError(f"{file}: its adapter.json is incomplete ({exc}).", "Export it again.") from None
     if meta.architecture != arch:
         raise DraftwheelError(f"{file}: adapter.json says {meta.architecture} but the GGUF is {arch}.")
-    base = matching_base(staged, arch, paths, meta.base_sha256)
+    try:
+        base = matching_base(staged, arch, paths, meta.base_sha256)
+    except DraftwheelError as exc:
+        style = meta.style.get("name") if isinstance(meta.style, dict) else None
+        if not style:
+            raise
+        raise DraftwheelError(
+            f"{file}: the style “{style}” was trained on base model {meta.base_model or '?'}: {exc.message}",
+            exc.hint,
+        ) from None
     return dataclasses.replace(meta, base_model=meta.base_model or base.name)
 
 

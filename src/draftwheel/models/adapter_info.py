@@ -61,7 +61,10 @@ class AdapterInfo:
     training: dict[str, Any] = field(default_factory=dict)  # loss, tokens/s, seconds ...
     created_at: str = ""  # ISO 8601, UTC
     promoted: bool = False
-    source: str = "trained"  # trained | imported
+    source: str = "trained"  # trained | imported | copied
+    # The style it belongs to, as defined when it was made or exported (key, name, instruction,
+    # description, base_preset, builtin): an import can make the style again elsewhere.
+    style: dict[str, Any] = field(default_factory=dict)
     schema: int = SCHEMA
     folder: Path = field(default=Path("."), compare=False)
 
