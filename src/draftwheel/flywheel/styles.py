@@ -261,7 +261,7 @@ def summaries(session: Session, default_threshold: int) -> list[StyleSummary]:
     from draftwheel.flywheel.policy import choose_stage, edits_until_training
 
     sync_builtins(session)
-    out = []
+    out: list[StyleSummary] = []
     for style in st.list_styles(session):
         n = len(out) + 1
         try:
