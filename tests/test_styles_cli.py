@@ -239,3 +239,21 @@ def test_adapters_belong_to_a_style_copy_export_and_import_with_its_definition(
     assert _cli(capsys, "adapters", "import", str(archive), "--name", "grant2")[0] == 0
     mine = [x for x in json.loads(_cli(capsys, "styles", "list", "--json")[1]) if not x["builtin"]]
     assert [x["name"] for x in mine] == ["Grant writing"]
+
+
+def test_a_style_that_is_training_is_not_deleted(paths, capsys):
+    from draftwheel.train.background import TrainingLock
+
+    assert _cli(capsys, "styles", "add", "Pirate", "--instruction", "Talk like a pirate.")[0] == 0
+    with open_store(paths) as store, store.session() as s, s.begin():
+        log_edit(s, task="pirate", input_text="hello", final_text="ahoy", outcome="accepted")
+    lock = TrainingLock(paths).acquire({"task": "pirate"})
+    try:
+        rc, _, err = _cli(capsys, "styles", "delete", "Pirate", "--yes", "--delete-edits")
+        assert rc == 2 and "is training now" in err and "train --cancel" in err
+        assert _cli(capsys, "styles", "delete", "grammar", "--yes")[0] == 2
+    finally:
+        lock.release()
+    with open_store(paths) as store, store.session() as s:
+        assert find_style(s, "Pirate") is not None and count_edits(s, "pirate") == 1  # nothing lost
+    assert _cli(capsys, "styles", "delete", "Pirate", "--yes")[0] == 0

@@ -136,7 +136,7 @@ def parse_jsonl(text: str, default_task: str = "grammar", styles: StyleMap | Non
     """
     if default_task not in preset_tasks() and _lookup(styles, default_task) is None:
         raise InputError(
-            f"Unknown task or style {default_task!r}.",
+            f"Unknown task {default_task!r}.",
             f"Use one of {', '.join(preset_tasks())}, or a style of `draftwheel styles list`.",
         )
     out = ParsedPairs()

@@ -92,7 +92,7 @@ def resolve(
     found = st.find_style(session, name)
     if found is None:
         raise NotFoundError(
-            f"Unknown task or style {name!r}.",
+            f"Unknown task {name!r}.",
             f"Use a preset ({', '.join(presets)}), a style of `draftwheel styles list` with --style NAME, "
             "or give your own with --instruction TEXT.",
         )
