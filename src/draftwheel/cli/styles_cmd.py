@@ -1,4 +1,4 @@
-"""``draftwheel styles list|add|edit|rename|delete``: named styles, each with its own edits and adapters.
+"""``draftwheel styles list|add|edit|rename|delete|learned``: named styles, each with its own edits and adapters.
 
 The five presets are built-in styles; a style of your own has a name, an
 instruction, an optional voice description, the preset it starts from, and
@@ -54,6 +54,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     rm.add_argument("--delete-edits", action="store_true", help="also delete its edits (really removed)")
     rm.add_argument("--yes", action="store_true", help="do not ask (required when not on a terminal)")
     rm.set_defaults(func=_delete)
+
+    le = ssub.add_parser(
+        "learned",
+        help="what a style has learned: your recurring changes, its held-out scores, the examples it would use",
+    )
+    le.add_argument("name")
+    le.add_argument("--min", type=int, default=2, help="show changes made in at least this many edits (default 2)")
+    le.add_argument("--limit", type=int, default=20, help="at most this many changes (default 20)")
+    le.add_argument("--for", dest="text", metavar="TEXT", help="also show the examples it would use for this text")
+    le.add_argument("--json", action="store_true")
+    le.set_defaults(func=_learned)
 
 
 def _session(paths):
@@ -181,4 +192,50 @@ def _delete(args: argparse.Namespace) -> int:
         kept = f"its {out['edits']} edits kept under {key!r} (draftwheel examples list --task {key})"
     adapters = f", its {out['adapters']} adapters kept" if out["adapters"] else ""
     print(f"deleted style “{name}”; {kept}{adapters}")
+    return 0
+
+
+def _learned(args: argparse.Namespace) -> int:
+    from draftwheel.flywheel.learned import learned_changes, stage_history
+    from draftwheel.flywheel.retrieve import retrieve_examples
+    from draftwheel.flywheel.styles import resolve
+    from draftwheel.store import count_edits
+
+    paths, settings = profile()
+    with _session(paths) as s:
+        task = resolve(s, style=args.name)
+        changes = learned_changes(s, task.name, args.min, args.limit)
+        history = stage_history(s, task.name)
+        kept = count_edits(s, task.name)
+        examples = (
+            retrieve_examples(s, task, args.text, k=settings.fewshot_k, token_budget=settings.fewshot_token_budget)
+            if args.text
+            else []
+        )
+    if args.json:
+        record = {
+            "style": task.label,
+            "key": task.name,
+            "kept_edits": kept,
+            "changes": [c.to_json() for c in changes],
+            "history": [{**h.__dict__, "text": h.text()} for h in history],
+            "examples": [{"input": e.input, "output": e.output} for e in examples],
+        }
+        print(json.dumps(record, indent=2, ensure_ascii=False))
+        return 0
+    print(f"“{task.label}”: {kept} kept edits")
+    if changes:
+        print("Changes you make again and again:")
+        for c in changes:
+            print(f"  {c.text()}")
+    else:
+        print(f"No change recurs in {max(1, args.min)} or more edits yet.")
+    if history:
+        print("Held-out scores (each training: the stage it was measured against, then its adapter):")
+        for h in history:
+            print(f"  {h.text()}")
+    if args.text:
+        print("Examples it would use for that text (most similar last):" if examples else "No examples for that text.")
+        for e in examples:
+            print(f"  {e.input}  ->  {e.output}")
     return 0
