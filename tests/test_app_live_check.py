@@ -3,6 +3,7 @@ language guess, the records it stores and the dictionary file. Real Harper."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -144,3 +145,28 @@ def test_rules_edits_count_for_training_few_shot_and_listings(paths, checker, ca
 def test_the_tooltip_reads_like_prose(checker):
     issue = next(i for i in lc.check_paragraph(checker, "We saw alot.").issues if i.problem == "alot")
     assert "`" not in lc.describe(issue) and "“a lot”" in lc.describe(issue)
+
+
+def test_long_paragraphs_are_checked_in_pieces_an_edit_changes_one():
+    sentences = [f"Sentence number {i} says something about the weather{'!' if i % 7 else '.'}" for i in range(2000)]
+    text = " ".join(sentences)
+    spans = lc.pieces(text)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
+    assert max(b - a for a, b in spans) <= lc.PIECE_CHARS
+    edited = text[:40_000] + " More words here." + text[40_000:]
+    before = {text[a:b] for a, b in spans}
+    assert sum(1 for a, b in lc.pieces(edited) if edited[a:b] not in before) <= 2
+    assert lc.pieces("Short.") == [(0, 6)]
+    assert lc.utf16_offsets("a😀b")(3) == 4 and lc.utf16_offsets("abc")(2) == 2
+
+
+def test_a_long_paragraph_gives_the_same_problems_at_the_right_places(checker):
+    text = " ".join(["Their was alot of rain, so we waits for a hour."] * 120)
+    cache = lc.PieceCache()
+    found = lc.check_paragraph(checker, text, cache=cache)
+    assert len(found.issues) >= 4 * 120
+    assert all(text[i.start : i.end] == i.problem for i in found.issues)
+    issue = found.issues[-1]
+    start, end, sentence = lc.sentence_of(text, issue)
+    assert sentence == "Their was alot of rain, so we waits for a hour." and text[start:end] == sentence

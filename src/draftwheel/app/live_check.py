@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,8 @@ from draftwheel.prompts import tasks
 log = logging.getLogger(__name__)
 
 BATCH_CHARS = 4000  # text sent to the checker per call: about 700 words, a few tens of ms
+PIECE_CHARS = 2000  # a longer paragraph is checked in pieces of whole sentences (see pieces())
+PIECE_MIN_CHARS = 400
 CACHE_PARAGRAPHS = 20_000  # results kept (by paragraph text), least recently used dropped
 MAX_DOCUMENT_CHARS = 2_000_000  # above this (about 350,000 words) a document is not checked at all
 FOREIGN_MIN_WORDS = 4  # shorter paragraphs are always checked ("Thanks!" is English)
@@ -77,6 +80,16 @@ def from_utf16(text: str, units: int) -> int:
     return len(text)
 
 
+def utf16_offsets(text: str) -> Callable[[int], int]:
+    """``to_utf16`` for many offsets into one text: one pass over it, then a lookup each."""
+    if text.isascii():
+        return lambda index: index
+    table = [0]
+    for ch in text:
+        table.append(table[-1] + (2 if ord(ch) > 0xFFFF else 1))
+    return table.__getitem__
+
+
 def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
@@ -103,7 +116,7 @@ class Ignores:
     def covers(self, paragraph: str, issue: RuleIssue) -> bool:
         if (issue.rule, _key(issue.problem)) in self.everywhere:
             return True
-        if not self.once:
+        if not self.once or not any(r == issue.rule and p == issue.problem for r, p, _s in self.once):
             return False
         return (issue.rule, issue.problem, _key(sentence_of(paragraph, issue)[2])) in self.once
 
@@ -210,18 +223,100 @@ def looks_foreign(checker: RuleChecker, text: str, issues: Iterable[RuleIssue], 
     return unknown * 2 >= words and not checker.is_likely_english(text)
 
 
-def check_paragraph(checker: RuleChecker, text: str, ignores: Ignores = Ignores()) -> ParagraphCheck:
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+")
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+
+
+def _rough_sentences(text: str) -> list[_Span]:
+    """Sentence spans by punctuation alone, in one pass (an abbreviation may end one: for pieces only)."""
+    out: list[_Span] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        out.append(_Span(start, m.end()))
+        start = m.end()
+    if start < len(text):
+        out.append(_Span(start, len(text)))
+    return out
+
+
+def pieces(text: str, limit: int = PIECE_CHARS) -> list[tuple[int, int]]:
+    """``text`` cut into spans of whole sentences of at most ``limit`` characters (a longer sentence
+    is cut at a space). Harper's time grows with the text (a 20,000-word paragraph takes it 30 s
+    here) and it remembers only its last few texts, so a long paragraph is checked piece by piece
+    and the pieces are remembered (:class:`PieceCache`). A piece ends after a sentence chosen by
+    the sentence's own text (a hash), not by its position, so typing in one sentence changes one
+    piece and leaves the others as they were."""
+    if len(text) <= limit:
+        return [(0, len(text))]
+    out: list[tuple[int, int]] = []
+    start = end = 0
+    for span in _rough_sentences(text):
+        if span.end - start > limit and end > start:
+            out.append((start, end))
+            start = span.start
+        while span.end - start > limit:  # one sentence longer than a piece
+            cut = text.rfind(" ", start + 1, start + limit)
+            cut = cut if cut > start else start + limit
+            out.append((start, cut))
+            start = cut
+        end = span.end
+        if end - start >= PIECE_MIN_CHARS and zlib.crc32(text[span.start : span.end].encode()) % 4 == 0:
+            out.append((start, end))
+            start = end
+    if len(text.rstrip()) > start:
+        out.append((start, max(end, len(text.rstrip()))))
+    return out
+
+
+class PieceCache:
+    """Harper's answers for the pieces of long paragraphs, by text, on the checker's thread (Harper
+    itself remembers only its last few texts): typing in a 20,000-word paragraph re-checks one
+    piece, not all of them. Cleared when the dictionary changes."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._found: OrderedDict[str, tuple[RuleIssue, ...]] = OrderedDict()
+
+    def check(self, checker: RuleChecker, piece: str) -> tuple[RuleIssue, ...]:
+        found = self._found.get(piece)
+        if found is None:
+            found = self._found[piece] = tuple(checker.check(piece))
+            if len(self._found) > self.size:
+                self._found.popitem(last=False)
+        else:
+            self._found.move_to_end(piece)
+        return found
+
+    def clear(self) -> None:
+        self._found.clear()
+
+
+def check_paragraph(
+    checker: RuleChecker, text: str, ignores: Ignores = Ignores(), cache: PieceCache | None = None
+) -> ParagraphCheck:
     words = word_count(text)
     if words == 0:  # numbers, code symbols, emoji: nothing Harper could help with
         return ParagraphCheck(text)
-    issues = checker.check(text)
+    spans = pieces(text)
+    if len(spans) == 1:
+        issues = checker.check(text)
+    else:
+        cache = cache or PieceCache()
+        issues = [issue.shifted(a) if a else issue for a, b in spans for issue in cache.check(checker, text[a:b])]
     if looks_foreign(checker, text, issues, words):
         return ParagraphCheck(text, (), words, foreign=True)
     return ParagraphCheck(text, tuple(i for i in issues if not ignores.covers(text, i)), words)
 
 
-def check_batch(checker: RuleChecker, texts: list[str], ignores: Ignores) -> list[ParagraphCheck]:
-    return [check_paragraph(checker, t, ignores) for t in texts]
+def check_batch(
+    checker: RuleChecker, texts: list[str], ignores: Ignores, cache: PieceCache | None = None
+) -> list[ParagraphCheck]:
+    return [check_paragraph(checker, t, ignores, cache) for t in texts]
 
 
 # -- what to check, and which answers still count (GUI thread) ------------------------------
@@ -359,14 +454,22 @@ TOO_LONG_NOTE = "Spelling and grammar: not checked, the document is too long (ov
 
 # -- applying and recording ------------------------------------------------------------------
 def sentence_of(paragraph: str, issue: RuleIssue) -> tuple[int, int, str]:
-    """(start, end, text) of the sentence of ``paragraph`` holding ``issue`` (or the whole paragraph)."""
+    """(start, end, text) of the sentence of ``paragraph`` holding ``issue`` (or its whole piece).
+
+    Only the piece of a long paragraph holding the issue is split into sentences (splitting a
+    100,000-character paragraph takes seconds), so this is quick on the GUI thread."""
+    base = 0
+    if len(paragraph) > PIECE_CHARS:
+        base, last = next(((a, b) for a, b in pieces(paragraph) if a <= issue.start < b), (0, len(paragraph)))
+        paragraph = paragraph[base:last]
+        issue = issue.shifted(-base)
     for span in sentence_spans(paragraph):
         if span.start <= issue.start and issue.end <= span.end:
-            return span.start, span.end, paragraph[span.start : span.end]
+            return base + span.start, base + span.end, paragraph[span.start : span.end]
     start = len(paragraph) - len(paragraph.lstrip())
     end = len(paragraph.rstrip())
     start, end = min(start, issue.start), max(end, issue.end)
-    return start, end, paragraph[start:end]
+    return base + start, base + end, paragraph[start:end]
 
 
 def _record(before: str, output: str | None, final: str, outcome: str) -> dict[str, Any]:

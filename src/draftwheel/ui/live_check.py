@@ -88,9 +88,10 @@ class RuleHighlighter(QSyntaxHighlighter):
             self.shown.pop(number, None)
             return
         self.shown[number] = found
+        qt = lc.utf16_offsets(text)
         for issue in found.issues:
-            start = lc.to_utf16(text, issue.start)
-            self.setFormat(start, lc.to_utf16(text, issue.end) - start, self.formats[lc.is_spelling(issue)])
+            start = qt(issue.start)
+            self.setFormat(start, qt(issue.end) - start, self.formats[lc.is_spelling(issue)])
 
     def wanted(self, text: str) -> bool:
         """Some paragraph of the document still shows ``text`` (else its answer is stale)."""
