@@ -220,3 +220,16 @@ def test_hovering_an_underline_shows_its_message_and_suggestions(qtbot, make_win
     assert w.live_check.menu.eventFilter(viewport, event)
     qtbot.waitUntil(lambda: "a lot" in QToolTip.text(), timeout=WAIT_MS)
     assert "Suggestions" in QToolTip.text()
+
+
+def test_turning_checking_off_from_outside_the_window_is_followed(qtbot, make_window):
+    """settings.json changed by another process (the CLI): the window's switch and underlines follow it."""
+    from draftwheel.config import update_settings
+
+    w = make_window()
+    w.editor.setPlainText(SENTENCE)
+    qtbot.waitUntil(lambda: len(_underlined(w)) >= 4, timeout=WAIT_MS)
+    update_settings(w.services.paths, live_check=False)
+    qtbot.waitUntil(lambda: not w.live_check.toggle_act.isChecked(), timeout=WAIT_MS)
+    assert _underlined(w) == []
+    assert not w.live_check.actions["next_act"].isEnabled()

@@ -202,10 +202,10 @@ class LiveCheckBinding(QObject):
         if not h.enabled:
             self.label.setText("")
             return
+        texts = self._texts()
         if h.too_long:
             note: str | None = lc.TOO_LONG_NOTE
         else:
-            texts = self._texts()
             note = lc.document_note(texts, h.live)
         if note:
             if self.label.toolTip() != note:
@@ -213,7 +213,7 @@ class LiveCheckBinding(QObject):
             self.label.setText("Not checked")
             self.label.setToolTip(note)
             return
-        count = sum(len(f.issues) for f in h.shown.values())
+        count = sum(len(f.issues) for f in map(h.live.cache.get, texts) if f is not None)
         self.label.setText(f"{count} problem{'s' if count != 1 else ''}" if count else "No problems")
         self.label.setToolTip("Spelling and grammar, checked as you type. F8: next problem, Alt+Return: fix it.")
 
