@@ -233,3 +233,22 @@ def test_turning_checking_off_from_outside_the_window_is_followed(qtbot, make_wi
     qtbot.waitUntil(lambda: not w.live_check.toggle_act.isChecked(), timeout=WAIT_MS)
     assert _underlined(w) == []
     assert not w.live_check.actions["next_act"].isEnabled()
+
+
+@pytest.mark.slow
+def test_one_20000_word_paragraph_is_checked_in_the_background_and_edits_recheck_one_piece(qtbot, make_window):
+    w = make_window()
+    sentence = "Their was alot of rain in the valley, so we waits for a hour before we left."
+    big = " ".join([sentence] * (20_000 // len(sentence.split()) + 1))
+    assert len(big.split()) >= 20_000
+    w.editor.setPlainText(big)
+    qtbot.keyClicks(w.editor, "Still typing. ")  # at the start, while the paragraph is being checked
+    qtbot.waitUntil(lambda: _idle(w) and w.live_check.label.text().endswith("problems"), timeout=600_000)
+    assert len(_underlined(w)) > 1000
+    c = w.editor.textCursor()
+    c.setPosition(len(w.editor.toPlainText()) // 2)
+    w.editor.setTextCursor(c)
+    qtbot.keyClicks(w.editor, " Teh ")
+    qtbot.waitUntil(lambda: _idle(w) and any(m[2] == "#d32f2f" for m in _underlined(w)), timeout=120_000)
+    assert w.live_check.next_problem() and w.live_check.accept_fix()
+    qtbot.waitUntil(lambda: len(_rows(w)) == 1, timeout=WAIT_MS)
