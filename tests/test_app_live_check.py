@@ -170,3 +170,15 @@ def test_a_long_paragraph_gives_the_same_problems_at_the_right_places(checker):
     issue = found.issues[-1]
     start, end, sentence = lc.sentence_of(text, issue)
     assert sentence == "Their was alot of rain, so we waits for a hour." and text[start:end] == sentence
+
+
+def test_keys_hashes_and_long_tokens_are_not_checked(checker):
+    import base64
+
+    blob = base64.b64encode(bytes(range(256)) * 20).decode()  # 6,828 characters, no space
+    text = f"Here is the key: {blob} and their was alot of it. Commit 3f786850e387550fdab8 is fine."
+    found = lc.check_paragraph(checker, text, cache=lc.PieceCache())
+    assert [i.problem for i in found.issues if i.problem == "alot"] == ["alot"]
+    blob_at = text.index(blob)
+    assert not [i for i in found.issues if blob_at <= i.start < blob_at + len(blob)]
+    assert not [i for i in found.issues if "3f7868" in i.problem]

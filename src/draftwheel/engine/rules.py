@@ -106,14 +106,15 @@ class RuleChecker:
             self.words = self.words + tuple(new)
             self._generation += 1
 
-    def check(self, text: str) -> list[RuleIssue]:
-        """Problems in ``text``, in order, not overlapping."""
+    def check(self, text: str, mask: str | None = None) -> list[RuleIssue]:
+        """Problems in ``text``, in order, not overlapping; text matching the regular expression
+        ``mask`` (Rust syntax, no look-around) is not checked."""
         if not text.strip():
             return []
         linter = self._linter()
         found: list[RuleIssue] = []
         # dedup=False: Harper's own dedup keeps the widest lint; the overlap rule below keeps fixes.
-        by_rule = linter.organized_lints(text, language="plaintext", dedup=False)  # type: ignore[attr-defined]
+        by_rule = linter.organized_lints(text, language="plaintext", dedup=False, regex_mask=mask)  # type: ignore[attr-defined]
         for rule, lints in by_rule.items():
             for lint in lints:
                 span = lint.span
