@@ -76,7 +76,7 @@ class StylesController:
             log.warning("styles: the store is unavailable, showing the presets only (%s)", exc)
             found = [(p, True) for p in presets]
         return [
-            ToolbarStyle(task, f"Ctrl+{n}" if n <= MAX_SHORTCUTS else "", builtin)
+            ToolbarStyle(task, (builtin and task.shortcut) or (f"Ctrl+{n}" if n <= MAX_SHORTCUTS else ""), builtin)
             for n, (task, builtin) in enumerate(found, start=1)
         ]
 

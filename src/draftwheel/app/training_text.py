@@ -9,12 +9,12 @@ from __future__ import annotations
 from draftwheel.flywheel import policy
 
 
-def task_label_and_counter(task: str, done: int, threshold: int) -> tuple[str, str] | None:
+def task_label_and_counter(task: str, done: int, threshold: int, label: str = "") -> tuple[str, str] | None:
     """(task label, counter line) for the status bar; None for tasks never trained (custom instructions),
-    whose progress leaves the counter as it was."""
+    whose progress leaves the counter as it was. ``label``: a style's name (default: the preset's label)."""
     if task in policy.UNTRAINABLE_TASKS:
         return None
-    label = policy.task_label(task)
+    label = label or policy.task_label(task)
     return label, policy.counter_text(label, done, threshold)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from draftwheel.app.documents import AutosaveRecord, Documents, release_autosave
 from draftwheel.app.review import STREAMING, ReviewSession
 from draftwheel.app.settings_form import needs_engine_reload
+from draftwheel.app.styles import StylesController
 from draftwheel.config import Settings
 from draftwheel.engine.prompts import Task, tasks
 from draftwheel.ui.adapter_binding import AdapterBinding
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow, WindowWidgets):
         self.editor.document().modificationChanged.connect(self.setWindowModified)
         self.document_binding = DocumentBinding(self, self.documents)
         self.live_check = LiveCheckBinding(self)  # before the menus: they list its actions
+        self.styles = StylesController(self.paths, services.settings.train_threshold)
         build_actions(self)
         build_menus(self)
         build_toolbar(self)
@@ -143,6 +145,21 @@ class MainWindow(QMainWindow, WindowWidgets):
 
     def revise_custom(self) -> None:
         self.review_binding.revise_custom()
+
+    def new_style(self) -> None:
+        """The custom instruction becomes a style of its own, with its action (and a shortcut while
+        there are fewer than ten styles); its earlier edits join it."""
+        from draftwheel.errors import DraftwheelError
+        from draftwheel.ui.window_actions import add_style_action
+
+        try:
+            entry = self.styles.new_style_from(self.instruction.text())
+        except DraftwheelError as exc:
+            self.show_error("New style", str(exc))
+            return
+        add_style_action(self, entry)
+        keys = f" ({entry.shortcut})" if entry.shortcut else ""
+        self.statusBar().showMessage(f"New style “{entry.task.label}”{keys}: its edits train its own adapter.", 8000)
 
     def revise(self, task: Task) -> ReviewSession | None:
         return self.review_binding.revise(task)

@@ -90,7 +90,7 @@ class TrainingBinding(QObject):
     # -- training --------------------------------------------------------------
     def _on_progress(self, p: TrainingProgress) -> None:
         """The counter of the task last revised (custom instructions are not trained: the counter stays)."""
-        shown = task_label_and_counter(p.task, p.done, p.threshold)
+        shown = task_label_and_counter(p.task, p.done, p.threshold, getattr(p, "label", ""))
         if shown is None:
             return
         label, counter = shown

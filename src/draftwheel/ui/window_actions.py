@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from draftwheel.engine.prompts import tasks
 from draftwheel.ui.help_menu import build_help_menu
 from draftwheel.ui.qt import QAction, QComboBox, QKeySequence, QLabel, QLineEdit, Qt, QToolBar
 from draftwheel.workers.adapters import BASE
 
 if TYPE_CHECKING:
+    from draftwheel.app.styles import ToolbarStyle
     from draftwheel.ui.main_window import MainWindow
 
 _S = QKeySequence.StandardKey
@@ -28,6 +28,13 @@ ACTIONS = (
     ("undo_act", "&Undo", "undo", _S.Undo, ""),
     ("redo_act", "&Redo", "redo", _S.Redo, ""),
     ("custom_act", "Custom instruction…", "focus_custom", "Ctrl+I", "Type your own instruction"),
+    (
+        "new_style_act",
+        "New style from instruction…",
+        "new_style",
+        None,
+        "Make the custom instruction a style: its own examples, training and adapters",
+    ),
     ("accept_act", "Accept all", "accept_all", "Ctrl+Return", ""),
     ("reject_act", "Reject", "reject", "Ctrl+Shift+Backspace", ""),
     ("cancel_act", "Stop generating", "cancel_generation", Qt.Key.Key_Escape, ""),
@@ -40,7 +47,7 @@ ACTIONS = (
 MENUS = (
     ("&File", ("new_act", "open_act", "recent", "-", "save_act", "save_as_act", "-", "quit_act")),
     ("&Edit", ("undo_act", "redo_act", "-", "editing", "-", "checking")),
-    ("&Revise", ("tasks", "custom_act", "-", "accept_act", "reject_act", "cancel_act")),
+    ("&Revise", ("tasks", "custom_act", "new_style_act", "-", "accept_act", "reject_act", "cancel_act")),
     ("&View", ()),
     ("&Tools", ("settings_act", "pause_act", "train_now_act", "ground")),
 )
@@ -70,15 +77,27 @@ def build_actions(window: MainWindow) -> None:
         setattr(window, attr, make_action(window, text, getattr(window, method), shortcut, tip))
     window.undo_act.setEnabled(False)
     window.redo_act.setEnabled(False)
-    window.task_acts = {
-        task.name: make_action(
-            window, task.label, lambda _=False, t=task: window.revise(t), task.shortcut or None, task.instruction
-        )
-        for task in tasks().values()
-    }
+    # The styles: the presets (built-in), then the user's; the first nine have Ctrl+1 … Ctrl+9.
+    window.task_acts = {entry.key: style_action(window, entry) for entry in window.styles.toolbar()}
     window.cancel_act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     window.pause_act.setCheckable(True)
     window.pause_act.setChecked(window.services.settings.logging_paused)
+
+
+def style_action(window: MainWindow, entry: ToolbarStyle) -> QAction:
+    task = entry.task
+    return make_action(
+        window, task.label, lambda _=False, t=task: window.revise(t), entry.shortcut or None, task.instruction
+    )
+
+
+def add_style_action(window: MainWindow, entry: ToolbarStyle) -> QAction:
+    """A style made while the window is open: its action in the Revise menu and the toolbar."""
+    act = style_action(window, entry)
+    window.task_acts[entry.key] = act
+    window.revise_menu.insertAction(window.custom_act, act)
+    window.revise_toolbar.insertAction(window.instruction_action, act)
+    return act
 
 
 def build_menus(window: MainWindow) -> None:
@@ -86,6 +105,8 @@ def build_menus(window: MainWindow) -> None:
         menu = window.menuBar().addMenu(title)
         if title == "&View":
             window.view_menu = menu
+        if title == "&Revise":
+            window.revise_menu = menu
         for entry in entries:
             _add_entry(window, menu, entry)
     window.help_menu = build_help_menu(window)
@@ -119,10 +140,11 @@ def build_toolbar(window: MainWindow) -> None:
     tb.setObjectName("reviseToolbar")
     tb.setMovable(False)
     window.addToolBar(tb)
+    window.revise_toolbar = tb
     for act in window.task_acts.values():
         tb.addAction(act)
     window.instruction = _instruction_edit(window)
-    tb.addWidget(window.instruction)
+    window.instruction_action = tb.addWidget(window.instruction)
     tb.addSeparator()
     tb.addWidget(QLabel(" Adapter: "))
     window.adapter_box = _adapter_box()

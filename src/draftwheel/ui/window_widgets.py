@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from draftwheel.ui.data_view import DataView
-from draftwheel.ui.qt import QAction, QComboBox, QDockWidget, QLineEdit, QMenu
+from draftwheel.ui.qt import QAction, QComboBox, QDockWidget, QLineEdit, QMenu, QToolBar
 from draftwheel.ui.status_bar import FittedLabel
 from draftwheel.ui.training_view import TrainingView
 
 if TYPE_CHECKING:
+    from draftwheel.app.styles import StylesController
     from draftwheel.ui.live_check import LiveCheckBinding
     from draftwheel.ui.welcome import WelcomePanel
 
@@ -33,10 +34,14 @@ class WindowWidgets:
     settings_act: QAction
     pause_act: QAction
     train_now_act: QAction
+    new_style_act: QAction
     ground_act: QAction
-    task_acts: dict[str, QAction]  # by task name
+    task_acts: dict[str, QAction]  # by style key (a preset's name for the built-in styles)
     recent_menu: QMenu
     view_menu: QMenu
+    revise_menu: QMenu
+    revise_toolbar: QToolBar
+    instruction_action: QAction  # the toolbar's instruction box (new styles' actions go before it)
     help_menu: QMenu
     instruction: QLineEdit
     adapter_box: QComboBox
@@ -53,4 +58,5 @@ class WindowWidgets:
     data_dock: QDockWidget
     # MainWindow.__init__
     live_check: LiveCheckBinding
+    styles: StylesController
     welcome: WelcomePanel | None

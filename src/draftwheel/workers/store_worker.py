@@ -71,7 +71,8 @@ def _row(obj: Any, columns: tuple[str, ...]) -> dict[str, Any]:
 class TrainingProgress:
     task: str
     done: int  # kept edits collected since the last training of the task
-    threshold: int
+    threshold: int  # the style's own threshold, else the setting's
+    label: str = ""  # the words the user knows the style by ("" : the task's preset label)
 
     @property
     def remaining(self) -> int:
@@ -137,8 +138,11 @@ class StoreOps:
             edits_until_training = None  # type: ignore[assignment]  # the optional-import idiom
         with self.store.session() as s:
             if edits_until_training is not None:
-                remaining = int(edits_until_training(s, task, threshold))
-                return TrainingProgress(task, max(0, threshold - remaining), threshold)
+                from draftwheel.flywheel import training_progress
+                from draftwheel.flywheel.styles import label
+
+                p = training_progress(s, task, threshold)  # the style's own threshold where it has one
+                return TrainingProgress(task, min(p.kept, p.threshold), p.threshold, label(s, task))
             from draftwheel.store import count_edits, last_run
 
             run = last_run(s, task, statuses=("done",))
