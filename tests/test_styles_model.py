@@ -47,6 +47,20 @@ def test_revise_with_a_style_uses_its_instruction_then_its_own_edits(paths, caps
     assert _revise(capsys, tmp_path, "--task", "formal")["stage"] == "zero"
 
 
+def test_eval_scores_a_style(paths, capsys, tmp_path):
+    assert _cli(capsys, "styles", "add", "Shouty", "--instruction", "Write it in capital letters.")[0] == 0
+    (tmp_path / "src.txt").write_text("the cat is here.\n")
+    (tmp_path / "ref.txt").write_text("THE CAT IS HERE.\n")
+    out = tmp_path / "eval.json"
+    rc, _, err = _cli(
+        capsys,
+        *("eval", "--src", str(tmp_path / "src.txt"), "--refs", str(tmp_path / "ref.txt")),
+        *("--style", "Shouty", "--modes", "zero", "--out", str(out), "--quiet"),
+    )
+    assert rc == 0, err
+    assert "Write it in capital letters." in out.read_text()
+
+
 def _link_weights(paths, trainable_dir: Path) -> None:
     target = paths.weights_cache / trainable_dir.name
     if not target.exists():

@@ -37,6 +37,14 @@ Revision (``flywheel.revise``):
 makes an ``examples_for`` callback for ``engine.revise.revise_text``;
 ``options_from(settings)``. Nothing is logged by revising.
 
+Styles (``flywheel.styles``): a style's key is the ``task`` everything here is
+keyed by; ``resolve(session, task=, style=, instruction=) -> Task`` (what a
+command's --task/--style/--instruction mean), ``style_task``, per-style
+``threshold_of`` / ``auto_trains`` (the policy uses them), ``create``,
+``check_deletable`` / ``delete`` (not a built-in, not its adapter in use, not
+while it trains), ``summaries`` (``styles list``). What a style has learned:
+``flywheel.learned`` (``learned_changes``, ``stage_history``).
+
 Import / export (``flywheel.importing``, ``flywheel.export``):
 ``parse_jsonl(text, default_task)``, ``parse_parallel(src, ref, task)`` ->
 ``ParsedPairs(rows, problems)`` (rows go to ``store.add_edits``);
