@@ -81,6 +81,17 @@ def test_toolbar_new_style_adapters_and_status(paths, make_tiny_adapter):
     assert ctl.status_text("custom").startswith("Custom instruction · not trained")
 
 
+def test_the_switcher_lists_the_current_styles_adapters_and_the_one_in_use():
+    from types import SimpleNamespace as C
+
+    from draftwheel.app.styles import for_style
+
+    all_ = [C(name="a", task="grammar"), C(name="b", task="pirate"), C(name="c", task="pirate")]
+    assert [c.name for c in for_style(all_, "pirate")] == ["b", "c"]
+    assert [c.name for c in for_style(all_, "pirate", chosen="a")] == ["a", "b", "c"]
+    assert for_style(all_, "formal") == []
+
+
 def test_suggested_names():
     assert suggested_name("rewrite this as a short, friendly work e-mail") == "Rewrite this as a short"
     assert suggested_name("…") == "My style"

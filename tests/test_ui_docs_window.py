@@ -155,7 +155,8 @@ def test_adapter_switcher_shows_long_names_whole(qtbot, make_window, tmp_path):
     qtbot.waitExposed(w)
     qtbot.wait(100)  # shown with only "Automatic" and "Base model": a new adapter arrives later
     name = "grant writing for the regional arts council 2026"
-    w._fill_adapters([AdapterChoice(name, tmp_path / "a.gguf", "formal", promoted=True)])
+    # an adapter of the window's current style (grammar): the switcher lists the current style's adapters
+    w._fill_adapters([AdapterChoice(name, tmp_path / "a.gguf", "grammar", promoted=True)])
     w.adapter_box.setCurrentIndex(w.adapter_box.findData(name))
     qtbot.wait(50)
     box = w.adapter_box

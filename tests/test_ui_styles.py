@@ -57,5 +57,20 @@ def test_new_style_from_the_instruction_then_revise_with_it(qtbot, window, servi
     qtbot.waitUntil(lambda: "Talk like a pirate" in window.train_label.text(), timeout=30_000)
 
 
-def test_a_new_window_lists_the_styles_made_before(qtbot, window):
+def test_a_new_window_lists_the_styles_made_before_and_the_switcher_follows_the_style(
+    qtbot, window, services, make_tiny_adapter
+):
     assert list(window.task_acts)[5:] == ["talk-like-a-pirate"]
+    make_tiny_adapter(services.paths, "pirate-ad", "talk-like-a-pirate")
+    make_tiny_adapter(services.paths, "grammar-ad", "grammar")
+    window.refresh_adapters()
+    box = window.adapter_box
+    qtbot.waitUntil(lambda: box.findData("grammar-ad") >= 0, timeout=30_000)  # the window starts in grammar
+    assert box.findData("pirate-ad") < 0 and box.findData("") == 0 and box.findData("base") == 1
+    window.editor.setPlainText(TEXT)
+    select(window, 0, len(TEXT))
+    window.task_acts["talk-like-a-pirate"].trigger()  # revising in the pirate style
+    assert box.findData("pirate-ad") >= 0 and box.findData("grammar-ad") < 0
+    assert "Style: talk-like-a-pirate" in box.itemData(box.findData("pirate-ad"), 3)  # Qt.ToolTipRole
+    wait_ready(qtbot, window.session)
+    window.reject()

@@ -47,6 +47,13 @@ def suggested_name(instruction: str) -> str:
     return (name[:1].upper() + name[1:]) if name else "My style"
 
 
+def for_style(choices: list, key: str, chosen: str = "") -> list:
+    """The switcher's adapters for the current style ``key``: those of that style, plus the one chosen
+    now if it belongs to another (so the box can still show what is in use). ``choices`` are objects
+    with ``name`` and ``task`` (the workers' ``AdapterChoice``)."""
+    return [c for c in choices if c.task == key or (chosen and c.name == chosen)]
+
+
 class StylesController:
     def __init__(self, paths: AppPaths, default_threshold: int = 100):
         self.paths = paths

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, cast
 
+from draftwheel.app.styles import for_style
 from draftwheel.app.window_text import adapter_text
 from draftwheel.errors import DraftwheelError
 from draftwheel.ui.qt import QObject, Qt
@@ -30,6 +31,7 @@ class AdapterBinding(QObject):
         eng.loaded.connect(self.on_loaded)
         eng.load_failed.connect(self._on_load_failed)
         window.adapter_box.activated.connect(self._on_adapter_chosen)
+        self.choices: list = []  # every adapter; the box shows the current style's (app.styles.for_style)
         eng.adapter_changed.connect(self._on_adapter_changed)
         eng.adapter_failed.connect(self._on_adapter_failed)
 
@@ -66,22 +68,28 @@ class AdapterBinding(QObject):
         self.w.services.store.submit(list_choices, self.w.paths, on_done=self.fill)
 
     def fill(self, choices) -> None:
+        self.choices = list(choices)
         box = self.w.adapter_box
+        st = self.w.services.engine.status
+        chosen = st.choice if st else self.w.services.settings.adapter
         box.blockSignals(True)
         box.clear()
         box.addItem("Automatic", "")
         box.setItemData(
-            0, "The task's promoted personal adapter, if it has one; else the base model", Qt.ItemDataRole.ToolTipRole
+            0, "The style's promoted personal adapter, if it has one; else the base model", Qt.ItemDataRole.ToolTipRole
         )
         box.addItem("Base model", BASE)
-        for c in choices:
+        for c in for_style(self.choices, self.w.last_task.name, chosen):
             box.addItem(f"{c.name} ★" if c.promoted else c.name, c.name)
             box.setItemData(
-                box.count() - 1, f"Task: {c.task}" + (" · promoted" if c.promoted else ""), Qt.ItemDataRole.ToolTipRole
+                box.count() - 1, f"Style: {c.task}" + (" · promoted" if c.promoted else ""), Qt.ItemDataRole.ToolTipRole
             )
         box.blockSignals(False)
-        st = self.w.services.engine.status
-        self._select(st.choice if st else self.w.services.settings.adapter)
+        self._select(chosen)
+
+    def style_changed(self) -> None:
+        """The user revises in another style: the switcher lists that style's adapters."""
+        self.fill(self.choices)
 
     def _select(self, choice: str) -> None:
         box = self.w.adapter_box

@@ -162,7 +162,11 @@ class MainWindow(QMainWindow, WindowWidgets):
         self.statusBar().showMessage(f"New style “{entry.task.label}”{keys}: its edits train its own adapter.", 8000)
 
     def revise(self, task: Task) -> ReviewSession | None:
-        return self.review_binding.revise(task)
+        before = self.last_task.name
+        session = self.review_binding.revise(task)
+        if self.last_task.name != before:
+            self.adapter_binding.style_changed()  # the switcher lists the new style's adapters
+        return session
 
     def open_review(self, task: Task) -> ReviewSession | None:
         return self.review_binding.open_review(task)
