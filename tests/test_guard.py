@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from draftwheel.engine.guard import check_output
-from draftwheel.engine.prompts import Task, resolve_task
+from draftwheel.engine.prompts import Task, resolve_task, tasks
 from draftwheel.engine.revise import revise_text
 
 PARA = (
@@ -85,7 +85,7 @@ def test_formal_note_keeps_its_meaning_on_the_real_model(fresh_engine):
 
 def test_guard_rejection_keeps_source_and_says_why(fresh_engine):
     """A task whose demonstration the model copies: every unit falls back to the source, with a reason."""
-    copycat = Task("copycat", "Copy", "Repeat the example.", demo=("Text one.", "The demonstration answer."))
+    copycat = Task("copycat", "Copy", "Repeat the example.", demos=(("Text one.", "The demonstration answer."),))
     result = revise_text(fresh_engine, "Zebras graze quietly near the river at dawn.", copycat)
     for unit in result.units:
         assert unit.output == unit.source or check_output("copycat", unit.source, unit.output).ok
@@ -107,8 +107,9 @@ def test_a_grammar_answer_that_stops_halfway_is_refused():
 
 
 def test_the_demonstrations_own_input_may_get_its_answer():
-    demo = resolve_task("grammar").demo
-    assert check_output("grammar", demo[0], demo[1], examples=[demo]).ok
+    for task in tasks().values():
+        for demo in task.demos:
+            assert check_output(task.name, demo[0], demo[1], examples=task.demos).ok, (task.name, demo)
 
 
 def test_an_answer_with_lines_the_text_does_not_have_is_refused():

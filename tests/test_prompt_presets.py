@@ -37,10 +37,11 @@ def test_the_presets_are_the_files_of_the_resources_folder():
 @pytest.mark.parametrize("file", PRESET_FILES, ids=lambda f: f.stem)
 def test_every_preset_renders_for_a_base_model(file, fresh_engine):
     _order, task = read_preset(file)
-    assert task.demo, f"{file.name}: a base model needs the demonstration"
+    assert len(task.demos) >= 2, f"{file.name}: a base model needs several demonstrations"
     prompt, stops = build_prompt(fresh_engine, "completion", task, TEXT, [EXAMPLE])
     assert prompt.startswith(f"Instruction: {task.instruction}\n")
-    assert prompt.index(task.demo[1]) < prompt.index(EXAMPLE.output) < prompt.index(TEXT)
+    at = [prompt.index(f"Text: {d_in}\nRevision: {d_out}\n###\n") for d_in, d_out in task.demos]
+    assert at == sorted(at) and at[-1] < prompt.index(EXAMPLE.output) < prompt.index(TEXT)
     assert prompt.endswith(f"Text: {TEXT}\nRevision:") and prompts.END_MARKER in "".join(stops)
     gen = fresh_engine.generate(GenerationRequest(prompt, max_tokens=4, stop=stops))
     assert gen.n_prompt_tokens == len(fresh_engine.tokenize(prompt, add_bos=True)) and gen.n_generated >= 1
@@ -53,7 +54,8 @@ def test_every_preset_renders_for_an_instruction_model(file, fresh_engine):
     out = prompts.render_chat(CHAT_TEMPLATE, messages, **fresh_engine.special_tokens())
     bos = fresh_engine.special_tokens()["bos"]
     assert bos and out.startswith(f"{bos}<start_of_turn>user\n{task.instruction}")
-    assert f"<start_of_turn>model\n{task.demo[1]}<end_of_turn>" in out
+    for _d_in, d_out in task.demos:
+        assert f"<start_of_turn>model\n{d_out}<end_of_turn>" in out
     assert f"<start_of_turn>model\n{EXAMPLE.output}<end_of_turn>" in out
     assert out.endswith(f"{TEXT}<end_of_turn>\n<start_of_turn>model\n") and "{{" not in out
 

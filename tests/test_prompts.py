@@ -27,7 +27,7 @@ def test_completion_prompt_has_end_marker_and_examples_in_order():
     assert p.endswith("Text: e f\nRevision:")
     demo_out = task.demo[1]
     assert p.index(demo_out) < p.index("A b.") < p.index("C d.") < p.index("e f")  # the demonstration stays first
-    assert p.count("\n###\n") == 3
+    assert p.count("\n###\n") == len(task.demos) + 2
     prompt, completion = prompts.training_pair(task, "e f", "E f.")
     assert completion == " E f.\n###" and prompt == prompts.render_completion(task, "e f", [])
 

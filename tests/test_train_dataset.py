@@ -86,7 +86,7 @@ def test_split_is_stable_deterministic_and_never_empty(tokenizer):
 
 
 def test_length_buckets_cover_every_example_and_cut_padding(tokenizer):
-    ds = build_dataset(jfleg_pairs(JFLEG, limit=300), tokenizer, 128)
+    ds = build_dataset(jfleg_pairs(JFLEG, limit=300), tokenizer, 512)
     lengths = [len(e) for e in ds.train]
     batches = length_bucketed_batches(lengths, 8, random.Random(0))
     assert sorted(i for b in batches for i in b) == list(range(len(lengths)))

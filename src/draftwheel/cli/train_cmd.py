@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rank", type=int, help=help_of("rank") + " (default 8)")
     p.add_argument("--alpha", type=float, help=help_of("alpha") + " (default 16)")
     p.add_argument("--lr", type=float, help=help_of("lr") + " (default 2e-4)")
-    p.add_argument("--max-seq-len", type=int, help=help_of("max_seq_len") + " (default 256)")
+    p.add_argument("--max-seq-len", type=int, help=help_of("max_seq_len") + " (default 512)")
     p.add_argument("--batch-size", type=int, help=help_of("batch_size") + " (default 4)")
     p.add_argument("--grad-accum", type=int, help=help_of("grad_accum"))
     p.add_argument(

@@ -5,11 +5,14 @@ Each preset is one JSON file in ``resources/prompts/`` (packaged as
 
     {"name": "grammar", "label": "Fix grammar", "order": 1, "shortcut": "Ctrl+1",
      "instruction": "Correct grammar, spelling and punctuation. Change nothing else.",
-     "demo": {"input": "He go to the libary ...", "output": "He went to the library ..."}}
+     "demos": [{"input": "He go to the libary ...", "output": "He went to the library ..."}, ...]}
 
-``demo`` is one built-in demonstration, so a base model sees the pattern
-before the user has any edits of their own; ``order`` sorts the menu. A
-packager may add files; a file that cannot be read is skipped with a warning.
+``demos`` are the built-in demonstrations, shown in this order, so a base
+model sees the pattern before the user has any edits of their own (chosen on
+a dev split: docs/evaluation.md, "Presets on the bundled model"). An older
+file with a single ``demo`` (an object, or an [input, output] list) still
+loads, as a list of one. ``order`` sorts the menu. A packager may add files;
+a file that cannot be read is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -34,7 +37,12 @@ class Task:
     label: str
     instruction: str
     shortcut: str = ""
-    demo: tuple[str, str] | None = None  # (input, revision)
+    demos: tuple[tuple[str, str], ...] = ()  # (input, revision) pairs, in prompt order
+
+    @property
+    def demo(self) -> tuple[str, str] | None:
+        """The first demonstration (older callers knew only one)."""
+        return self.demos[0] if self.demos else None
 
 
 @dataclass(frozen=True)
@@ -50,16 +58,28 @@ def presets_dir() -> Path:
 def read_preset(file: Path) -> tuple[int, Task]:
     """(menu order, task) from one preset file; ValueError/KeyError/TypeError when it is malformed."""
     raw = json.loads(file.read_text(encoding="utf-8"))
-    demo = raw.get("demo")
-    if isinstance(demo, dict):
-        demo = (str(demo["input"]), str(demo["output"]))
-    elif demo:
-        demo = (str(demo[0]), str(demo[1]))
+    listed = raw["demos"] if "demos" in raw else [raw["demo"]] if raw.get("demo") else []
+    if not isinstance(listed, list):
+        raise TypeError("demos must be a list")
+    demos = tuple(_pair(d) for d in listed)
     for key in ("name", "label", "instruction"):
         if not isinstance(raw[key], str) or not raw[key].strip():
             raise ValueError(f"{key} must be a non-empty string")
-    task = Task(raw["name"], raw["label"], raw["instruction"], str(raw.get("shortcut", "")), demo or None)
+    task = Task(raw["name"], raw["label"], raw["instruction"], str(raw.get("shortcut", "")), demos)
     return int(raw.get("order", 1000)), task
+
+
+def _pair(demo: object) -> tuple[str, str]:
+    """One demonstration: ``{"input": ..., "output": ...}`` or ``[input, output]``."""
+    if isinstance(demo, dict):
+        pair = (str(demo["input"]), str(demo["output"]))
+    elif isinstance(demo, list | tuple) and len(demo) == 2:
+        pair = (str(demo[0]), str(demo[1]))
+    else:
+        raise TypeError(f"a demonstration is an object with input and output; got {demo!r}")
+    if not pair[0].strip() or not pair[1].strip():
+        raise ValueError("a demonstration's input and output must not be empty")
+    return pair
 
 
 @lru_cache(maxsize=1)

@@ -36,7 +36,7 @@ class TrainingArgs:
     lr: float = _f(2e-4, "peak learning rate (AdamW)")
     weight_decay: float = _f(0.0, "AdamW weight decay")
     warmup_steps: int = _f(-1, "linear warm-up steps (-1: 5 percent of the steps, at most 20)")
-    max_seq_len: int = _f(256, "longest example in tokens; longer prompts are cut from the left")
+    max_seq_len: int = _f(512, "longest example in tokens; longer prompts are cut from the left")
     batch_size: int = _f(4, "examples per micro-batch")
     grad_accum: int = _f(1, "micro-batches per optimizer step")
     target_modules: list[str] = _f(list(DEFAULT_TARGETS), "module names that get LoRA matrices")  # noqa: RUF009 - _f gives lists a default_factory
