@@ -100,4 +100,3 @@ def test_scores_compare_raw_guarded_and_unchanged():
     assert s["flagged"] == s["rejected"] == s["retried"] == 0.5 and s["unchanged_raw"] == 0.0 and s["unchanged"] == 0.5
     assert s["chrf_guarded"] > s["chrf_unchanged"] and s["chrf_guarded"] > s["chrf_raw"]
     assert s["gleu_guarded"] > s["gleu_unchanged"]
-
