@@ -36,9 +36,12 @@ def make_window(qtbot, tmp_path):
 
     yield make
     for w, services in opened:
-        w.editor.document().setModified(False)
-        w.close()
-        w.deleteLater()
+        try:
+            w.editor.document().setModified(False)
+            w.close()
+            w.deleteLater()
+        except RuntimeError:  # the test deleted it already
+            pass
         services.shutdown()
         from shiboken6 import delete
 
@@ -252,3 +255,23 @@ def test_one_20000_word_paragraph_is_checked_in_the_background_and_edits_recheck
     qtbot.waitUntil(lambda: _idle(w) and any(m[2] == "#d32f2f" for m in _underlined(w)), timeout=120_000)
     assert w.live_check.next_problem() and w.live_check.accept_fix()
     qtbot.waitUntil(lambda: len(_rows(w)) == 1, timeout=WAIT_MS)
+
+
+def test_an_answer_for_a_closed_window_is_dropped_safely(qtbot, make_window):
+    """The window is deleted while its paragraphs are checked: the late answer must not touch the
+    freed document (it aborted the process in a later test before)."""
+    from draftwheel.ui.qt import QApplication, QEvent
+
+    w = make_window()
+    services = w.services
+    w.editor.setPlainText("\n\n".join([SENTENCE + f" Paragraph {i}." for i in range(200)]))
+    w.live_check.flush()  # sent now, not after the pause
+    assert w.live_check.in_flight == 1
+    w.editor.document().setModified(False)
+    w.close()
+    w.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qtbot.waitUntil(lambda: services.rules.pending == 0, timeout=WAIT_MS)
+    w2 = make_window()
+    w2.editor.setPlainText(SENTENCE)
+    qtbot.waitUntil(lambda: len(_underlined(w2)) >= 4, timeout=WAIT_MS)

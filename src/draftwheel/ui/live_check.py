@@ -186,12 +186,17 @@ class LiveCheckBinding(QObject):
         self.label.setText("Checking…")
 
     def _on_checked(self, results: list[lc.ParagraphCheck], generation: int) -> None:
-        self.in_flight -= 1
         h = self.highlighter
+        # The window may have closed while the batch was checked: then the document and its blocks are
+        # gone, and this Qt call raises "already deleted" (the worker's callback stops there) before
+        # any QTextBlock of the freed document is touched.
+        h.document()
+        self.in_flight -= 1
         h.refresh(h.live.receive(results, generation, h.wanted))
         self.flush()
 
     def _on_failed(self, message: str) -> None:
+        self.highlighter.document()  # raises when the window is gone (see _on_checked)
         self.in_flight -= 1
         self.label.setText("Not checked")
         self.label.setToolTip(message)
