@@ -14,6 +14,7 @@ import sys
 import time
 
 from draftwheel.cli.common import STYLE_HELP, profile, task_from
+from draftwheel.engine.combine import RULE_MODES
 from draftwheel.engine.prompts import tasks
 from draftwheel.errors import InputError
 from draftwheel.evaluate.tokenize import TOKENIZERS
@@ -46,6 +47,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="none",
         help="tokenize outputs before scoring: ptb for Treebank-tokenized sets such as JFLEG "
         "(default: none, score outputs as written)",
+    )
+    p.add_argument(
+        "--detokenize",
+        action="store_true",
+        help="give each source to the model and rules as a person types it (Treebank-detokenized: "
+        '"don\'t", "end."); scores still use the published sources. For JFLEG with --tokenize ptb',
+    )
+    p.add_argument(
+        "--rules",
+        choices=RULE_MODES,
+        default="auto",
+        help="Harper's rule fixes: auto = with the model for grammar (the app's default), "
+        "off = the model alone, only = the rules alone (default: auto)",
     )
     p.add_argument(
         "--paragraphs",
@@ -95,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     from draftwheel.evaluate.data import load_eval_set, load_pairs
     from draftwheel.evaluate.harness import check_out, parse_modes, results_record, table, write_results
     from draftwheel.evaluate.lora import find_adapter
-    from draftwheel.evaluate.tokenize import get_tokenizer
+    from draftwheel.evaluate.tokenize import detokenize, get_tokenizer
     from draftwheel.flywheel.eval_examples import pair_examples, profile_examples
     from draftwheel.models import Catalogue
 
@@ -114,7 +128,11 @@ def run(args: argparse.Namespace) -> int:
     entry = Catalogue(paths).get(args.model or settings.model)
     adapter = find_adapter(paths, args.adapter, entry) if "lora" in modes else None
     options = ReviseOptions(
-        temperature=0.0, seed=0, max_new_tokens=settings.max_new_tokens, prompt_style=settings.prompt_style
+        temperature=0.0,
+        seed=0,
+        max_new_tokens=settings.max_new_tokens,
+        prompt_style=settings.prompt_style,
+        rules=args.rules,
     )
 
     engine = load_engine(entry, settings)
@@ -140,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
                 k=k,
                 progress=not args.quiet,
                 paragraphs=sizes,
+                prepare=detokenize if args.detokenize else None,
             )
     finally:
         engine.close()
@@ -154,6 +173,8 @@ def run(args: argparse.Namespace) -> int:
             if pairs is not None
             else ("profile store" if "few" in modes else None)
         ),
+        "rules": args.rules,
+        "detokenize": args.detokenize,
         "settings": {
             "temperature": 0.0,
             "seed": 0,

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from draftwheel.engine import guard, paragraphs, prompts, units
+from draftwheel.engine import combine, guard, paragraphs, prompts, units
 from draftwheel.engine.base import CancelToken, Engine, GenerationRequest
 from draftwheel.engine.prompts import Example, Task
 from draftwheel.errors import InputError
@@ -45,19 +45,21 @@ class RevisionResult:
     @property
     def rejected_units(self) -> list[tuple[str, str, str]]:
         """(source, the model's attempt, why it was not used) for each unit that kept its source."""
-        return [(u.source, u.attempt, u.reason) for u in self.units if u.reason and u.reason != "cancelled"]
+        return [(u.source, u.attempt, u.reason) for u in self.units if u.kept_original and u.reason != "cancelled"]
 
     @property
     def all_rejected(self) -> bool:
         """Every unit the model tried kept its source because the answers failed the check."""
         tried = [u for u in self.units if u.reason != "cancelled"]
-        return bool(tried) and all(u.reason for u in tried)
+        return bool(tried) and all(u.kept_original for u in tried)
 
 
 @dataclass
 class ReviseOptions:
     temperature: float = 0.0
     seed: int | None = 0
+    rules: str = "auto"  # engine.combine.RULE_MODES: Harper's fixes with the model's (grammar), none, or alone
+    rule_words: tuple[str, ...] = ()  # the personal dictionary: words the rules must not "fix"
     max_new_tokens: int = 512
     prompt_style: str = "auto"  # auto | completion | chat
     unit_budget: int = units.DEFAULT_BUDGET  # tokens per revised unit (engine.units)
@@ -142,10 +144,12 @@ class UnitOutcome:
     finish_reason: str = "stop"
     n_examples: int = 0
     tries: int = 1
+    rule_fixes: int = 0  # Harper's fixes in ``output`` (engine.combine)
 
     @property
     def kept_original(self) -> bool:
-        return bool(self.reason)
+        """The answer was refused and nothing else changed the unit (rule fixes count as a change)."""
+        return bool(self.reason) and self.output == self.source
 
 
 def _generate(
@@ -217,6 +221,30 @@ def _revise_unit(
     return outcome
 
 
+def _revised(
+    engine: Engine,
+    style: str,
+    task: Task,
+    source: str,
+    options: ReviseOptions,
+    examples_for: ExamplesFor | None,
+    cancel: CancelToken | None,
+    result: RevisionResult,
+    started: float,
+    checker: combine.rules.RuleChecker | None,
+) -> UnitOutcome:
+    """One unit through the model (unless rules="only"), then Harper's fixes the model left out."""
+    if checker is not None and options.rules == "only":
+        outcome = UnitOutcome(0, 0, source, source, source)
+    else:
+        outcome = _revise_unit(engine, style, task, source, options, examples_for, cancel, result, started)
+    if checker is None or outcome.reason == "cancelled":
+        return outcome
+    joined = combine.combine(source, outcome.output, checker.check(source))
+    outcome.output, outcome.rule_fixes = joined.text, joined.rule_fixes
+    return outcome
+
+
 def revise_text(
     engine: Engine,
     text: str,
@@ -238,6 +266,7 @@ def revise_text(
     if not text.strip():
         raise InputError("Nothing to revise: the input is empty.", "Give some text on stdin or with --file.")
     style = resolve_style(engine, options.prompt_style)
+    checker = combine.checker_for(options.rule_words) if combine.uses_rules(task.name, options.rules) else None
     emit = on_text or (lambda _s: None)
     result = RevisionResult(text="", task=task, style=style)
     started = time.perf_counter()
@@ -264,7 +293,7 @@ def revise_text(
             if cancel and cancel.cancelled:
                 put(source)
                 continue
-            outcome = _revise_unit(engine, style, task, source, options, examples_for, cancel, result, started)
+            outcome = _revised(engine, style, task, source, options, examples_for, cancel, result, started, checker)
             outcome.start, outcome.end = body_at + span.start, body_at + span.end
             result.units.append(outcome)
             result.n_units += 1

@@ -11,7 +11,7 @@ from draftwheel.engine.base import AdapterRef, Engine
 from draftwheel.engine.prompts import Task
 from draftwheel.engine.revise import ReviseOptions
 from draftwheel.evaluate.data import EvalSet, load_eval_set, load_pairs, read_lines
-from draftwheel.evaluate.harness import MODES, ExamplesFor, ModeRun, run_mode
+from draftwheel.evaluate.harness import MODES, ExamplesFor, ModeRun, Normalize, run_mode
 
 __all__ = ["MODES", "EvalSet", "ModeRun", "evaluate_modes", "load_eval_set", "load_pairs", "read_lines", "run_mode"]
 
@@ -27,6 +27,7 @@ def evaluate_modes(
     k: int = 0,
     progress: bool = True,
     paragraphs: tuple[int, ...] = (1,),
+    prepare: Normalize | None = None,
 ) -> list[ModeRun]:
     """One :class:`ModeRun` per mode and paragraph size (1 = sentence by sentence), in order."""
     runs = []
@@ -42,6 +43,7 @@ def evaluate_modes(
                 adapter=adapter,
                 progress=progress,
                 paragraph=size,
+                prepare=prepare,
             )
             run.k = k if mode == "few" else 0
             runs.append(run)

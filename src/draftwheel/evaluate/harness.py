@@ -80,6 +80,7 @@ def run_mode(
     adapter: AdapterRef | None = None,
     progress: bool = True,
     paragraph: int = 1,
+    prepare: Normalize | None = None,
 ) -> ModeRun:
     """Revise every source sentence in ``mode``; the adapter is removed again afterwards.
 
@@ -87,6 +88,8 @@ def run_mode(
     paragraph, revises it in one call and splits the result back
     (:mod:`draftwheel.evaluate.paragraphs`); the run is then named
     ``<mode>@p<paragraph>`` and counts the sentences that came back empty.
+    ``prepare`` rewrites each source before it is revised (e.g. detokenizing
+    a Treebank-tokenized corpus); scoring still uses the published source.
     """
     from tqdm import tqdm
 
@@ -99,7 +102,7 @@ def run_mode(
     engine.use_adapter(adapter if mode == "lora" else None)
     if paragraph > 1:
         try:
-            _run_paragraphs(engine, data, task, mode, options, examples_for, run, paragraph, progress)
+            _run_paragraphs(engine, data, task, mode, options, examples_for, run, paragraph, progress, prepare)
         finally:
             engine.use_adapter(None)
         return run
@@ -109,6 +112,7 @@ def run_mode(
         )
         for text in bar:
             t0 = time.perf_counter()
+            text = prepare(text) if prepare else text
             result = revise_text(engine, text, task, options, examples_for=examples_for if mode == "few" else None)
             run.latencies.append(time.perf_counter() - t0)
             # One line in, one line out: a model that wraps keeps the file line-aligned.
@@ -130,10 +134,12 @@ def _run_paragraphs(
     run: ModeRun,
     size: int,
     progress: bool,
+    prepare: Normalize | None = None,
 ) -> None:
     from tqdm import tqdm
 
-    groups = [data.sources[i : i + size] for i in range(0, len(data.sources), size)]
+    sources = [prepare(s) for s in data.sources] if prepare else list(data.sources)
+    groups = [sources[i : i + size] for i in range(0, len(sources), size)]
     missing = 0
     for group in tqdm(
         groups, desc=f"{mode:>4} p{size}", unit="para", file=sys.stderr, disable=not progress, dynamic_ncols=True

@@ -50,6 +50,23 @@ def ptb(text: str) -> str:
     return out.replace(_OPEN, "``").replace(_CLOSE, "''")
 
 
+@lru_cache(maxsize=1)
+def _detokenizer():
+    _treebank()  # the same NLTK check and message
+    from nltk.tokenize.treebank import TreebankWordDetokenizer
+
+    return TreebankWordDetokenizer()
+
+
+def detokenize(text: str) -> str:
+    """``"I do n't know ."`` -> ``"I don't know."``: a tokenized source as a person would type it.
+
+    The rule checker reads "do n't" and " ." as errors of their own, so a system
+    fed the published tokens would be scored on fixing the corpus's format.
+    """
+    return _detokenizer().detokenize(text.split())
+
+
 def get_tokenizer(name: str) -> Callable[[str], str] | None:
     """The output normalizer called ``name``; None for ``none``."""
     if name == "none":
