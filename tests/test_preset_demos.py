@@ -8,6 +8,7 @@ import pytest
 
 from conftest import DATA
 from draftwheel import prompts
+from draftwheel.cli.main import main
 from draftwheel.engine.revise import build_prompt, revise_text
 from draftwheel.evaluate.presets import PRESETS, Item, ItemRun, load_items, score, set_path
 from draftwheel.prompts.presets import read_preset
@@ -100,3 +101,13 @@ def test_scores_compare_raw_guarded_and_unchanged():
     assert s["flagged"] == s["rejected"] == s["retried"] == 0.5 and s["unchanged_raw"] == 0.0 and s["unchanged"] == 0.5
     assert s["chrf_guarded"] > s["chrf_unchanged"] and s["chrf_guarded"] > s["chrf_raw"]
     assert s["gleu_guarded"] > s["gleu_unchanged"]
+
+
+def test_eval_presets_refuses_bad_arguments(home, tmp_path, capsys):
+    out = str(tmp_path / "p.json")
+    assert main(["eval", "--out", out]) == 2
+    assert "--src and --refs are required" in capsys.readouterr().err
+    assert main(["eval", "--presets", "haiku", "--out", out]) == 2
+    assert "Unknown task 'haiku'" in capsys.readouterr().err
+    assert main(["eval", "--presets", "formal", "--presets-data", str(tmp_path), "--out", out]) == 2
+    assert "no such file" in capsys.readouterr().err

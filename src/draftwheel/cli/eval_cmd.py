@@ -13,6 +13,7 @@ import contextlib
 import sys
 import time
 
+from draftwheel.cli import eval_presets
 from draftwheel.cli.common import STYLE_HELP, profile, task_from
 from draftwheel.engine.combine import RULE_MODES
 from draftwheel.engine.prompts import tasks
@@ -70,6 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, help="results JSON (a .tsv with every output is written beside it)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    eval_presets.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -103,6 +105,8 @@ def _paragraph_sizes(text: str) -> tuple[int, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if eval_presets.presets_mode(args):
+        return eval_presets.run_presets(args)
     from draftwheel.engine import load_engine
     from draftwheel.engine.revise import ReviseOptions
     from draftwheel.evaluate import evaluate_modes

@@ -196,7 +196,7 @@ def _revise_unit(
     # real revision of a <= 96-token unit and stops a runaway one early.
     max_new = min(options.max_new_tokens, 3 * n_src + 48)
     examples = examples_for(task, source) if examples_for else []
-    demo = [task.demo] if task.demo else []
+    demos = list(task.demos)
     outcome = UnitOutcome(0, 0, source, source, "")
     tries = [(examples, options.temperature, options.seed)]
     if examples:
@@ -213,7 +213,7 @@ def _revise_unit(
         if finish == "cancelled":
             outcome.reason = "cancelled"
             return outcome
-        verdict = guard.check_output(task.name, source, answer, demo + [(e.input, e.output) for e in shown], finish)
+        verdict = guard.check_output(task.name, source, answer, demos + [(e.input, e.output) for e in shown], finish)
         if verdict.ok:
             outcome.output, outcome.reason = answer, ""
             return outcome
