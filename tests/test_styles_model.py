@@ -98,3 +98,21 @@ def test_a_user_style_trains_scores_and_records_its_own_adapter(paths, trainable
     # the style's training pairs carry its instruction: what revising with the style sends
     saved = [json.loads(line) for line in (paths.runs_dir / "shouty-1" / "pairs.jsonl").read_text().splitlines()]
     assert {(p["task"], p["instruction"]) for p in saved} == {("shouty", "Write it in capital letters.")}
+
+    # copied to another style, the adapter is that style's starting point for its first training
+    assert _cli(capsys, "styles", "add", "Loud", "--instruction", "Write it in capital letters, loudly.")[0] == 0
+    assert _cli(capsys, "adapters", "copy", "shouty-1", "--to-style", "Loud")[0] == 0
+    assert _cli(capsys, "import-pairs", str(pairs), "--style", "Loud")[0] == 0
+    rc, out, err = _cli(
+        capsys,
+        *("train", "--style", "Loud", "--steps", "1", "--batch-size", "2", "--max-seq-len", "64"),
+        *("--name", "loud-1", "--no-eval", "--json"),
+    )
+    assert rc == 0, err
+    run = json.loads((paths.runs_dir / "loud-1" / "run.json").read_text())
+    assert run["start_from"]["name"] == "shouty-1-loud"
+    assert run["args"]["init_from"].endswith("shouty-1-loud/peft") and run["args"]["rank"] == meta["rank"]
+    assert json.loads((paths.adapters_dir / "loud-1" / "adapter.json").read_text())["task"] == "loud"
+    # an adapter without trainable weights cannot be a starting point: a clear message
+    rc, _, err = _cli(capsys, "train", "--style", "Loud", "--start-from", "nope", "--steps", "1")
+    assert rc == 2 and "No adapter named 'nope'" in err

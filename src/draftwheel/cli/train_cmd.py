@@ -41,6 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--style", metavar="NAME", help="style whose edits to learn (see `draftwheel styles list`)")
     p.add_argument("--name", help="adapter (and run folder) name (default: <task>-<UTC time>)")
     p.add_argument("--model", help="catalogue model to train on (default: the one in the settings)")
+    p.add_argument(
+        "--start-from",
+        metavar="ADAPTER",
+        help="start from this adapter's weights (default: an adapter copied to the style with "
+        "`draftwheel adapters copy`, until the style has one trained of its own)",
+    )
     n = p.add_mutually_exclusive_group()
     n.add_argument("--steps", type=int, help=help_of("steps"))
     n.add_argument("--epochs", type=float, help=help_of("epochs"))
@@ -320,6 +326,12 @@ def _train(ns, paths, settings, lock, run: _Run) -> int:
 
     require_examples(run.pairs, what=f"task {task.name!r}")
     entry = _check_can_train(paths, run.model_name)
+    start = run.info.get("start_from") or {}
+    if start and entry is not None and start.get("base_sha256") not in ("", None, entry.sha256):
+        raise DraftwheelError(
+            f"The adapter {start.get('name')!r} to start from was trained on another base model than {entry.name}.",
+            "Start without it (another --start-from, or none), or train on its base model with --model.",
+        )
     # The folder and the lock's pointer to it exist from here on, so the app sees the
     # progress messages of the slow steps before training (weights conversion, tokenizing).
     assert run.folder is not None
@@ -387,6 +399,9 @@ def _plan(ns, paths, settings, run: _Run) -> None:
     run.args = _training_args(ns)
     run.pairs = load_pairs(Path(ns.pairs).expanduser()) if ns.pairs else _store_pairs(paths, run.task)
     run.model_name = ns.model or settings.model
+    start = _starting_adapter(paths, ns, run.task)
+    if start is not None:
+        run.args = _start_args(run.args, start)
     run.info = {
         "name": name,
         "task": run.task,
@@ -394,6 +409,43 @@ def _plan(ns, paths, settings, run: _Run) -> None:
         "created": time.time(),
         "source": ns.pairs or "store",
     }
+    if start is not None:
+        run.info["start_from"] = {"name": start.name, "base_sha256": start.base_sha256}
+
+
+def _starting_adapter(paths, ns, task: str):
+    """The adapter a new run starts from: ``--start-from NAME``, else the newest adapter copied to this
+    style (``adapters copy``) while the style has none trained of its own; None: fresh LoRA weights."""
+    from draftwheel.models.adapter_registry import get_adapter, list_adapters
+
+    if ns.start_from:
+        info = get_adapter(paths, ns.start_from)
+        if info.peft_dir is None:
+            raise DraftwheelError(
+                f"The adapter {info.name!r} has no trainable weights to start from (an import carries only its GGUF).",
+                "Start without --start-from, or from an adapter trained here.",
+            )
+        return info
+    mine = list_adapters(paths, task)
+    if any(a.source == "trained" for a in mine):
+        return None
+    copies = [a for a in mine if a.source == "copied" and a.peft_dir is not None]
+    return max(copies, key=lambda a: a.created_at) if copies else None
+
+
+def _start_args(args: TrainingArgs, start) -> TrainingArgs:
+    """The run's settings for starting from ``start``: its rank, alpha and target modules."""
+    try:
+        cfg = json.loads((start.peft_dir / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DraftwheelError(f"The adapter {start.name!r} has a damaged PEFT config ({exc}).") from None
+    return dataclasses.replace(
+        args,
+        init_from=str(start.peft_dir),
+        rank=int(cfg.get("r", args.rank)),
+        alpha=float(cfg.get("lora_alpha", args.alpha)),
+        target_modules=list(cfg.get("target_modules") or args.target_modules),
+    ).validate()
 
 
 def _check_can_train(paths, model_name: str | None):

@@ -61,6 +61,9 @@ class TrainingArgs:
     eval_batch_size: int = _f(8, "examples per batch when scoring the held-out slice")
     max_grad_norm: float = _f(1.0, "clip the gradient norm to this (0: no clipping)")
     device: str = _f("auto", "auto, cpu, cuda or mps")
+    init_from: str = _f(
+        "", "a PEFT adapter folder whose LoRA weights the run starts from (same rank and target modules)"
+    )
 
     def validate(self) -> TrainingArgs:
         checks = [

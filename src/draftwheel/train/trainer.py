@@ -350,6 +350,28 @@ def build_lora_model(base_dir: Path, args: TrainingArgs, device: str):
     return model, tokenizer
 
 
+def load_initial_lora(model, folder: Path, device: str) -> None:
+    """Put the LoRA weights of the PEFT folder ``folder`` into ``model`` (a run that starts from another
+    style's adapter); a clear error when they do not fit."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    try:
+        lora = load_file(str(folder / LORA_WEIGHTS))
+    except Exception as exc:  # safetensors raises its own error types for bad headers
+        raise DraftwheelError(f"{folder}: the starting adapter's weights cannot be read ({exc}).") from None
+    try:
+        loaded = set_peft_model_state_dict(model, {k: v.to(device) for k, v in lora.items()})
+        missing = [k for k in getattr(loaded, "unexpected_keys", []) if "lora_" in k]
+        if missing:
+            raise ValueError(f"unexpected LoRA tensors {missing[:3]}")
+    except (RuntimeError, ValueError) as exc:
+        raise DraftwheelError(
+            f"The starting adapter in {folder} does not fit this model: {str(exc).splitlines()[0][:200]}",
+            "Start without it, or from an adapter of this base model.",
+        ) from None
+
+
 def _check_resume(ckpt: Checkpoint, dataset: Dataset, args: TrainingArgs, folder: Path) -> None:
     state = ckpt.state
     if state.get("fingerprint") != dataset.fingerprint():
@@ -475,6 +497,9 @@ class _Run:
         dtype = pick_dtype(args.dtype, device)
         cb.on_message(f"Loading trainable weights from {base_dir} ({device}, {dtype})...")
         model, _tokenizer = build_lora_model(base_dir, args, device)
+        if ckpt is None and args.init_from:
+            cb.on_message(f"Starting from the LoRA weights in {args.init_from}...")
+            load_initial_lora(model, Path(args.init_from), device)
         params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(total, args.warmup(total)))
