@@ -321,6 +321,9 @@ def _train(ns, paths, settings, lock, run: _Run) -> int:
     _plan(ns, paths, settings, run)
     if not run.resume:
         run.pairs = _pairs_for(task, run.pairs)
+    elif run.info.get("task") and run.info["task"] != task.name:  # `--resume --name X`: the run's own style
+        task = resolve_in(paths, task=run.info["task"])
+        run.task = task.name
     _check_can_train(paths, None)  # the training packages first: nothing else matters without them
     from draftwheel.train.dataset import require_examples
 
