@@ -48,3 +48,11 @@ def test_names_and_personal_words_are_not_fixed(engine):
     assert "qwerlyx" not in plain.text
     mine = revise_text(engine, text, resolve_task("grammar"), ReviseOptions(rules="only", rule_words=("qwerlyx",)))
     assert mine.text == text
+
+
+def test_text_in_another_language_or_without_words_gets_no_rule_fixes(engine):
+    german = "Wir treffen uns am Donnerstag um zehn Uhr im kleinen Saal, bitte bring die Unterlagen mit."
+    out = revise_text(engine, german, resolve_task("grammar"), ReviseOptions(rules="only"))
+    assert out.text == german
+    for text in ("12345 67.89 {}[]();", "😀😀😀 🎉"):
+        assert revise_text(engine, text, resolve_task("grammar"), ReviseOptions(rules="only")).text == text

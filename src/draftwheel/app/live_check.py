@@ -36,6 +36,7 @@ from typing import Any
 
 from draftwheel.config.atomic import atomic_write_text
 from draftwheel.engine.rules import RuleChecker, RuleIssue
+from draftwheel.engine.rules import looks_foreign as rules_looks_foreign
 from draftwheel.engine.units import sentence_spans
 from draftwheel.errors import DraftwheelError, write_error
 from draftwheel.prompts import tasks
@@ -51,7 +52,6 @@ MAX_DOCUMENT_CHARS = 2_000_000  # above this (about 350,000 words) a document is
 # hex numbers. Harper looks for spelling suggestions for each piece of them: a 6,700-character
 # base64 key took it 21 s and gave 188 underlines of nonsense.
 NOT_WORDS = r"\S{32,}|\b[0-9A-Fa-f]{12,}\b"
-FOREIGN_MIN_WORDS = 4  # shorter paragraphs are always checked ("Thanks!" is English)
 STAGE = "rules"
 MODEL = "harper"
 
@@ -214,17 +214,8 @@ class ParagraphCheck:
 
 
 def looks_foreign(checker: RuleChecker, text: str, issues: Iterable[RuleIssue], words: int) -> bool:
-    """Another language, not English with mistakes.
-
-    Harper's ``is_likely_english`` alone says no to "Their was alot of peoples there." and to
-    "Thanks!", so it only decides when at least half of four or more words are unknown to the
-    dictionary. English typed with that many misspellings is skipped too: the price of not
-    underlining every word of a German or Spanish paragraph.
-    """
-    if words < FOREIGN_MIN_WORDS:
-        return False
-    unknown = sum(1 for i in issues if i.kind == "Spelling")
-    return unknown * 2 >= words and not checker.is_likely_english(text)
+    """Another language, not English with mistakes (engine.rules.looks_foreign, shared with Fix grammar)."""
+    return rules_looks_foreign(checker, text, issues, words)
 
 
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+")

@@ -240,7 +240,10 @@ def _revised(
         outcome = _revise_unit(engine, style, task, source, options, examples_for, cancel, result, started)
     if checker is None or outcome.reason == "cancelled":
         return outcome
-    joined = combine.combine(source, outcome.output, checker.check(source))
+    issues = checker.check(source)
+    if combine.rules.looks_foreign(checker, source, issues):  # rule fixes would "correct" every word
+        return outcome
+    joined = combine.combine(source, outcome.output, issues)
     outcome.output, outcome.rule_fixes = joined.text, joined.rule_fixes
     return outcome
 

@@ -12,6 +12,7 @@ so each thread gets its own, built once and kept.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -163,3 +164,26 @@ def all_rules() -> dict[str, bool]:
     import harper
 
     return dict(harper.get_default_lint_config())
+
+
+FOREIGN_MIN_WORDS = 4  # shorter texts are always checked ("Thanks!" is English)
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def word_count(text: str) -> int:
+    return len(_LETTERS.findall(text))
+
+
+def looks_foreign(checker: RuleChecker, text: str, issues: Iterable[RuleIssue], words: int | None = None) -> bool:
+    """Another language, not English with mistakes: rule fixes would "correct" every word.
+
+    Harper's ``is_likely_english`` alone says no to "Their was alot of peoples there." and to
+    "Thanks!", so it only decides when at least half of four or more words are unknown to the
+    dictionary. English typed with that many misspellings is skipped too: the price of not
+    rewriting every word of a German or Spanish paragraph.
+    """
+    words = word_count(text) if words is None else words
+    if words < FOREIGN_MIN_WORDS:
+        return False
+    unknown = sum(1 for i in issues if i.kind == "Spelling")
+    return unknown * 2 >= words and not checker.is_likely_english(text)
