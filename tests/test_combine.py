@@ -56,3 +56,20 @@ def test_text_in_another_language_or_without_words_gets_no_rule_fixes(engine):
     assert out.text == german
     for text in ("12345 67.89 {}[]();", "😀😀😀 🎉"):
         assert revise_text(engine, text, resolve_task("grammar"), ReviseOptions(rules="only")).text == text
+
+
+def test_the_app_path_reads_the_personal_dictionary_beside_the_store(engine, paths):
+    import json
+
+    from draftwheel.config import load_settings
+    from draftwheel.flywheel.revise import revise_with_flywheel
+    from draftwheel.store import open_store
+
+    text = "I sent the report about the qwerlyx plan."
+    store = open_store(paths)
+    settings = load_settings(paths)
+    before, _stage = revise_with_flywheel(engine, store, settings, text, "grammar")
+    assert "qwerlyx" not in before.text
+    paths.rules_file.write_text(json.dumps({"words": ["qwerlyx"]}), encoding="utf-8")
+    after, _stage = revise_with_flywheel(engine, store, settings, text, "grammar")
+    assert "qwerlyx" in after.text

@@ -12,10 +12,12 @@ so each thread gets its own, built once and kept.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from draftwheel.errors import DraftwheelError
 
@@ -187,3 +189,15 @@ def looks_foreign(checker: RuleChecker, text: str, issues: Iterable[RuleIssue], 
         return False
     unknown = sum(1 for i in issues if i.kind == "Spelling")
     return unknown * 2 >= words and not checker.is_likely_english(text)
+
+
+def personal_words(file: Path) -> tuple[str, ...]:
+    """The words of the personal dictionary (the live checker's ``rules.json``); () if none or unreadable.
+
+    Fix grammar reads them so a word the user added is not "corrected" there either.
+    """
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+        return tuple(str(w) for w in raw.get("words", []) if str(w).strip())
+    except (OSError, ValueError, AttributeError):
+        return ()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from draftwheel.config import Settings
+from draftwheel.config.paths import AppPaths
 from draftwheel.engine.base import CancelToken, Engine
 from draftwheel.engine.prompts import Example, Task
 from draftwheel.engine.revise import ReviseOptions, RevisionResult, revise_text
+from draftwheel.engine.rules import personal_words
 from draftwheel.errors import DraftwheelError
 from draftwheel.flywheel.policy import choose_stage
 from draftwheel.flywheel.retrieve import retrieve_examples
@@ -80,7 +83,9 @@ def revise_with_flywheel(
                 )
             stage = "few"
     examples_for = examples_for_store(store, engine, settings) if stage == "few" else None
-    result = revise_text(
-        engine, text, task, options or options_from(settings), examples_for=examples_for, cancel=cancel, on_text=on_text
-    )
+    if options is None:
+        # The live checker's personal dictionary lives beside the store; its words are not "fixed" here either.
+        words = personal_words(AppPaths(store.path.parent).rules_file)
+        options = dataclasses.replace(options_from(settings), rule_words=words)
+    result = revise_text(engine, text, task, options, examples_for=examples_for, cancel=cancel, on_text=on_text)
     return result, stage
