@@ -28,8 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Revise every line of --src in each mode and score the outputs against --refs: "
         "corpus GLEU and chrF (0-100), share left unchanged, mean seconds per sentence.",
     )
-    p.add_argument("--src", required=True, help="source sentences, one per line")
-    p.add_argument("--refs", required=True, nargs="+", metavar="F", help="reference file(s), line-aligned with --src")
+    p.add_argument("--src", help="source sentences, one per line (required unless --meaning)")
+    p.add_argument("--refs", nargs="+", metavar="F", help="reference file(s), line-aligned with --src")
+    p.add_argument(
+        "--meaning",
+        metavar="PAIRS",
+        help="instead: score the meaning guard on a labelled set (tests/data/meaning/pairs.jsonl): "
+        "threshold chosen on a dev half, precision and recall for meaning-changed on the other (no model)",
+    )
     g = p.add_mutually_exclusive_group()
     g.add_argument("--task", help=f"task preset: {', '.join(tasks())} (default: grammar)")
     g.add_argument("--style", metavar="NAME", help=STYLE_HELP)
@@ -69,7 +75,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also revise consecutive sentences joined into paragraphs of N, split back and scored "
         "(1 = sentence by sentence; e.g. 1,5,15)",
     )
-    p.add_argument("--out", required=True, help="results JSON (a .tsv with every output is written beside it)")
+    p.add_argument(
+        "--out", help="results JSON (a .tsv with every output is written beside it; required unless --meaning)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     eval_presets.add_arguments(p)
     p.set_defaults(func=run)
@@ -117,6 +125,10 @@ def run(args: argparse.Namespace) -> int:
     from draftwheel.flywheel.eval_examples import pair_examples, profile_examples
     from draftwheel.models import Catalogue
 
+    if args.meaning:
+        return _run_meaning(args)
+    if not (args.src and args.refs and args.out):
+        raise InputError("--src, --refs and --out are required.", "Or score the meaning guard: --meaning PAIRS.")
     modes = parse_modes(args.modes)
     _check_args(args, modes)
     sizes = _paragraph_sizes(args.paragraphs)
@@ -202,4 +214,21 @@ def run(args: argparse.Namespace) -> int:
     out, tsv = write_results(record, args.out)
     print(table(record))
     print(f"wrote {out} and {tsv}", file=sys.stderr)
+    return 0
+
+
+def _run_meaning(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from draftwheel.evaluate import meaning
+
+    path = Path(args.meaning)
+    if not path.is_file():
+        raise InputError(f"No labelled set at {path}.", "Pass the file, e.g. tests/data/meaning/pairs.jsonl.")
+    report = meaning.evaluate(meaning.load_pairs(path))
+    print(meaning.table(report))
+    if args.out:
+        Path(args.out).write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
     return 0

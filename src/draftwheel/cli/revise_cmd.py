@@ -30,6 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="catalogue name of the model (default: from settings)")
     p.add_argument("--file", help="read the text from this file instead of stdin")
     p.add_argument("--json", action="store_true", help="print one JSON record instead of streaming")
+    p.add_argument(
+        "--no-guard",
+        dest="guard",
+        action="store_false",
+        help="use the model's first answer for every sentence as-is: no output check, no retry, no fallback "
+        "to your text (for measuring the raw model)",
+    )
     p.add_argument("--temperature", type=float, help="sampling temperature (default: from settings)")
     p.add_argument("--seed", type=int, help="random seed (default: from settings)")
     p.add_argument("--threads", type=int, help="CPU threads (default: from settings)")
@@ -71,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         seed=settings.seed if args.seed is None else args.seed,
         max_new_tokens=settings.max_new_tokens,
         prompt_style=settings.prompt_style,
+        guard=args.guard,
     )
     t0 = time.perf_counter()
     store = open_store(paths)
@@ -109,6 +117,18 @@ def run(args: argparse.Namespace) -> int:
             "units": result.n_units,
             # Units whose answers failed the check and kept the input's text, with the reason.
             "kept_original": [{"text": src, "attempt": att, "reason": why} for src, att, why in result.rejected_units],
+            # How faithfully the revision keeps the text's meaning (0..1, engine.meaning), overall and per unit.
+            "guard": args.guard,
+            "meaning": result.meaning,
+            "meaning_units": [
+                {
+                    "text": u.source,
+                    "revision": u.output,
+                    "meaning": u.meaning,
+                    "status": "kept_original" if u.kept_original else ("may_change_meaning" if u.warn else "ok"),
+                }
+                for u in result.units
+            ],
         }
         print(json.dumps(record, ensure_ascii=False))
     else:
@@ -117,6 +137,9 @@ def run(args: argparse.Namespace) -> int:
         for src, _attempt, why in result.rejected_units:
             short = src if len(src) <= 60 else src[:57] + "..."
             print(f"draftwheel: kept as written ({why}): {short}", file=sys.stderr)
+        for u in result.warned_units:
+            short = u.source if len(u.source) <= 60 else u.source[:57] + "..."
+            print(f"draftwheel: may change your meaning (score {u.meaning:.2f}): {short}", file=sys.stderr)
     return 0
 
 

@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from draftwheel.engine import meaning
+
 # (min, max) of output words / input words, per task; others use _DEFAULT_RATIO.
 _RATIO = {
     "grammar": (0.6, 1.6),
@@ -39,49 +41,30 @@ _KEEP = {"grammar": 0.5, "shorter": 0.2}
 _KEEPS_ENDING = frozenset({"grammar"})
 _DEFAULT_KEEP = 0.34
 _LABEL = re.compile(r"(?im)^\s*(revision|revised|text|instruction|input|output|update|answer|note)\s*:|#{3,}")
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
-_STOP = frozenset(
-    "a an the and or but if then so of to in on at by for with from as is are was were be been being it its "
-    "this that these those i you he she we they me him her us them my your his our their not no do does did "
-    "have has had will would can could should may might must shall there here what which who whom when where "
-    "why how all any some very just also".split()
-)
 
 
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
     reason: str = ""  # plain words for the user when not ok
+    meaning: float = 1.0  # engine.meaning's score of the answer (0..1; 1 when there was no answer to score)
+
+    @property
+    def warn(self) -> bool:
+        """Offered, but with a borderline meaning score: the review marks it "may change your meaning"."""
+        return self.ok and self.meaning < meaning.WARN
 
 
 OK = Verdict(True)
+MEANING_REASON = "the answer may change the meaning"
 
 
 def _words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    return meaning.words(text)
 
 
-_SUFFIX = re.compile(r"(?:ing|ed|es|s)$")
-
-
-def _stem(word: str) -> str:
-    # Crude, but enough to let "needs"/"need", "moved"/"moving"/"move" match.
-    return (_SUFFIX.sub("", word) if len(word) > 4 else word)[:5]
-
-
-def _content_words(text: str) -> list[str]:
-    return [w for w in _words(text) if w not in _STOP and len(w) > 2]
-
-
-def _kept_share(words: list[str], output: str) -> float:
-    """Share of ``words`` found in ``output``: same stem, or spelled alike (a spelling fix keeps the word)."""
-    out = _content_words(output)
-    stems = {_stem(w) for w in out}
-
-    def kept(w: str) -> bool:
-        return _stem(w) in stems or any(difflib.SequenceMatcher(None, w, o).ratio() >= 0.75 for o in out)
-
-    return sum(kept(w) for w in words) / max(len(words), 1)
+_content_words = meaning.content_words
+_kept_share = meaning.kept_share
 
 
 def _max_ngram_repeats(words: list[str], n: int) -> int:
@@ -117,8 +100,26 @@ def check_output(
     ``examples`` are the (input, output) pairs the prompt showed the model
     (demonstration and retrieved edits): an answer that is one of them, and
     not the user's text, is a copy. ``finish_reason`` "length" means the
-    answer was cut off, which a revision must never be.
+    answer was cut off, which a revision must never be. Every verdict carries
+    the answer's meaning score (engine.meaning); one below ``meaning.REJECT``
+    fails.
     """
+    verdict = _check(task, source, output, examples, finish_reason)
+    score = meaning.meaning_score(task, source, output) if output.strip() else None
+    if score is None:
+        return verdict
+    if verdict.ok and score.score < meaning.REJECT:
+        return Verdict(False, f"{MEANING_REASON} ({score.reason})", score.score)
+    return Verdict(verdict.ok, verdict.reason, score.score)
+
+
+def _check(
+    task: str,
+    source: str,
+    output: str,
+    examples: Iterable[tuple[str, str]],
+    finish_reason: str,
+) -> Verdict:
     if finish_reason == "length":
         return Verdict(False, "the answer ran past the length limit and was cut off")
     out = output.strip()

@@ -6,16 +6,24 @@ knows nothing about the store: the flywheel layer passes its retriever in.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from draftwheel.engine import combine, guard, paragraphs, prompts, units
+from draftwheel.engine import combine, guard, meaning, paragraphs, prompts, units
 from draftwheel.engine.base import CancelToken, Engine, GenerationRequest
 from draftwheel.engine.prompts import Example, Task
 from draftwheel.errors import InputError
 
 ExamplesFor = Callable[[Task, str], list[Example]]
+# Added to the instruction for the retry of an answer that failed the guard (benchmarks/meaning_retry.py).
+LITERAL = "Keep every name, number, date and negation; change only the wording."
+
+
+def literal_task(task: Task) -> Task:
+    """``task`` with an instruction that asks for a more literal revision."""
+    return dataclasses.replace(task, instruction=f"{task.instruction.rstrip()} {LITERAL}")
 
 
 @dataclass
@@ -48,6 +56,20 @@ class RevisionResult:
         return [(u.source, u.attempt, u.reason) for u in self.units if u.kept_original and u.reason != "cancelled"]
 
     @property
+    def meaning(self) -> float:
+        """How faithfully the result keeps the text's meaning (engine.meaning): the units' scores,
+        weighted by their length (a unit that kept its source counts as 1)."""
+        weights = [max(len(u.source), 1) for u in self.units]
+        if not weights:
+            return 1.0
+        return round(sum(w * u.output_meaning for w, u in zip(weights, self.units, strict=True)) / sum(weights), 4)
+
+    @property
+    def warned_units(self) -> list[UnitOutcome]:
+        """Units offered with a borderline meaning score: the review marks them "may change your meaning"."""
+        return [u for u in self.units if u.warn]
+
+    @property
     def all_rejected(self) -> bool:
         """Every unit the model tried kept its source because the answers failed the check."""
         tried = [u for u in self.units if u.reason != "cancelled"]
@@ -63,6 +85,9 @@ class ReviseOptions:
     max_new_tokens: int = 512
     prompt_style: str = "auto"  # auto | completion | chat
     unit_budget: int = units.DEFAULT_BUDGET  # tokens per revised unit (engine.units)
+    # Check each answer (engine.guard), retry once and keep the source when it fails. False: the model's
+    # first answer as-is (no check, no retry, no fallback), for measuring the raw model.
+    guard: bool = True
 
 
 class _Trim:
@@ -145,11 +170,22 @@ class UnitOutcome:
     n_examples: int = 0
     tries: int = 1
     rule_fixes: int = 0  # Harper's fixes in ``output`` (engine.combine)
+    meaning: float = 1.0  # engine.meaning's score of ``attempt`` (1 without a check: guard off, or no answer)
 
     @property
     def kept_original(self) -> bool:
         """The answer was refused and nothing else changed the unit (rule fixes count as a change)."""
         return bool(self.reason) and self.output == self.source
+
+    @property
+    def output_meaning(self) -> float:
+        """The score of what the result holds: the answer's, or 1 when the source was kept."""
+        return 1.0 if self.kept_original else self.meaning
+
+    @property
+    def warn(self) -> bool:
+        """Offered, but the meaning score is in the warn band (between guard.meaning REJECT and WARN)."""
+        return not self.kept_original and self.meaning < meaning.WARN
 
 
 def _generate(
@@ -213,7 +249,12 @@ def _revise_unit(
         if finish == "cancelled":
             outcome.reason = "cancelled"
             return outcome
+        if not options.guard:  # scored for the record, used whatever the score
+            outcome.output = answer
+            outcome.meaning = meaning.meaning_score(task.name, source, answer).score if answer.strip() else 0.0
+            return outcome
         verdict = guard.check_output(task.name, source, answer, demos + [(e.input, e.output) for e in shown], finish)
+        outcome.meaning = verdict.meaning
         if verdict.ok:
             outcome.output, outcome.reason = answer, ""
             return outcome
