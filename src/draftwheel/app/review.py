@@ -209,6 +209,20 @@ def rejected_units(suggestion: Any) -> list[RejectedUnit]:
 
 
 @dataclass(frozen=True)
+class WarnedUnit:
+    """A part of the suggestion offered with a borderline meaning score: "may change your meaning"."""
+
+    original: str
+    revision: str
+    score: float
+
+
+def warned_units(suggestion: Any) -> list[WarnedUnit]:
+    """The suggestion's borderline parts, from ``(original, revision, score)`` tuples."""
+    return [WarnedUnit(str(o), str(r), float(sc)) for o, r, sc in getattr(suggestion, "warned", None) or ()]
+
+
+@dataclass(frozen=True)
 class Resolution:
     """What the user's answer does: replace ``[start, end)`` with ``text`` and log ``record``."""
 
@@ -248,6 +262,7 @@ class ReviewSession:
     current: int = 0  # the selected change
     no_good: str | None = None  # why no suggestion is offered (every part failed the output check)
     rejected: list[RejectedUnit] = field(default_factory=list)
+    warned: list[WarnedUnit] = field(default_factory=list)  # offered parts that may change the meaning
 
     def __post_init__(self) -> None:
         self.lead, self.core, self.trail = edges(self.original)
@@ -295,6 +310,7 @@ class ReviewSession:
     def finish(self, suggestion: Any) -> None:
         self.suggestion = suggestion
         self.rejected = rejected_units(suggestion)
+        self.warned = warned_units(suggestion)
         every_part_refused = getattr(suggestion, "all_rejected", None)
         if every_part_refused is None:  # an engine that does not say: judge by the text
             every_part_refused = bool(self.rejected) and suggestion.text.strip() == self.core
@@ -345,6 +361,41 @@ class ReviewSession:
     def accept_label(self) -> str:
         """ "Accept the rest" once a change was decided: it never overrides those choices."""
         return "Accept the rest" if self.decided and self.state == READY else "Accept all"
+
+    @property
+    def meaning(self) -> float | None:
+        """The suggestion's meaning score (engine.meaning), when the engine gave one."""
+        score = getattr(self.suggestion, "meaning", None)
+        return None if score is None else float(score)
+
+    @property
+    def meaning_note(self) -> str:
+        """ "" or the review's warning that an offered part may change the text's meaning."""
+        if not self.warned or not self.offers:
+            return ""
+        first = self.warned[0].original
+        first = first if len(first) <= 50 else first[:47] + "…"
+        k = len(self.warned)
+        more = f" (and {k - 1} more part{'s' * (k != 2)})" if k > 1 else ""
+        return f"May change your meaning: “{first}”{more}. Check before accepting."
+
+    def confirm_question(self, answer: str) -> str:
+        """ "" or what to ask before ``answer`` applies suggestions that may change the meaning.
+
+        Accept all asks when a warned part's revision would go into the text (not rejected change by
+        change, and not already edited by the user, who has then seen it).
+        """
+        if answer != ACCEPT_ALL or not self.warned or not self.offers or self.state != READY:
+            return ""
+        assert self.diff is not None
+        if all(self.diff.hunks[i].decision == REJECTED for i in self.diff.changes):
+            return ""
+        k = len(self.warned)
+        parts = "One part" if k == 1 else f"{k} parts"
+        return (
+            f"{parts} of this suggestion may change your meaning (names, numbers, negations or content "
+            "differ from your text). Accept all the same?"
+        )
 
     def start_editing(self) -> str:
         assert self.diff is not None

@@ -5,7 +5,9 @@ Deletions are red and struck through, insertions green. A click on a change
 the whole suggestion ("Accept the rest" once a change was decided: it never
 overrides a rejection), "Edit" turns it into editable text first. When the
 engine's output check refused every part of the answer, the panel says
-"No good suggestion" and why, and shows the attempt only on request. The
+"No good suggestion" and why, and shows the attempt only on request. A part
+offered with a borderline meaning score (engine.meaning) is named under the
+diff ("May change your meaning"), and Accept all asks before applying it. The
 panel shows the :class:`~draftwheel.app.review.ReviewSession`'s state and
 emits what the user decided; the window applies and logs it.
 """
@@ -25,6 +27,7 @@ from draftwheel.ui.diff import diff_html
 from draftwheel.ui.qt import (
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     Qt,
@@ -63,6 +66,11 @@ class ReviewPanel(QWidget):
         self.hint = QLabel()
         self.hint.setObjectName("reviewHint")
         self.hint.setWordWrap(True)
+        self.meaning_label = QLabel()  # "may change your meaning", for a borderline suggestion
+        self.meaning_label.setObjectName("meaningWarning")
+        self.meaning_label.setWordWrap(True)
+        self.meaning_label.setStyleSheet("color: #a35200; font-weight: bold;")
+        self.meaning_label.hide()
         self.attempt_view = QPlainTextEdit()
         self.attempt_view.setObjectName("refusedAttempt")
         self.attempt_view.setReadOnly(True)
@@ -117,6 +125,7 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.editor, 2)
         layout.addLayout(change_row)
         layout.addWidget(self.hint)
+        layout.addWidget(self.meaning_label)
         layout.addWidget(self.attempt_btn)
         layout.addWidget(self.attempt_view, 2)
         layout.addLayout(action_row)
@@ -149,6 +158,8 @@ class ReviewPanel(QWidget):
         n = s.changes
         adapter = f" · {sug.adapter}" if sug.adapter else ""
         stats = f"{stage}{adapter} · {sug.output_tokens} tokens, {sug.tokens_per_s:.0f} tokens/s"
+        if s.meaning is not None and s.no_good is None:
+            stats += f" · meaning kept {s.meaning:.2f}"
         if s.no_good is not None:
             self.title.setText(f"<b>{s.task.label}</b> — {stats}")
             self.hint.setText(f"No good suggestion: {s.no_good}. Your text is unchanged.")
@@ -156,6 +167,8 @@ class ReviewPanel(QWidget):
             self.attempt_btn.show()
         else:
             self.title.setText(f"<b>{s.task.label}</b> — {stats} · {n} change{'s' * (n != 1)}")
+            self.meaning_label.setText(s.meaning_note)
+            self.meaning_label.setVisible(bool(s.meaning_note))
             hint = (
                 "The model suggests no changes."
                 if n == 0
@@ -262,6 +275,16 @@ class ReviewPanel(QWidget):
         self.cancel_btn.setVisible(streaming)
         self.diff_view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
+    def confirm(self, question: str) -> bool:
+        """Ask before Accept all applies a suggestion that may change the meaning (a modal dialog)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "May change your meaning", question, parent=self)
+        box.setObjectName("meaningConfirm")
+        accept = box.addButton("Accept all", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Go back", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(accept)
+        box.exec()
+        return box.clickedButton() is accept
+
     # -- a refused answer ---------------------------------------------------
     def _show_attempt(self, on: bool) -> None:
         self.attempt_view.setVisible(on)
@@ -275,3 +298,5 @@ class ReviewPanel(QWidget):
         self.attempt_btn.hide()
         self.attempt_view.clear()
         self.attempt_view.hide()
+        self.meaning_label.clear()
+        self.meaning_label.hide()

@@ -176,7 +176,15 @@ class ReviewBinding(QObject):
         self._message("Stopping…")
 
     def accept_all(self) -> None:
-        """Accept every change not rejected ("Accept the rest" once a change was decided)."""
+        """Accept every change not rejected ("Accept the rest" once a change was decided).
+
+        A suggestion with a part that may change the meaning is applied only after the user confirms.
+        """
+        s = self.session
+        question = s.confirm_question(ACCEPT_ALL) if s is not None and s.suggestion is not None else ""
+        if question and not self.w.review.confirm(question):
+            self._message("Not applied: review the parts marked “may change your meaning”.", 5000)
+            return
         self._finish(ACCEPT_ALL)
 
     def apply(self) -> None:

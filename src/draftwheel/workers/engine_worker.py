@@ -63,6 +63,9 @@ class Suggestion:
     # (source, the model's attempt, why it was not used) for units that kept their source text.
     rejected: list[tuple[str, str, str]] = field(default_factory=list)
     all_rejected: bool = False  # no unit's answer passed the check: there is no good suggestion
+    meaning: float = 1.0  # how faithfully the suggestion keeps the text's meaning (engine.meaning, 0..1)
+    # (source, its revision, meaning score) for units offered with a borderline score ("may change your meaning").
+    warned: list[tuple[str, str, float]] = field(default_factory=list)
 
     @property
     def cancelled(self) -> bool:
@@ -218,6 +221,8 @@ class EngineHost:
             n_examples=result.n_examples,
             rejected=result.rejected_units,
             all_rejected=result.all_rejected,
+            meaning=result.meaning,
+            warned=[(u.source, u.output, u.meaning) for u in result.warned_units],
         )
 
     def close_engine(self) -> None:
