@@ -94,4 +94,6 @@ def test_a_partly_refused_answer_says_which_parts_kept_the_users_text(qtbot, pan
     )
     assert panel.accept_btn.isEnabled()
     assert "1 part kept as written" in panel.hint.text() and "prompt labels" in panel.hint.text()
-    assert not panel.attempt_btn.isVisible()
+    # The refused part's attempt is one click away (issue 17), never part of the suggestion.
+    assert panel.attempt_btn.isVisible() and not panel.attempt_view.isVisible()
+    assert panel.attempt_view.toPlainText() == "###"

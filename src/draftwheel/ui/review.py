@@ -180,6 +180,9 @@ class ReviewPanel(QWidget):
                     f" {k} part{'s' * (k != 1)} kept as written (the model's answer failed the "
                     f"output check: {s.rejected[0].reason})."
                 )
+                # What the model wrote for those parts, on request (never applied).
+                self.attempt_view.setPlainText(s.attempt)
+                self.attempt_btn.show()
             self.hint.setText(hint)
         self.redraw()
         self._update_buttons()
