@@ -74,7 +74,7 @@ def main() -> None:
                     temperature, seed, demo = SETTINGS[setting]
                     task = resolve_task(preset)
                     if not demo:
-                        task = dataclasses.replace(task, demo=None)
+                        task = dataclasses.replace(task, demos=())
                     options = ReviseOptions(temperature=temperature, seed=seed, guard=False)
                     result = revise_text(engine, text, task, options)
                     for u in result.units:

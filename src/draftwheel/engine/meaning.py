@@ -35,10 +35,10 @@ from dataclasses import dataclass, field
 
 # Below REJECT a unit's answer fails the guard (engine.guard); between REJECT and WARN it is offered but
 # marked "may change your meaning". Chosen on the dev half of tests/data/meaning/pairs.jsonl (split seed 17):
-# REJECT is evaluate.meaning.choose_threshold's pick (0.6946: best recall for meaning-changed at precision
-# >= 0.9; recall 0.983, precision 1.0 on dev), rounded; WARN marks the mildest losses (one dropped name
-# scores 0.75, one changed negation count 0.7) and, on dev, 1 of 45 meaning-kept answers.
-REJECT = 0.69
+# REJECT is evaluate.meaning.choose_threshold's pick (0.7222: best recall for meaning-changed at precision
+# >= 0.9; recall 0.975, precision 1.0 on dev), rounded; WARN marks the mildest losses (one dropped name
+# scores 0.75) and, on dev, 1 of 45 meaning-kept answers. The presets' own demonstrations all pass.
+REJECT = 0.72
 WARN = 0.8
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
@@ -46,15 +46,20 @@ _STOP = frozenset(
     "a an the and or but if then so of to in on at by for with from as is are was were be been being it its "
     "this that these those i you he she we they me him her us them my your his our their not no do does did "
     "have has had will would can could should may might must shall there here what which who whom when where "
-    "why how all any some very just also".split()
+    "why how all any some very just also i'm you're we're they're it's that's there's he's she's i've you've "
+    "we've i'll you'll we'll i'd you'd".split()
 )
 _SUFFIX = re.compile(r"(?:ing|ed|es|s)$")
 # Words that negate, with the apostrophe-less spellings people type ("dont", "wont").
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|nowhere|cannot|without|unable|unfortunately|"
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|nowhere|cannot|without|unable|"
     r"\w*n[’']t|(?:do|does|did|is|are|was|were|has|have|had|wo|ca|could|should|would|must|need)nt)\b",
     re.IGNORECASE,
 )
+# Phrases with a negation word that do not negate what the sentence says ("Not sure if the call is at 2").
+_HEDGE = re.compile(r"\b(?:not (?:sure|certain|only)|no (?:doubt|problem|worries))\b", re.IGNORECASE)
+# A question that is a polite request ("Could you send...?"): what "formal"/"friendly" make of an order.
+_POLITE = re.compile(r"^\W*(?:could|would|can|will|may) (?:you|we|i)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _NUMBER_WORDS = {
     w: str(i)
@@ -85,7 +90,7 @@ _NOT_NAMES = frozenset("i i'm i'll i've i'd ok okay hi hey hello dear thanks ple
 _FRAMING = frozenset(
     "please kindly thank thanks dear hello hey hi regards best sincerely great quick just note appreciate "
     "happy glad hope wonderful awesome really sure let know would like could possible convenience earliest "
-    "inform advise informed request requested ensure".split()
+    "inform advise informed request requested ensure asap bunch".split()
 )
 
 
@@ -101,7 +106,7 @@ class _TaskRule:
 
 _RULES = {
     "grammar": _TaskRule(0.65, 0.35, (0.6, 1.5), same=0.45, new_persons=False),
-    "clearer": _TaskRule(0.65, 0.4, (0.5, 1.6), new_persons=False),
+    "clearer": _TaskRule(0.5, 0.4, (0.35, 1.6), new_persons=False),
     "shorter": _TaskRule(0.45, 0.3, (0.25, 1.1), drop_names=True, new_persons=False),
     "formal": _TaskRule(0.6, 0.5, (0.6, 2.0)),
     "friendly": _TaskRule(0.6, 0.5, (0.6, 2.0)),
@@ -184,8 +189,11 @@ def meaning_score(task: str, source: str, output: str) -> Meaning:
     src_c, out_c = content_words(source), content_words(output)
     if not out_c and not src_c:
         return Meaning(1.0 if output.strip() else 0.0, 1.0, 0.0)
-    src_set, out_set = sorted(set(src_c)), sorted(set(out_c))
-    kept = kept_share(src_set, output) if src_set else 1.0
+    found = _matcher(out_c)
+    # Greetings and tone words of the text ("hey", "asap") may go: they do not count unless kept.
+    src_set = sorted({w for w in src_c if w not in _FRAMING or found(w)})
+    out_set = sorted(set(out_c))
+    kept = sum(found(w) for w in src_set) / len(src_set) if src_set else 1.0
     from_src = _matcher(src_c)
     added = sum(not from_src(w) and w not in _FRAMING for w in out_set) / max(len(out_set), 1)
     factor: list[tuple[float, str]] = []
@@ -223,11 +231,18 @@ def meaning_score(task: str, source: str, output: str) -> Meaning:
         if brought:
             factor.append((0.6, "adds " + ", ".join(brought)))
 
-    if task != "grammar" and "?" in output and "?" not in source and not _REQUEST.search(source):
+    if (
+        task != "grammar"
+        and "?" in output
+        and "?" not in source
+        and not _REQUEST.search(source)
+        and not _POLITE.search(output)
+    ):
         # (A grammar fix may add the question mark a question lacked.)
         factor.append((0.5, "asks a question the text does not ask"))
 
-    n_neg_src, n_neg_out = len(_NEGATION.findall(source)), len(_NEGATION.findall(output))
+    n_neg_src = len(_NEGATION.findall(_HEDGE.sub(" ", source)))
+    n_neg_out = len(_NEGATION.findall(_HEDGE.sub(" ", output)))
     if bool(n_neg_src) != bool(n_neg_out):
         factor.append((0.4, "adds a negation" if n_neg_out else "drops a negation"))
     elif n_neg_src != n_neg_out:
