@@ -109,45 +109,48 @@ def test_eval_meaning_cli_reproduces_the_report(tmp_path):
     assert record["pairs"] >= 150 and record["test"]["recall"] >= 0.9 and record["test"]["precision"] >= 0.8
 
 
-# A clearer rewrite the bundled model gets wrong greedily: it drops the platform and the meeting time.
-TRAIN = "The train to Berlin leaves at 7:45 from platform 9, so lets meet at the station at 7:15."
+# A note the bundled model, asked to make it friendlier, greets a person from its demonstrations in
+# ("Hi Mr. Lee, just a note that the survey had 312 answers."), on both tries.
+SURVEY = "The survey had 312 answers."
 
 
 def test_an_answer_that_fails_the_meaning_guard_keeps_the_source_and_shows_the_attempt(fresh_engine):
-    result = revise_text(fresh_engine, TRAIN, resolve_task("clearer"))
+    result = revise_text(fresh_engine, SURVEY, resolve_task("friendly"))
     (unit,) = result.units
     assert unit.kept_original and unit.tries == 2  # retried once, then the user's text
-    assert unit.output == TRAIN and result.text == TRAIN
-    assert unit.attempt and unit.attempt != TRAIN and unit.meaning < meaning.REJECT
-    assert result.rejected_units == [(TRAIN, unit.attempt, unit.reason)]
+    assert unit.output == SURVEY and result.text == SURVEY
+    assert unit.attempt and unit.attempt != SURVEY and unit.meaning < meaning.REJECT
+    assert "meaning" in unit.reason
+    assert result.rejected_units == [(SURVEY, unit.attempt, unit.reason)]
     assert result.meaning == 1.0  # what the result holds is the user's own text
     assert not result.warned_units
 
 
 def test_without_the_guard_the_first_answer_is_used_as_is(fresh_engine):
-    result = revise_text(fresh_engine, TRAIN, resolve_task("clearer"), ReviseOptions(guard=False))
+    result = revise_text(fresh_engine, SURVEY, resolve_task("friendly"), ReviseOptions(guard=False))
     (unit,) = result.units
     assert unit.tries == 1 and not unit.kept_original
-    assert result.text == unit.attempt != TRAIN  # the greedy answer, kept although it drops facts
-    assert unit.meaning < meaning.REJECT and result.meaning == unit.meaning
+    assert result.text == unit.attempt != SURVEY  # the greedy answer, kept although the guard refuses it
+    assert not check_output("friendly", SURVEY, unit.attempt).ok
+    assert result.meaning == unit.meaning < 1.0
 
 
 def test_revise_json_has_the_meaning_scores_and_no_guard_gives_the_raw_answer(home, capsys):
     from draftwheel.cli.main import main
 
     src = home / "in.txt"
-    src.write_text(TRAIN + "\n\nThe report is due on Friday.\n", encoding="utf-8")
-    assert main(["revise", "--task", "clearer", "--json", "--file", str(src)]) == 0
+    src.write_text(SURVEY + "\n\nThe report is due on Friday.\n", encoding="utf-8")
+    assert main(["revise", "--task", "friendly", "--json", "--file", str(src)]) == 0
     guarded = json.loads(capsys.readouterr().out)
     assert guarded["guard"] is True and 0.0 <= guarded["meaning"] <= 1.0
     units = guarded["meaning_units"]
-    assert [u["text"] for u in units] == [TRAIN, "The report is due on Friday."]
-    assert units[0]["status"] == "kept_original" and units[0]["revision"] == TRAIN
+    assert [u["text"] for u in units] == [SURVEY, "The report is due on Friday."]
+    assert units[0]["status"] == "kept_original" and units[0]["revision"] == SURVEY
     assert all(0.0 <= u["meaning"] <= 1.0 for u in units)
-    assert main(["revise", "--task", "clearer", "--json", "--no-guard", "--file", str(src)]) == 0
+    assert main(["revise", "--task", "friendly", "--json", "--no-guard", "--file", str(src)]) == 0
     raw = json.loads(capsys.readouterr().out)
     assert raw["guard"] is False and raw["kept_original"] == []
-    assert raw["meaning_units"][0]["revision"] != TRAIN and raw["meaning"] < guarded["meaning"]
+    assert raw["meaning_units"][0]["revision"] != SURVEY and raw["meaning"] < guarded["meaning"]
 
 
 def test_the_presets_own_demonstrations_pass_the_guard():
