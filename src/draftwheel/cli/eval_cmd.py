@@ -113,6 +113,8 @@ def _paragraph_sizes(text: str) -> tuple[int, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.meaning:
+        return _run_meaning(args)
     if eval_presets.presets_mode(args):
         return eval_presets.run_presets(args)
     from draftwheel.engine import load_engine
@@ -125,10 +127,8 @@ def run(args: argparse.Namespace) -> int:
     from draftwheel.flywheel.eval_examples import pair_examples, profile_examples
     from draftwheel.models import Catalogue
 
-    if args.meaning:
-        return _run_meaning(args)
-    if not (args.src and args.refs and args.out):
-        raise InputError("--src, --refs and --out are required.", "Or score the meaning guard: --meaning PAIRS.")
+    if not args.out:
+        raise InputError("--out is required.", "Or score the meaning guard: --meaning PAIRS.")
     modes = parse_modes(args.modes)
     _check_args(args, modes)
     sizes = _paragraph_sizes(args.paragraphs)
