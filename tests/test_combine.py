@@ -73,3 +73,9 @@ def test_the_app_path_reads_the_personal_dictionary_beside_the_store(engine, pat
     paths.rules_file.write_text(json.dumps({"words": ["qwerlyx"]}), encoding="utf-8")
     after, _stage = revise_with_flywheel(engine, store, settings, text, "grammar")
     assert "qwerlyx" in after.text
+
+
+def test_a_misspelling_becomes_the_commonest_word_near_it():
+    source = "I want to talk about bad products like alcohol, hair spray and cigarrets."
+    issues = RuleChecker().check(source)
+    assert combine.combine(source, source, issues).text.endswith("hair spray and cigarettes.")

@@ -83,7 +83,8 @@ def test_sentences_and_abbreviations():
 def test_paragraph_keeps_every_sentence(fresh_engine, n_words):
     """Fails before the fix: the 127-word paragraph came back as one sentence."""
     text, sentences = _jfleg_paragraph(n_words)
-    result = revise_text(fresh_engine, text, resolve_task("grammar"))
+    # The model's path: Harper's fixes of the corpus's tokens ("wok" -> "work") are tested in test_combine.
+    result = revise_text(fresh_engine, text, resolve_task("grammar"), ReviseOptions(rules="off"))
     out_words, in_words = len(result.text.split()), len(text.split())
     assert out_words >= 0.85 * in_words, (out_words, in_words, result.text[:300])
     for s in sentences:
@@ -123,7 +124,8 @@ def test_streamed_text_is_the_result(fresh_engine):
 def test_length_finish_is_reported_and_text_kept(fresh_engine):
     """With a tiny token limit every unit is cut: the result says "length" and keeps the input."""
     text, _ = _jfleg_paragraph(60)
-    result = revise_text(fresh_engine, text, resolve_task("grammar"), ReviseOptions(max_new_tokens=3))
+    # rules="off": a refused unit still gets Harper's fixes otherwise (engine.combine), e.g. "society ." -> "society."
+    result = revise_text(fresh_engine, text, resolve_task("grammar"), ReviseOptions(max_new_tokens=3, rules="off"))
     assert result.finish_reason == "length"
     assert result.text == text
     assert result.rejected_units and all("cut off" in why for _s, _a, why in result.rejected_units)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from draftwheel.engine import rules
 from draftwheel.engine.edits import Edit, apply_edits, merge, model_hunks
@@ -63,9 +65,35 @@ def looks_like_a_name(source: str, issue: rules.RuleIssue) -> bool:
     return bool(before) and before[-1] not in '.!?:"“'
 
 
+@lru_cache(maxsize=1)
+def _speller() -> Any:
+    from spellchecker import SpellChecker
+
+    return SpellChecker()
+
+
+def spelling_fix(issue: rules.RuleIssue) -> str:
+    """The replacement for a misspelling: the commonest word near it, else Harper's first.
+
+    Harper orders suggestions by edit distance ("cigarrets" -> "garrets"); pyspellchecker
+    picks by word frequency among edits ("cigarettes"). On all 754 JFLEG dev sentences,
+    rules alone: 45.46 GLEU with Harper's first suggestion, 45.72 with this
+    (benchmarks/grammar_combine.py --spelling).
+    """
+    word = issue.problem
+    if " " in word or not word.isalpha():
+        return issue.replacements[0]
+    best = _speller().correction(word.lower())
+    if not best or best == word.lower():
+        return issue.replacements[0]
+    if word[:1].isupper():
+        best = best[:1].upper() + best[1:]
+    return best
+
+
 def rule_edits(source: str, issues: Sequence[rules.RuleIssue]) -> list[Edit]:
     return [
-        Edit(i.start, i.end, i.replacements[0], "rules")
+        Edit(i.start, i.end, spelling_fix(i) if i.kind == "Spelling" else i.replacements[0], "rules")
         for i in issues
         if i.fixable and not looks_like_a_name(source, i)
     ]

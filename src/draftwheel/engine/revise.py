@@ -42,6 +42,22 @@ class RevisionResult:
     prompts: list[str] = field(default_factory=list)
     units: list[UnitOutcome] = field(default_factory=list)
 
+    source_text: str = ""  # the input, for :meth:`variant`
+
+    def variant(self, name: str) -> str:
+        """The result as it would read with each unit's :meth:`UnitOutcome.variant` ("raw", "model").
+
+        Everything between units is the user's text, copied (see :func:`revise_text`), so
+        a variant is the input with each unit's span replaced; ``draftwheel eval`` scores
+        the raw answers, the guarded model alone and the final text from one run.
+        """
+        out, pos = [], 0
+        for u in self.units:
+            out += [self.source_text[pos : u.start], u.variant(name)]
+            pos = u.end
+        out.append(self.source_text[pos:])
+        return "".join(out)
+
     @property
     def tokens_per_s(self) -> float:
         return self.n_generated / self.generation_seconds if self.generation_seconds > 0 else 0.0
@@ -171,6 +187,16 @@ class UnitOutcome:
     tries: int = 1
     rule_fixes: int = 0  # Harper's fixes in ``output`` (engine.combine)
     meaning: float = 1.0  # engine.meaning's score of ``attempt`` (1 without a check: guard off, or no answer)
+    first: str | None = None  # the model's first answer, unchecked (None: the model was not asked)
+    model_output: str | None = None  # ``output`` before the rule fixes were joined in
+
+    def variant(self, name: str) -> str:
+        """This unit in a variant of the result: "raw" (first answer, unchecked), "model" (no rules)."""
+        if name == "raw":
+            return self.first if self.first is not None and self.reason != "cancelled" else self.source
+        if name == "model":
+            return self.model_output if self.model_output is not None else self.output
+        return self.output
 
     @property
     def kept_original(self) -> bool:
@@ -248,6 +274,8 @@ def _revise_unit(
         request = GenerationRequest(prompt=prompt, max_tokens=max_new, temperature=temperature, seed=seed, stop=stops)
         answer, finish = _generate(engine, request, cancel, result, started)
         outcome.attempt, outcome.finish_reason, outcome.tries = answer, finish, n
+        if n == 1:
+            outcome.first = answer
         outcome.n_examples = max(outcome.n_examples, len(shown))
         if finish == "cancelled":
             outcome.reason = "cancelled"
@@ -284,6 +312,7 @@ def _revised(
         outcome = _revise_unit(engine, style, task, source, options, examples_for, cancel, result, started)
     if checker is None or outcome.reason == "cancelled":
         return outcome
+    outcome.model_output = outcome.output
     issues = checker.check(source)
     if combine.rules.looks_foreign(checker, source, issues):  # rule fixes would "correct" every word
         return outcome
@@ -315,7 +344,7 @@ def revise_text(
     style = resolve_style(engine, options.prompt_style)
     checker = combine.checker_for(options.rule_words) if combine.uses_rules(task.name, options.rules) else None
     emit = on_text or (lambda _s: None)
-    result = RevisionResult(text="", task=task, style=style)
+    result = RevisionResult(text="", task=task, style=style, source_text=text)
     started = time.perf_counter()
     out: list[str] = []
 

@@ -47,4 +47,5 @@ def evaluate_modes(
             )
             run.k = k if mode == "few" else 0
             runs.append(run)
+            runs.extend(run.variant_runs())
     return runs

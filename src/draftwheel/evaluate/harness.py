@@ -34,6 +34,7 @@ from draftwheel.evaluate.data import EvalSet
 from draftwheel.train.metrics import chrf, gleu, sentence_gleu, unchanged_share
 
 MODES = ("zero", "few", "lora")
+VARIANTS = ("raw", "model")  # scored beside each mode from the same run (ModeRun.variants)
 SCHEMA = 1  # version of the results file layout
 
 ExamplesFor = Callable[[Task, str], list[Example]]
@@ -52,6 +53,25 @@ class ModeRun:
     adapter: str | None = None
     k: int = 0
     extra: dict = field(default_factory=dict)
+    # The same run read differently (RevisionResult.variant): "raw" = the model's first
+    # answers unchecked, "model" = the checked answers without rule fixes.
+    variants: dict[str, list[str]] = field(default_factory=dict)
+
+    def variant_runs(self) -> list[ModeRun]:
+        """One run per variant, named "<mode> <variant>", sharing this run's timings."""
+        return [
+            ModeRun(
+                f"{self.mode} {name}",
+                outs,
+                self.latencies,
+                self.n_examples,
+                self.generated_tokens,
+                self.adapter,
+                self.k,
+                {**self.extra, "variant": name},
+            )
+            for name, outs in self.variants.items()
+        ]
 
 
 def parse_modes(text: str) -> list[str]:
@@ -117,6 +137,8 @@ def run_mode(
             run.latencies.append(time.perf_counter() - t0)
             # One line in, one line out: a model that wraps keeps the file line-aligned.
             run.outputs.append(" ".join(result.text.split()))
+            for name in VARIANTS if options.rules != "only" else ():  # no model answers to read
+                run.variants.setdefault(name, []).append(" ".join(result.variant(name).split()))
             run.n_examples.append(result.n_examples if mode == "few" else 0)
             run.generated_tokens.append(result.n_generated)
     finally:
@@ -151,6 +173,8 @@ def _run_paragraphs(
         pieces = paragraphs.split_back(text, starts, result.text)
         missing += sum(1 for p in pieces if not p)
         run.outputs.extend(pieces)
+        for name in VARIANTS if options.rules != "only" else ():
+            run.variants.setdefault(name, []).extend(paragraphs.split_back(text, starts, result.variant(name)))
         run.latencies.extend([seconds / len(group)] * len(group))
         run.n_examples.extend([result.n_examples if mode == "few" else 0] * len(group))
         run.generated_tokens.extend([result.n_generated // len(group)] * len(group))
