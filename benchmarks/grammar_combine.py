@@ -76,14 +76,25 @@ def _rerun() -> None:
 
 
 def lora_rows() -> None:
-    """JFLEG test: the stored answers of the LoRA trained on 754 dev pairs, alone and with Harper's fixes."""
+    """JFLEG test from stored answers: out of the box (test-747-zero.json) and the LoRA of 754 dev pairs."""
     record = json.loads((REPO / "benchmarks" / "results" / "jfleg-full" / "test-747.json").read_text("utf-8"))
     answers = [row["lora"]["output"] for row in record["sentences"]]
     data = load_eval_set(JFLEG / "test.src", [JFLEG / f"test.ref{i}" for i in range(4)])
     checker = rules.RuleChecker()
     sources = [detokenize(s) for s in data.sources]
     typed = [detokenize(a) for a in answers]
+    zero = json.loads((OUT / "test-747-zero.json").read_text("utf-8"))["sentences"]
+    model = [detokenize(row["zero model"]["output"]) for row in zero]
     rows = [
+        ("out of the box: the app's text as stored by that run", [row["zero"]["output"] for row in zero]),
+        (
+            "out of the box: its model answers + today's rule fixes",
+            [combine.combine(s, a, checker.check(s)).text for s, a in zip(sources, model, strict=True)],
+        ),
+        (
+            "out of the box: today's rules alone",
+            [apply_edits(s, combine.rule_edits(s, checker.check(s))) for s in sources],
+        ),
         ("LoRA alone, answers as stored", answers),
         ("LoRA alone, answers detokenized", typed),
         (
