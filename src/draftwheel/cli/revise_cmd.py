@@ -9,8 +9,10 @@ import time
 
 from draftwheel.cli.common import STYLE_HELP, profile, read_input, task_from
 from draftwheel.engine import load_engine
+from draftwheel.engine.combine import RULE_MODES
 from draftwheel.engine.prompts import tasks
 from draftwheel.engine.revise import ReviseOptions
+from draftwheel.engine.rules import personal_words
 from draftwheel.errors import InputError
 from draftwheel.flywheel import MODES, choose_adapter, revise_with_flywheel
 from draftwheel.models import Catalogue, adapters
@@ -30,6 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="catalogue name of the model (default: from settings)")
     p.add_argument("--file", help="read the text from this file instead of stdin")
     p.add_argument("--json", action="store_true", help="print one JSON record instead of streaming")
+    p.add_argument(
+        "--rules",
+        choices=RULE_MODES,
+        default="auto",
+        help="Harper's rule fixes: auto = with the model for grammar, off = the model alone, "
+        "only = the rules alone, no model (default: auto)",
+    )
     p.add_argument(
         "--no-guard",
         dest="guard",
@@ -79,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
         max_new_tokens=settings.max_new_tokens,
         prompt_style=settings.prompt_style,
         guard=args.guard,
+        rules=args.rules,
+        rule_words=personal_words(paths.rules_file),
     )
     t0 = time.perf_counter()
     store = open_store(paths)
