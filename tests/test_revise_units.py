@@ -96,7 +96,8 @@ def test_paragraph_keeps_every_sentence(fresh_engine, n_words):
 @pytest.mark.slow
 def test_two_thousand_word_paragraph(fresh_engine):
     text, sentences = _jfleg_paragraph(2000)
-    result = revise_text(fresh_engine, text, resolve_task("grammar"))
+    # The model's path (a spelling fix by Harper changes a word _kept_share counts as lost).
+    result = revise_text(fresh_engine, text, resolve_task("grammar"), ReviseOptions(rules="off"))
     assert len(result.text.split()) >= 0.9 * len(text.split())
     missing = [s for s in sentences if _kept_share(s, result.text) < 0.6]
     assert not missing, missing[:3]
