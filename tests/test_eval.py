@@ -15,7 +15,8 @@ TEST_REFS = [str(JFLEG / f"test.ref{i}") for i in range(4)]
 def _check_record(record: dict, modes: list[str], n: int) -> None:
     assert record["schema"] == 1
     assert record["n_sentences"] == n and len(record["sentences"]) == n
-    assert list(record["modes"]) == modes
+    # Each mode is followed by the same run read as the model's raw answers and without rule fixes.
+    assert list(record["modes"]) == [name for m in modes for name in (m, f"{m} raw", f"{m} model")]
     base = record["baseline_unchanged"]
     assert 0 < base["gleu"] <= 100 and base["unchanged"] == 1.0
     for mode in modes:

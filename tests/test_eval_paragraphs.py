@@ -59,7 +59,7 @@ def test_eval_paragraphs_cli(home, tmp_path, capsys):
     )
     assert code == 0
     record = json.loads(out.read_text())
-    assert set(record["modes"]) == {"zero", "zero@p5"}
+    assert set(record["modes"]) == {f"{m}{v}" for m in ("zero", "zero@p5") for v in ("", " raw", " model")}
     para = record["modes"]["zero@p5"]
     assert para["missing_sentences"] == 0 and para["paragraph"] == 5
     assert abs(para["gleu"] - record["modes"]["zero"]["gleu"]) < 5
