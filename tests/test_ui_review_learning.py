@@ -17,15 +17,15 @@ gui_home, services, window = review_gui.gui_home, review_gui.services, review_gu
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]  # every test generates with the model
 
-# The bundled model changes this sentence under "Make it clearer" (and the answer passes the output check).
-CHANGED = "The results was good and the team are happy with it."
+# "Fix grammar" always changes this sentence: Harper's rule fixes ("There", "a lot") join the model's answer.
+CHANGED = "Their was alot of people at the meeting yesterday."
 
 
 def _accept_a_change(qtbot, window, doc: str, start: int, end: int) -> int:
-    """Revise doc[start:end] with "Make it clearer", accept it; returns the stored edit's id."""
+    """Revise doc[start:end] with "Fix grammar", accept it; returns the stored edit's id."""
     window.editor.setPlainText(doc)
     select(window, start, end)
-    session = revise(qtbot, window, "clearer")
+    session = revise(qtbot, window, "grammar")
     assert session.diff.changes, f"the model changed nothing: {session.suggestion.text!r}"
     before = len(window.logged_ids)
     window.accept_all()
@@ -47,8 +47,8 @@ def test_undo_of_an_accepted_suggestion_marks_it_undone_and_redo_restores_it(qtb
     def kept_ids() -> tuple[set[int], set[int]]:
         store = services.store.ops.store
         with store.session() as s:
-            training = {e.id for e in list_edits(s, task="clearer", outcomes=KEPT_OUTCOMES, training_only=True)}
-            fewshot = {e.id for e in similar_edits(s, "clearer", CHANGED, limit=10)}
+            training = {e.id for e in list_edits(s, task="grammar", outcomes=KEPT_OUTCOMES, training_only=True)}
+            fewshot = {e.id for e in similar_edits(s, "grammar", CHANGED, limit=10)}
         return training, fewshot
 
     window.undo_act.trigger()  # Edit > Undo
@@ -97,7 +97,9 @@ def test_a_refused_answer_is_no_suggestion_with_the_attempt_viewable(qtbot, wind
     suggestion and could be accepted."""
     from draftwheel.ui.qt import Qt
 
-    para = "hey can u send me the numbers asap"  # the bundled model's "More formal" answer fails the check
+    # The bundled model's "More formal" answer begins "I'm sorry, I forg..." and fails the check twice
+    # (benchmarks/results/presets/test-meaning-guard/formal.json, formal-test-002).
+    para = "Hey Jim, got your message, I'll have a look at the numbers tonight and get back to you."
     window.editor.setPlainText(para)
     window.editor.selectAll()
     session = revise(qtbot, window, "formal")
