@@ -204,6 +204,8 @@ def collect(args: argparse.Namespace) -> list[dict]:
         if not rec or "modes" not in rec:
             continue
         for mode, res in rec["modes"].items():
+            if res.get("variant"):  # "<mode> raw" / "<mode> model": the same run read differently
+                continue
             row = {"file": path.name, "stage": mode, "n_test": rec["n_sentences"], "limit": rec.get("limit"),
                    "gleu": res["gleu"], "chrf": res["chrf"], "unchanged": res["unchanged"],
                    "latency_s": res["mean_latency_s"], "baseline_gleu": rec["baseline_unchanged"]["gleu"],
