@@ -56,10 +56,11 @@ def test_accept_all_after_a_reject_applies_only_the_rest(qtbot, window, services
     from draftwheel.ui.diff import REJECTED
     from draftwheel.ui.qt import Qt
 
-    text = "hey can u send me the numbers asap"  # "Make it clearer" changes at least two places
+    # "Fix grammar" changes at least two places here: Harper's "There" and "a lot" join the model's answer.
+    text = "Their was alot of people at the meeting yesterday."
     window.editor.setPlainText(text)
     window.editor.selectAll()
-    session = revise(qtbot, window, "clearer")
+    session = revise(qtbot, window, "grammar")
     hunks = session.diff.hunks
     changed = [h for h in hunks if h.changed]
     assert len(changed) >= 2, f"this input needs at least two changes: {session.suggestion.text!r}"
