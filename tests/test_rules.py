@@ -52,3 +52,37 @@ def test_a_long_sentence_hint_does_not_hide_the_misspellings_inside_it():
     )
     fixed = rules.apply(text, rules.RuleChecker().check(text))
     assert "preffer" not in fixed and "probbably" not in fixed
+
+
+def test_every_harper_call_runs_on_one_thread_while_others_collect_garbage(monkeypatch):
+    """CI segfaulted when a worker thread linted while the main thread's garbage collector ran:
+    harper-py objects were made on many threads. Now only the Harper thread touches them."""
+    import gc
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    seen: set[str] = set()
+    build = rules._linter
+
+    def watched(*args):
+        seen.add(threading.current_thread().name)
+        return build(*args)
+
+    monkeypatch.setattr(rules, "_linter", watched)
+    checkers = [rules.RuleChecker(), rules.RuleChecker(disabled=frozenset({"SpellCheck"}))]
+    expected = [len(c.check(SAMPLE)) for c in checkers]
+
+    def work(n: int) -> int:
+        checker = checkers[n % 2]
+        got = len(checker.check(SAMPLE))
+        checker.is_likely_english(SAMPLE)
+        return got
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(work, n) for n in range(40)]
+        while not all(f.done() for f in futures):
+            gc.collect()
+        results = [f.result() for f in futures]
+    assert results == [expected[n % 2] for n in range(40)]
+    assert seen == {"harper"}
+    assert rules.all_rules()["SpellCheck"] is True

@@ -6,24 +6,31 @@ it behind plain data so the editor's live layer, "Fix grammar" and the
 benchmarks share one checker. Offsets are Python ``str`` indices (code
 points), as Harper's spans are.
 
-A ``harper.Linter`` is not thread-safe and costs about a second to build,
-so each thread gets its own, built once and kept.
+A ``harper.Linter`` is not thread-safe and costs about a second to build, so
+one thread owns every Harper object and keeps the linters it has built.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import re
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from draftwheel.errors import DraftwheelError
 
 
 class RulesUnavailable(DraftwheelError):
     pass
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,73 +72,123 @@ def _replacements(lint: object) -> tuple[str, ...]:
     return tuple(out)
 
 
+class _HarperThread:
+    """The one thread that touches Harper.
+
+    harper-py's objects must be made, used and freed on one thread: a linter kept per thread
+    segfaulted in CI when the main thread's garbage collector ran while a worker thread was
+    linting. So every call goes through this thread, and only plain Python data (``RuleIssue``,
+    ``bool``) leaves it. Built linters are kept by configuration (a build costs about a second).
+    """
+
+    KEEP = 4  # linters kept: live checking and Fix grammar use different rule sets
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], object], Future[object]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def call(self, fn: Callable[[], T]) -> T:
+        if threading.current_thread() is self._thread:
+            return fn()
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="harper", daemon=True)
+                self._thread.start()
+        done: Future[object] = Future()
+        self._jobs.put((fn, done))
+        return done.result()  # type: ignore[return-value]
+
+    def _run(self) -> None:
+        while True:
+            fn, done = self._jobs.get()
+            try:
+                done.set_result(fn())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                done.set_exception(exc)
+            del fn, done  # drop Harper objects here, on this thread
+
+
+_HARPER = _HarperThread()
+_LINTERS: OrderedDict[tuple[int, frozenset[str], tuple[str, ...]], object] = OrderedDict()  # harper thread only
+
+
+def _linter(dialect: int, disabled: frozenset[str], words: tuple[str, ...]) -> object:
+    """A linter for this configuration; call on the Harper thread only."""
+    key = (dialect, disabled, words)
+    cached = _LINTERS.get(key)
+    if cached is not None:
+        _LINTERS.move_to_end(key)
+        return cached
+    try:
+        import harper
+    except ImportError as exc:  # pragma: no cover - harper-py is a core dependency
+        raise RulesUnavailable("The rule-based checker (harper-py) is not installed.", "pip install harper-py") from exc
+    linter = harper.Linter(dialect)
+    if disabled:
+        config: dict[str, bool | None] = dict(linter.get_lint_config())
+        for name in disabled:
+            if name in config:
+                config[name] = False
+        linter.set_lint_config(config)
+    if words:
+        linter.import_words(list(words))
+    _LINTERS[key] = linter
+    while len(_LINTERS) > _HarperThread.KEEP:
+        _LINTERS.popitem(last=False)
+    return linter
+
+
+def _lint(linter: object, text: str, mask: str | None) -> list[RuleIssue]:
+    found: list[RuleIssue] = []
+    # dedup=False: Harper's own dedup keeps the widest lint; the overlap rule below keeps fixes.
+    by_rule = linter.organized_lints(text, language="plaintext", dedup=False, regex_mask=mask)  # type: ignore[attr-defined]
+    for rule, lints in by_rule.items():
+        for lint in lints:
+            span = lint.span
+            found.append(
+                RuleIssue(
+                    span.start,
+                    span.end,
+                    rule,
+                    lint.lint_kind,
+                    lint.message,
+                    lint.problem_text,
+                    _replacements(lint),
+                )
+            )
+    return found
+
+
 @dataclass
 class RuleChecker:
     """Harper with a rule set and a personal dictionary.
 
     ``disabled`` names rules switched off (``grammar_rules()`` gives the set
-    "Fix grammar" uses); ``words`` are accepted as correctly spelled.
+    "Fix grammar" uses); ``words`` are accepted as correctly spelled. Safe to
+    use from any thread: the work runs on the one Harper thread.
     """
 
     disabled: frozenset[str] = frozenset()
     words: tuple[str, ...] = ()
     dialect: int = 0  # harper.Dialect.AMERICAN
-    _local: threading.local = field(default_factory=threading.local, repr=False)
-    _generation: int = 0
 
-    def _linter(self) -> object:
-        cached = getattr(self._local, "linter", None)
-        if cached is not None and self._local.generation == self._generation:
-            return cached
-        try:
-            import harper
-        except ImportError as exc:  # pragma: no cover - harper-py is a core dependency
-            raise RulesUnavailable(
-                "The rule-based checker (harper-py) is not installed.", "pip install harper-py"
-            ) from exc
-        linter = harper.Linter(self.dialect)
-        if self.disabled:
-            config: dict[str, bool | None] = dict(linter.get_lint_config())
-            for name in self.disabled:
-                if name in config:
-                    config[name] = False
-            linter.set_lint_config(config)
-        if self.words:
-            linter.import_words(list(self.words))
-        self._local.linter = linter
-        self._local.generation = self._generation
-        return linter
+    def _on_harper(self, work: Callable[[object], T]) -> T:
+        dialect, disabled, words = self.dialect, self.disabled, self.words
+        return _HARPER.call(lambda: work(_linter(dialect, disabled, words)))
 
     def add_words(self, words: Iterable[str]) -> None:
-        """Accept ``words`` as spelled right from now on (every thread rebuilds its linter)."""
+        """Accept ``words`` as spelled right from now on (the next check builds a new linter)."""
         new = [w for w in words if w and w not in self.words]
         if new:
             self.words = self.words + tuple(new)
-            self._generation += 1
 
     def check(self, text: str, mask: str | None = None) -> list[RuleIssue]:
         """Problems in ``text``, in order, not overlapping; text matching the regular expression
         ``mask`` (Rust syntax, no look-around) is not checked."""
         if not text.strip():
             return []
-        linter = self._linter()
-        found: list[RuleIssue] = []
-        # dedup=False: Harper's own dedup keeps the widest lint; the overlap rule below keeps fixes.
-        by_rule = linter.organized_lints(text, language="plaintext", dedup=False, regex_mask=mask)  # type: ignore[attr-defined]
-        for rule, lints in by_rule.items():
-            for lint in lints:
-                span = lint.span
-                found.append(
-                    RuleIssue(
-                        span.start,
-                        span.end,
-                        rule,
-                        lint.lint_kind,
-                        lint.message,
-                        lint.problem_text,
-                        _replacements(lint),
-                    )
-                )
+        found = self._on_harper(lambda linter: _lint(linter, text, mask))
         # Overlaps: a fixable issue wins over a hint without a fix (LongSentences spans a
         # whole sentence and would hide every misspelling in it), then the narrower one.
         found.sort(key=lambda i: (not i.fixable, i.end - i.start, i.start))
@@ -144,7 +201,7 @@ class RuleChecker:
         return kept
 
     def is_likely_english(self, text: str) -> bool:
-        return bool(self._linter().is_likely_english(text))  # type: ignore[attr-defined]
+        return self._on_harper(lambda linter: bool(linter.is_likely_english(text)))  # type: ignore[attr-defined]
 
 
 def apply(text: str, issues: Sequence[RuleIssue], choice: int = 0) -> str:
@@ -163,9 +220,13 @@ def apply(text: str, issues: Sequence[RuleIssue], choice: int = 0) -> str:
 
 def all_rules() -> dict[str, bool]:
     """Every Harper rule and whether it is on by default."""
-    import harper
 
-    return dict(harper.get_default_lint_config())
+    def read() -> dict[str, bool]:
+        import harper
+
+        return dict(harper.get_default_lint_config())
+
+    return _HARPER.call(read)
 
 
 FOREIGN_MIN_WORDS = 4  # shorter texts are always checked ("Thanks!" is English)
