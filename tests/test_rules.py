@@ -86,3 +86,16 @@ def test_every_harper_call_runs_on_one_thread_while_others_collect_garbage(monke
     assert results == [expected[n % 2] for n in range(40)]
     assert seen == {"harper"}
     assert rules.all_rules()["SpellCheck"] is True
+
+
+def test_a_comma_after_a_sentence_opener():
+    checker = rules.RuleChecker()
+    text = 'In fact the plan works. However much we try, it rains. "Done." Also the dog ran. Instead of that we wait.'
+    fixed = rules.apply(text, checker.check(text))
+    assert fixed.startswith("In fact, the plan works.")
+    assert "However much we try" in fixed  # "However" as an adverb of degree takes no comma
+    assert '"Done." Also, the dog ran.' in fixed
+    assert "Instead of that" in fixed
+    assert rules.apply("In fact, done.", checker.check("In fact, done.")) == "In fact, done."
+    off = rules.RuleChecker(disabled=frozenset({rules.INTRO_COMMA}))
+    assert not [i for i in off.check(text) if i.rule == rules.INTRO_COMMA]
