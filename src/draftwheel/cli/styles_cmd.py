@@ -153,11 +153,11 @@ def _edit(args: argparse.Namespace) -> int:
 
 
 def _rename(args: argparse.Namespace) -> int:
-    from draftwheel.store import rename_style
+    from draftwheel.flywheel.styles import rename
 
     paths, _ = profile()
     with _session(paths) as s:
-        style = rename_style(s, args.old, args.new)
+        style = rename(s, args.old, args.new)
         key, name = style.key, style.name
     print(f"renamed style {args.old!r} to “{name}” (key {key}, unchanged)")
     return 0

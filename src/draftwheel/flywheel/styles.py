@@ -133,6 +133,25 @@ def auto_trains(session: Session, key: str) -> bool:
 # -- creating and deleting ------------------------------------------------------------------
 
 
+def check_not_a_preset(name: str) -> None:
+    """Refuse a user style named like a built-in one as the toolbar shows it ("Fix grammar"): the
+    store knows the built-in styles by their keys only, and two "Fix grammar" buttons would be one
+    too many."""
+    wanted = " ".join((name or "").split()).casefold()
+    for task in tasks().values():
+        if wanted and wanted == task.label.casefold():
+            raise DraftwheelError(
+                f"A style named {task.label!r} exists already (a built-in style).",
+                "Choose another name, or change that style with `draftwheel styles edit`.",
+            )
+
+
+def rename(session: Session, old: str, new: str) -> Style:
+    """Rename a user style (see ``store.rename_style``), refusing a built-in style's label too."""
+    check_not_a_preset(new)
+    return st.rename_style(session, old, new)
+
+
 def create(
     session: Session,
     *,
@@ -147,6 +166,7 @@ def create(
 
     ``base_preset``: a preset it starts from; its instruction is the default.
     """
+    check_not_a_preset(name)
     presets = tasks()
     if base_preset:
         base = st.find_style(session, base_preset)

@@ -26,6 +26,7 @@ from draftwheel.ui.qt import QFontDatabase, QMainWindow, QMessageBox, QPlainText
 from draftwheel.ui.review import ReviewPanel
 from draftwheel.ui.review_binding import ReviewBinding
 from draftwheel.ui.services import Services
+from draftwheel.ui.styles_binding import StylesBinding
 from draftwheel.ui.training_binding import TrainingBinding
 from draftwheel.ui.welcome import add_welcome
 from draftwheel.ui.window_actions import build_actions, build_menus, build_toolbar
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow, WindowWidgets):
         self.adapter_binding = AdapterBinding(self)
         self.review_binding = ReviewBinding(self)
         self.training_binding = TrainingBinding(self)
+        self.styles_binding = StylesBinding(self)
         self.document_binding.update_title()
         self._start(offer_restore)
 
@@ -146,26 +148,22 @@ class MainWindow(QMainWindow, WindowWidgets):
     def revise_custom(self) -> None:
         self.review_binding.revise_custom()
 
+    # -- styles (StylesBinding) --------------------------------------------------------
     def new_style(self) -> None:
-        """The custom instruction becomes a style of its own, with its action (and a shortcut while
-        there are fewer than ten styles); its earlier edits join it."""
-        from draftwheel.errors import DraftwheelError
-        from draftwheel.ui.window_actions import add_style_action
+        self.styles_binding.new_style()
 
-        try:
-            entry = self.styles.new_style_from(self.instruction.text())
-        except DraftwheelError as exc:
-            self.show_error("New style", str(exc))
-            return
-        add_style_action(self, entry)
-        keys = f" ({entry.shortcut})" if entry.shortcut else ""
-        self.statusBar().showMessage(f"New style “{entry.task.label}”{keys}: its edits train its own adapter.", 8000)
+    def open_styles(self) -> None:
+        self.styles_binding.open_styles()
+
+    def open_learned(self) -> None:
+        self.styles_binding.open_learned()
 
     def revise(self, task: Task) -> ReviewSession | None:
         before = self.last_task.name
         session = self.review_binding.revise(task)
         if self.last_task.name != before:
             self.adapter_binding.style_changed()  # the switcher lists the new style's adapters
+            self.training_binding.refresh_progress()  # the status bar names the new style
         return session
 
     def open_review(self, task: Task) -> ReviewSession | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from draftwheel.app.styles import status_line
 from draftwheel.app.training_text import counter_tip, failure_text, resumed_text, task_label_and_counter
 from draftwheel.config import Settings
 from draftwheel.errors import DraftwheelError
@@ -98,6 +99,8 @@ class TrainingBinding(QObject):
         self.w.train_label.setText(counter)
         self.w.train_label.setToolTip(counter_tip(label))
         self.w.training_view.set_train_task(label)
+        self.w.style_label.setText(status_line(label, p.stage or "zero", p.remaining))
+        self.w.style_label.setToolTip("The style you revise with, its stage now, and kept edits until its training.")
         if p.remaining == 0 and self.w.services.settings.auto_train:
             # The flywheel's policy decides on the training thread (it may be running, or unable to run).
             self.w.services.training.auto_train(p.task, p.threshold)

@@ -35,6 +35,14 @@ ACTIONS = (
         None,
         "Make the custom instruction a style: its own examples, training and adapters",
     ),
+    ("styles_act", "St&yles…", "open_styles", "Ctrl+Alt+S", "Create, edit, rename and delete your styles"),
+    (
+        "learned_act",
+        "What it has &learned…",
+        "open_learned",
+        "Ctrl+Shift+L",
+        "The current style's recurring changes, held-out scores and examples",
+    ),
     ("accept_act", "Accept all", "accept_all", "Ctrl+Return", ""),
     ("reject_act", "Reject", "reject", "Ctrl+Shift+Backspace", ""),
     ("cancel_act", "Stop generating", "cancel_generation", Qt.Key.Key_Escape, ""),
@@ -47,7 +55,20 @@ ACTIONS = (
 MENUS = (
     ("&File", ("new_act", "open_act", "recent", "-", "save_act", "save_as_act", "-", "quit_act")),
     ("&Edit", ("undo_act", "redo_act", "-", "editing", "-", "checking")),
-    ("&Revise", ("tasks", "custom_act", "new_style_act", "-", "accept_act", "reject_act", "cancel_act")),
+    (
+        "&Revise",
+        (
+            "tasks",
+            "custom_act",
+            "new_style_act",
+            "styles_act",
+            "learned_act",
+            "-",
+            "accept_act",
+            "reject_act",
+            "cancel_act",
+        ),
+    ),
     ("&View", ()),
     ("&Tools", ("settings_act", "pause_act", "train_now_act", "ground")),
 )
@@ -98,6 +119,21 @@ def add_style_action(window: MainWindow, entry: ToolbarStyle) -> QAction:
     window.revise_menu.insertAction(window.custom_act, act)
     window.revise_toolbar.insertAction(window.instruction_action, act)
     return act
+
+
+def rebuild_style_actions(window: MainWindow) -> list[ToolbarStyle]:
+    """After a style was created, renamed or deleted: the style actions again, from the store
+    (names, order and Ctrl+1…9 as a new window would have them). Returns the entries."""
+    for act in window.task_acts.values():
+        window.revise_menu.removeAction(act)
+        window.revise_toolbar.removeAction(act)
+        window.removeAction(act)
+        act.deleteLater()
+    entries = window.styles.toolbar()
+    window.task_acts = {}
+    for entry in entries:
+        add_style_action(window, entry)
+    return entries
 
 
 def build_menus(window: MainWindow) -> None:

@@ -26,12 +26,15 @@ def build_status(window: MainWindow) -> None:
     window.stage_label = FittedLabel("Stage: –")
     window.speed_label = FittedLabel("– tokens/s", wrap=False)
     window.train_label = FittedLabel()
+    window.style_label = FittedLabel()  # the current style, its stage, edits until its training
+    window.style_label.setObjectName("styleStatus")
     for w in (
         window.paused_label,
         window.model_label,
         window.adapter_label,
         window.stage_label,
         window.speed_label,
+        window.style_label,
         window.train_label,
         window.live_check.label,
     ):

@@ -35,6 +35,8 @@ class WindowWidgets:
     pause_act: QAction
     train_now_act: QAction
     new_style_act: QAction
+    styles_act: QAction
+    learned_act: QAction
     ground_act: QAction
     task_acts: dict[str, QAction]  # by style key (a preset's name for the built-in styles)
     recent_menu: QMenu
@@ -52,6 +54,7 @@ class WindowWidgets:
     stage_label: FittedLabel
     speed_label: FittedLabel
     train_label: FittedLabel
+    style_label: FittedLabel  # "Work e-mail · few-shot · 12 edits until training"
     training_view: TrainingView
     data_view: DataView
     training_dock: QDockWidget

@@ -73,6 +73,7 @@ class TrainingProgress:
     done: int  # kept edits collected since the last training of the task
     threshold: int  # the style's own threshold, else the setting's
     label: str = ""  # the words the user knows the style by ("" : the task's preset label)
+    stage: str = ""  # the style's stage now: zero | few | lora ("" : not known)
 
     @property
     def remaining(self) -> int:
@@ -139,10 +140,12 @@ class StoreOps:
         with self.store.session() as s:
             if edits_until_training is not None:
                 from draftwheel.flywheel import training_progress
+                from draftwheel.flywheel.policy import choose_stage
                 from draftwheel.flywheel.styles import label
 
                 p = training_progress(s, task, threshold)  # the style's own threshold where it has one
-                return TrainingProgress(task, min(p.kept, p.threshold), p.threshold, label(s, task))
+                stage = choose_stage(s, task)
+                return TrainingProgress(task, min(p.kept, p.threshold), p.threshold, label(s, task), stage)
             from draftwheel.store import count_edits, last_run
 
             run = last_run(s, task, statuses=("done",))
