@@ -61,7 +61,7 @@ def test_create_refuses_bad_names_inside_the_form_and_keeps_what_was_typed(qtbot
         _fill(form, name, instruction, "plain, warm")
         form.ok_button.click()
         assert form.isVisible(), name
-        assert said in form.error.text() and form.error.isVisible()
+        assert said in form.error.text() and form.error.isVisible() and "draftwheel" not in form.error.text()
         assert form.instruction.toPlainText() == instruction and form.description.toPlainText() == "plain, warm"
     assert changed == [] and "work-e-mail" not in _keys(dialog)
     # no instruction and no preset to start from
@@ -200,12 +200,13 @@ def test_delete_is_refused_while_its_adapter_is_in_use_or_it_trains(
     dialog.in_use["adapter"] = "fiction-ad"
     box = dialog.delete()
     assert box.windowTitle() == "Style not deleted" and "has the adapter in use ('fiction-ad')" in box.text()
+    assert "in the toolbar's Adapter box" in box.text() and "draftwheel" not in box.text()
     assert "fiction" in _keys(dialog)
 
     dialog.in_use["adapter"] = ""
     monkeypatch.setattr(flywheel_styles, "training_of", lambda _paths, key: {"task": key, "pid": 1})
     box = dialog.delete()
-    assert "is training now; nothing was deleted" in box.text()
+    assert "is training now; nothing was deleted" in box.text() and "Training panel" in box.text()
     assert "fiction" in _keys(dialog)
 
 

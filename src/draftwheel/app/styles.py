@@ -66,6 +66,27 @@ def status_line(label: str, stage: str, remaining: int) -> str:
     return f"{label} · {STAGE_WORDS.get(stage, 'zero-shot')} · {tail}"
 
 
+# The flywheel's hints name `draftwheel` commands; in the window, what to do there instead.
+_WINDOW_HINTS = (
+    ("draftwheel adapters use", "Choose another adapter (or Automatic) in the toolbar's Adapter box first."),
+    (
+        "draftwheel train --cancel",
+        "Wait for the training to finish, or cancel it in the Training panel (Ctrl+Shift+T).",
+    ),
+    ("draftwheel styles", ""),
+)
+
+
+def window_text(exc: DraftwheelError) -> str:
+    """A refusal's message with a hint for the window (not the command line)."""
+    hint = exc.hint or ""
+    for command, instead in _WINDOW_HINTS:
+        if command in hint:
+            hint = instead
+            break
+    return f"{exc.message} {hint}".strip()
+
+
 def for_style(choices: list, key: str, chosen: str = "") -> list:
     """The switcher's adapters for the current style ``key``: those of that style, plus the one chosen
     now if it belongs to another (so the box can still show what is in use). ``choices`` are objects

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from draftwheel.app.styles import StyleForm
+from draftwheel.app.styles import StyleForm, window_text
 from draftwheel.errors import DraftwheelError
 from draftwheel.ui.qt import (
     QCheckBox,
@@ -115,8 +115,11 @@ class StyleFormDialog(QDialog):
                 form.setRowVisible(row, False)
         for fixed in (self.name, self.instruction, self.description, self.base):
             fixed.setEnabled(not builtin)
-        (self.threshold if builtin else self.name).setFocus()
-        self.name.selectAll()
+        if builtin:
+            self.threshold.setFocus()
+        else:
+            self.name.setFocus()
+            self.name.selectAll()
         self.resize(520, self.sizeHint().height())
 
     def _fill(self, current: StyleForm) -> None:
@@ -153,7 +156,7 @@ class StyleFormDialog(QDialog):
         try:
             self.result_value = self.submit(self.form_value())
         except DraftwheelError as exc:
-            self.show_error(str(exc))
+            self.show_error(window_text(exc))
             if "name" in exc.message.lower():
                 self.name.setFocus()
                 self.name.selectAll()

@@ -10,7 +10,7 @@ whose adapter is in use or that is training now is refused with a message saying
 
 from __future__ import annotations
 
-from draftwheel.app.styles import STAGE_WORDS, StylesController
+from draftwheel.app.styles import STAGE_WORDS, StylesController, window_text
 from draftwheel.errors import DraftwheelError
 from draftwheel.ui.qt import (
     QAbstractItemView,
@@ -198,20 +198,28 @@ class StylesDialog(QDialog):
         try:
             name, n_edits = self.controller.check_delete(s.key, in_use)
         except DraftwheelError as exc:
-            box = self._box(QMessageBox.Icon.Warning, "Style not deleted", str(exc), QMessageBox.StandardButton.Ok)
+            box = self._box(
+                QMessageBox.Icon.Warning, "Style not deleted", window_text(exc), QMessageBox.StandardButton.Ok
+            )
             box.open()
             return box
+        kept = (
+            f"Its {n_edits} edit{'s' * (n_edits != 1)} are kept (under its old key, no longer trained) unless you "
+            "tick the box."
+            if n_edits
+            else "It has no edits yet."
+        )
         box = self._box(
             QMessageBox.Icon.Question,
             "Delete style",
-            f"Delete the style “{name}”? Its {n_edits} edit{'s' * (n_edits != 1)} and its adapters are kept "
-            "(under its old key) unless you tick the box.",
+            f"Delete the style “{name}”? {kept} Its adapters, if any, are kept.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         )
         box.setDefaultButton(QMessageBox.StandardButton.No)
-        tick = QCheckBox(f"Also delete its {n_edits} edits (this cannot be undone)")
+        tick = QCheckBox(f"Also delete its {n_edits} edit{'s' * (n_edits != 1)} (this cannot be undone)")
         tick.setObjectName("deleteEditsBox")
-        box.setCheckBox(tick)
+        if n_edits:
+            box.setCheckBox(tick)
         self.delete_edits_box = tick
         box.finished.connect(lambda result, key=s.key: self._answered(result, key, tick.isChecked(), in_use))
         box.open()
@@ -223,7 +231,9 @@ class StylesDialog(QDialog):
         try:
             out = self.controller.delete(key, delete_edits=delete_edits, adapter_in_use=in_use)
         except DraftwheelError as exc:
-            self._box(QMessageBox.Icon.Warning, "Style not deleted", str(exc), QMessageBox.StandardButton.Ok).open()
+            self._box(
+                QMessageBox.Icon.Warning, "Style not deleted", window_text(exc), QMessageBox.StandardButton.Ok
+            ).open()
             return
         kept = f"{out['deleted_edits']} edits deleted" if delete_edits else f"its {out['edits']} edits kept"
         self.detail.setText(f"Deleted the style “{out['name']}”; {kept}.")
