@@ -301,6 +301,10 @@ def test_the_window_s_styles_follow_create_rename_and_delete(qtbot, window, path
     assert "Office mail" not in [a.text() for a in window.revise_toolbar.actions()]
     qtbot.waitUntil(lambda: window.style_label.text().startswith("Fix grammar · zero-shot"), timeout=10_000)
 
+    dlg.accept()  # closed (and deleted): the window forgets it
+    assert window.styles_binding.dialog is None
     window.learned_act.trigger()
     learned = window.styles_binding.learned_dialog
     assert learned is not None and learned.isVisible() and learned.style_box.currentData() == "grammar"
+    learned.accept()
+    assert window.styles_binding.learned_dialog is None

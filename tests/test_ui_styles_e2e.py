@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from review_gui import _wait, select, wait_logged, wait_ready
+from review_gui import _wait, row, select, wait_logged, wait_ready
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]  # generates with the model and trains an adapter
 
@@ -27,12 +27,13 @@ SEEDED = [
     ("I don't think Friday works for me.", "I do not think Friday works for me."),
     ("You don't have to reply today.", "You do not have to reply today."),
 ]
-# Revised in the window: one suggestion accepted (the first the model changes and the guard lets
-# through without asking), one edited to the user's own words (the first the guard lets through).
+# Revised in the window: one suggestion accepted as it comes (the first the guard offers without
+# asking; the bundled 270M model often returns a user style's text unchanged, which the user may
+# still accept), one edited to the user's own words (the first the guard offers).
 TO_ACCEPT = [
-    "i dont know if the client have signed the contract yet.",
-    "we has not got the invoice from them.",
-    "Their is a problem with the servers since monday.",
+    "We don't know the date of the launch yet.",
+    "I don't have the slides for the meeting.",
+    "Please don't call the supplier today.",
 ]
 TO_EDIT = [
     ("I don't want to delay the launch again.", "I do not want to delay the launch again."),
@@ -124,14 +125,15 @@ def test_work_e_mail_from_the_dialog_to_a_trained_adapter_and_back(qtbot, window
     for text in TO_ACCEPT:
         session = _revise(qtbot, window, "work-e-mail", text)
         counted(THRESHOLD - len(SEEDED))
-        if session.offers and session.diff.changes and not session.confirm_question(ACCEPT_ALL):
+        if session.offers and not session.confirm_question(ACCEPT_ALL):
             before = len(window.logged_ids)
             window.accept_all()
             wait_logged(qtbot, window, before + 1)
+            assert row(services, window.logged_ids[-1])["outcome"] == "accepted"
             break
         window.reject()
     else:
-        pytest.fail("the model changed none of the sentences to accept")
+        pytest.fail("no suggestion to accept was offered")
     counted(1)
 
     for text, mine in TO_EDIT:
@@ -143,6 +145,7 @@ def test_work_e_mail_from_the_dialog_to_a_trained_adapter_and_back(qtbot, window
             window.apply()
             wait_logged(qtbot, window, before + 1)
             assert window.editor.toPlainText() == mine
+            assert row(services, window.logged_ids[-1])["outcome"] == "edited"
             break
         window.reject()
     else:

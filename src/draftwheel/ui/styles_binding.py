@@ -59,9 +59,14 @@ class StylesBinding(QObject):
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.changed.connect(self.styles_changed)
         dlg.learned_requested.connect(self.open_learned)
+        dlg.finished.connect(lambda _result: self._closed("dialog"))
         dlg.open()
         self.dialog = dlg
         return dlg
+
+    def _closed(self, which: str) -> None:
+        # The dialogs delete themselves on close: forget them, so nothing touches a deleted widget.
+        setattr(self, which, None)
 
     def current_paragraph(self) -> str:
         """The selection, or the paragraph at the cursor (what a revision would take)."""
@@ -82,11 +87,12 @@ class StylesBinding(QObject):
             )
             key = styles[0][0]
         settings = w.services.settings
-        parent = self.dialog if self.dialog is not None and self.dialog.isVisible() else w
+        parent = self.dialog if self.dialog is not None else w
         dlg = LearnedDialog(
             parent, w.styles, styles, key, self.current_paragraph(), settings.fewshot_k, settings.fewshot_token_budget
         )
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.finished.connect(lambda _result: self._closed("learned_dialog"))
         dlg.open()
         self.learned_dialog = dlg
         return dlg
