@@ -157,7 +157,7 @@ def test_work_e_mail_from_the_dialog_to_a_trained_adapter_and_back(qtbot, window
     status, adapter, message = _runs(services, "work-e-mail")[0]
     assert status == "done", message
     window.training_binding.refresh_progress()
-    qtbot.waitUntil(lambda: window.style_label.text().endswith(f"· {THRESHOLD} edits until training"), 30_000)
+    qtbot.waitUntil(lambda: window.style_label.text().endswith(f"· {THRESHOLD} edits until training"), timeout=30_000)
 
     # What it has learned: the user's change, the held-out scores of the stage and of the new adapter
     window.learned_act.trigger()
@@ -170,7 +170,6 @@ def test_work_e_mail_from_the_dialog_to_a_trained_adapter_and_back(qtbot, window
     learned.accept()
 
     # Switch between the two personal styles from the toolbar: each its own adapters and counter
-    qtbot.waitUntil(lambda: bool(window.adapter_binding.choices), timeout=30_000)
     window.refresh_adapters()
     box = window.adapter_box
     qtbot.waitUntil(lambda: box.findData(adapter) >= 0, timeout=30_000)
