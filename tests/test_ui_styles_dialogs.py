@@ -83,7 +83,10 @@ def test_create_refuses_bad_names_inside_the_form_and_keeps_what_was_typed(qtbot
         "Ctrl+6",
     )
     assert dialog.selected_key() == "work-e-mail"
-    assert "Voice: plain, warm" in dialog.detail.text()
+    assert dialog.detail.text() == (
+        "Rewrite as a short, friendly work e-mail. Voice: plain, warm\n"
+        "Trains after 3 kept edits, automatic training off; key “work-e-mail”."
+    )
 
     # the same name again, in other case: refused, the first one untouched
     form = dialog.new()

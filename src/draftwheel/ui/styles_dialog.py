@@ -138,8 +138,8 @@ class StylesDialog(QDialog):
             self.detail.setText("")
             return
         auto = "trains automatically" if s.auto_train else "automatic training off"
-        voice = f"\nVoice: {s.description}" if s.description else ""
-        self.detail.setText(f"{s.instruction}{voice}\nThreshold {s.train_threshold} kept edits, {auto}; key “{s.key}”.")
+        # (a style's instruction as the model sees it already ends with its voice)
+        self.detail.setText(f"{s.instruction}\nTrains after {s.train_threshold} kept edits, {auto}; key “{s.key}”.")
 
     # -- New, Edit, Rename ---------------------------------------------------------------------
     def _open_form(self, mode: str, submit, style=None) -> StyleFormDialog | None:
