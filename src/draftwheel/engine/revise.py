@@ -214,10 +214,24 @@ class UnitOutcome:
         return not self.kept_original and self.meaning < meaning.WARN
 
 
-def _generate(
-    engine: Engine, request: GenerationRequest, cancel: CancelToken | None, result: RevisionResult, started: float
-) -> tuple[str, str]:
-    """Run one request to the end; returns (answer, finish reason) and adds its counts to ``result``."""
+@dataclass(frozen=True)
+class _Call:
+    """What every unit of one ``revise_text`` call shares."""
+
+    engine: Engine
+    style: str  # the prompt style resolved for the engine
+    task: Task
+    options: ReviseOptions
+    examples_for: ExamplesFor | None
+    cancel: CancelToken | None
+    result: RevisionResult  # counts and prompts of the whole call accumulate here
+    started: float  # time.perf_counter() at the call's start, for time to first token
+    checker: combine.rules.RuleChecker | None  # Harper, when rules join the model for this task
+
+
+def _generate(call: _Call, request: GenerationRequest) -> tuple[str, str]:
+    """Run one request to the end; returns (answer, finish reason) and adds its counts to the call's result."""
+    engine, cancel, result, started = call.engine, call.cancel, call.result, call.started
     trim = _Trim()
     parts: list[str] = []
     t0 = time.perf_counter()
@@ -236,17 +250,7 @@ def _generate(
     return prompts.clean_output("".join(parts)), last.finish_reason or "stop"
 
 
-def _revise_unit(
-    engine: Engine,
-    style: str,
-    task: Task,
-    source: str,
-    options: ReviseOptions,
-    examples_for: ExamplesFor | None,
-    cancel: CancelToken | None,
-    result: RevisionResult,
-    started: float,
-) -> UnitOutcome:
+def _revise_unit(call: _Call, source: str) -> UnitOutcome:
     """Revise one unit, check the answer, retry once, and fall back to the source.
 
     The retry drops the retrieved examples when there were any (a copied
@@ -256,6 +260,7 @@ def _revise_unit(
     greedy answers with a mean meaning score of 0.125, against 0 of 15 and
     0.026 for one sample at temperature 0.7 (the retry before).
     """
+    engine, task, options, examples_for = call.engine, call.task, call.options, call.examples_for
     n_src = engine.count_tokens(source)
     # Room for a revision of the unit: 3x its tokens + 48 is never reached by a
     # real revision of a <= 96-token unit and stops a runaway one early.
@@ -269,10 +274,10 @@ def _revise_unit(
     else:
         tries.append(([], options.temperature, options.seed, literal_task(task)))
     for n, (shown, temperature, seed, asked) in enumerate(tries, 1):
-        prompt, stops, _n, shown = fit_prompt(engine, style, asked, source, shown, max_new)
-        result.prompts.append(prompt)
+        prompt, stops, _n, shown = fit_prompt(engine, call.style, asked, source, shown, max_new)
+        call.result.prompts.append(prompt)
         request = GenerationRequest(prompt=prompt, max_tokens=max_new, temperature=temperature, seed=seed, stop=stops)
-        answer, finish = _generate(engine, request, cancel, result, started)
+        answer, finish = _generate(call, request)
         outcome.attempt, outcome.finish_reason, outcome.tries = answer, finish, n
         if n == 1:
             outcome.first = answer
@@ -293,23 +298,13 @@ def _revise_unit(
     return outcome
 
 
-def _revised(
-    engine: Engine,
-    style: str,
-    task: Task,
-    source: str,
-    options: ReviseOptions,
-    examples_for: ExamplesFor | None,
-    cancel: CancelToken | None,
-    result: RevisionResult,
-    started: float,
-    checker: combine.rules.RuleChecker | None,
-) -> UnitOutcome:
+def _revised(call: _Call, source: str) -> UnitOutcome:
     """One unit through the model (unless rules="only"), then Harper's fixes the model left out."""
-    if checker is not None and options.rules == "only":
+    checker = call.checker
+    if checker is not None and call.options.rules == "only":
         outcome = UnitOutcome(0, 0, source, source, source)
     else:
-        outcome = _revise_unit(engine, style, task, source, options, examples_for, cancel, result, started)
+        outcome = _revise_unit(call, source)
     if checker is None or outcome.reason == "cancelled":
         return outcome
     outcome.model_output = outcome.output
@@ -345,7 +340,7 @@ def revise_text(
     checker = combine.checker_for(options.rule_words) if combine.uses_rules(task.name, options.rules) else None
     emit = on_text or (lambda _s: None)
     result = RevisionResult(text="", task=task, style=style, source_text=text)
-    started = time.perf_counter()
+    call = _Call(engine, style, task, options, examples_for, cancel, result, time.perf_counter(), checker)
     out: list[str] = []
 
     def put(piece: str) -> None:
@@ -369,7 +364,7 @@ def revise_text(
             if cancel and cancel.cancelled:
                 put(source)
                 continue
-            outcome = _revised(engine, style, task, source, options, examples_for, cancel, result, started, checker)
+            outcome = _revised(call, source)
             outcome.start, outcome.end = body_at + span.start, body_at + span.end
             result.units.append(outcome)
             result.n_units += 1
