@@ -150,6 +150,8 @@ def test_cli_bad_input_is_one_clear_line(tmp_path, home, chat_server, capsys):
         (["ground", str(empty), "--pairs", "0", "--endpoint", url, "--model", "m"], "--pairs must be at least 1"),
         (["ground", str(empty), "--min-support", "1.5", "--endpoint", url, "--model", "m"], "between 0 and 1"),
         (["ground", "review", "--min-support", "0.5"], "--min-support cannot be used for review"),
+        (["ground", str(empty), "--protocol", "anthropic"], "--protocol only applies to an endpoint"),
+        (["ground", "review", "--protocol", "anthropic"], "--protocol cannot be used for review"),
     ]
     for argv, message in cases:
         rc, out, err = _run(capsys, *argv)

@@ -4,7 +4,11 @@ The server (http.server in a thread) answers the chat-completions protocol
 from the passage it is sent: questions about it, answers copied from its
 sentences (grounded), or - in "fabricate" mode - confident answers the passage
 never gave; "garbage" mode answers 200 with HTML, "nochoices" with JSON that
-is not a completion. Requests are bounded (the server answers 503 beyond a cap).
+is not a completion; "refusal" states a refusal the way OpenAI does
+(message.refusal, content null), "filtered" by finish_reason "content_filter",
+"apology" with an apologetic text. Requests are bounded (the server answers 503
+beyond a cap). :func:`answer_text` is shared with the Messages API server of
+tests/test_ground_messages_api.py.
 """
 
 from __future__ import annotations
@@ -40,6 +44,28 @@ def _first_sentences(text: str, n: int) -> str:
     return " ".join(re.split(r"(?<=[.!?])\s+", text.strip())[:n])
 
 
+def answer_text(mode: str, content: str) -> str:
+    """What the test model says to a request whose (last) user message is ``content``."""
+    passage = _passage(content)
+    if mode == "apology":
+        return "I'm sorry, but I can't help with that request."
+    if "voice and style" in content:
+        return "Plain, direct and practical."
+    if "Write one genuine question" in content:
+        return f"What do you say about {passage.split()[0].lower()} {passage.split()[1].lower()}?"
+    if "realistic situation" in content:
+        return "I keep getting this wrong and I do not know why. What should I do?"
+    if "sceptical objection" in content:
+        return "Surely that is an exaggeration?"
+    if "Paraphrase this passage" in content:
+        # A plain paraphrase: the first sentence's longer words, in reverse order (no copied trigrams).
+        words = [w.strip(",.;:").lower() for w in _first_sentences(passage, 1).split() if len(w) > 4]
+        return "Plainly put: " + ", ".join(reversed(words)) + "."
+    if mode == "fabricate":
+        return FABRICATED
+    return _first_sentences(passage, 2)
+
+
 class ChatHandler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -67,29 +93,17 @@ class ChatHandler(BaseHTTPRequestHandler):
             return self._send(200, b"<html><body>Service temporarily unavailable</body></html>", "text/html")
         if server.mode == "nochoices":
             return self._send(200, b'{"object": "error", "detail": "overloaded"}')
-        content = request["messages"][-1]["content"]
-        passage = _passage(content)
-        if "voice and style" in content:
-            text = "Plain, direct and practical."
-        elif "Write one genuine question" in content:
-            text = f"What do you say about {passage.split()[0].lower()} {passage.split()[1].lower()}?"
-        elif "realistic situation" in content:
-            text = "I keep getting this wrong and I do not know why. What should I do?"
-        elif "sceptical objection" in content:
-            text = "Surely that is an exaggeration?"
-        elif "Paraphrase this passage" in content:
-            # A plain paraphrase: the first sentence's longer words, in reverse order (no copied trigrams).
-            words = [w.strip(",.;:").lower() for w in _first_sentences(passage, 1).split() if len(w) > 4]
-            text = "Plainly put: " + ", ".join(reversed(words)) + "."
-        elif server.mode == "fabricate":
-            text = FABRICATED
-        else:
-            text = _first_sentences(passage, 2)
+        message = {"role": "assistant", "content": answer_text(server.mode, request["messages"][-1]["content"])}
+        finish = "stop"
+        if server.mode == "refusal":
+            message = {"role": "assistant", "content": None, "refusal": "I'm sorry, I cannot assist with that."}
+        elif server.mode == "filtered":
+            message, finish = {"role": "assistant", "content": None}, "content_filter"
         reply = {
             "id": f"c{n}",
             "object": "chat.completion",
             "model": request["model"],
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         }
         self._send(200, json.dumps(reply).encode())
 
@@ -191,7 +205,16 @@ def test_fabricated_answers_are_rejected(tmp_path, paths, chat_server):
     assert _grounded_rows(paths) == []
 
 
-@pytest.mark.parametrize("mode, message", [("garbage", "not JSON"), ("nochoices", "not a chat completion")])
+@pytest.mark.parametrize(
+    "mode, message",
+    [
+        ("garbage", "not JSON"),
+        ("nochoices", "not a chat completion"),
+        ("refusal", "endpoint refused: I'm sorry, I cannot assist with that."),
+        ("filtered", "endpoint refused: its content filter withheld the answer"),
+        ("apology", "endpoint refused: I'm sorry, but I can't help with that request."),
+    ],
+)
 def test_endpoint_answering_garbage_gives_a_message_per_item(tmp_path, paths, chat_server, mode, message):
     chat_server.mode = mode
     folder = make_sample_folder(tmp_path / "docs", bad_files=False)

@@ -1,6 +1,6 @@
 """``draftwheel ground``: turn a folder of your documents into training pairs, and review them.
 
-    draftwheel ground DIR [--profile FILE] [--pairs N] [--endpoint [URL] --model NAME]
+    draftwheel ground DIR [--profile FILE] [--pairs N] [--endpoint [URL] --model NAME [--protocol P]]
     draftwheel ground review [--accept ID ...] [--reject ID ...] [--edit ID --final TEXT]
                              [--include ID ...] [--exclude ID ...] [--all | --state S] [--json]
 
@@ -24,6 +24,7 @@ _GENERATE_FLAGS = (
     "profile",
     "pairs",
     "endpoint",
+    "protocol",
     "kinds",
     "draft_profile",
     "themes",
@@ -46,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             examples:
               draftwheel ground ~/Documents/essays --pairs 40
               draftwheel ground ~/notes --endpoint http://localhost:8000/v1 --model qwen2.5-7b-instruct
+              draftwheel ground ~/notes --endpoint https://api.anthropic.com --protocol anthropic --model NAME
               draftwheel ground review
               draftwheel ground review --accept 3 5 --reject 7 --edit 4 --final "My corrected answer."
               draftwheel ground review --exclude 3"""),
@@ -70,8 +72,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         nargs="?",
         const="",
         metavar="URL",
-        help="use an OpenAI-compatible chat endpoint instead of the local model; without URL, "
+        help="use a remote endpoint instead of the local model; without URL, "
         "the setting remote_endpoint (API key from the OS keyring)",
+    )
+    g.add_argument(
+        "--protocol",
+        choices=("openai", "anthropic"),
+        help="with --endpoint: what it speaks, openai (chat/completions) or anthropic (Messages API) "
+        "(default: setting remote_protocol)",
     )
     g.add_argument("--kinds", help="comma-separated pair kinds (default: question,scenario,pushback,rewrite)")
     g.add_argument(
@@ -128,6 +136,8 @@ def _refuse(args: argparse.Namespace, names: tuple[str, ...], mode: str) -> None
 def _generator(args, paths, settings):
     from draftwheel.ground.llm import LocalGenerator, endpoint_generator
 
+    if args.protocol and args.endpoint is None:
+        raise InputError("--protocol only applies to an endpoint.", "Add --endpoint [URL], or leave --protocol out.")
     if args.endpoint is not None:
         url = args.endpoint or settings.remote_endpoint
         if not url:
@@ -140,7 +150,7 @@ def _generator(args, paths, settings):
             raise InputError(
                 "An endpoint needs a model name.", "Pass --model NAME or set remote_model in settings.json."
             )
-        return endpoint_generator(url, model), None
+        return endpoint_generator(url, model, protocol=args.protocol or settings.remote_protocol), None
     from draftwheel.engine import load_engine
     from draftwheel.models import Catalogue
 

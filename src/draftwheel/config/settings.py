@@ -52,7 +52,10 @@ class Settings:
     train_threshold: int = _opt(100, "New accepted edits of a task that start a training run.")
     auto_train: bool = _opt(True, "Train in the background when the threshold is reached.")
     adapter: str = _opt("", "Personal adapter in use; empty means the base model or the promoted one.")
-    remote_endpoint: str = _opt("", "Optional OpenAI-compatible chat endpoint (grounded generation).")
+    remote_endpoint: str = _opt("", "Optional remote endpoint for grounded generation (see remote_protocol).")
+    remote_protocol: str = _opt(
+        "openai", "What the remote endpoint speaks: openai (chat/completions) or anthropic (Messages API)."
+    )
     remote_model: str = _opt("", "Model name at the remote endpoint.")
     live_check: bool = _opt(True, "Underline spelling and grammar problems as you type (rule-based, Harper).")
     welcome_dismissed: bool = _opt(False, "The first-run panel about the presets was closed.")
@@ -72,6 +75,7 @@ class Settings:
 _CHOICES = {
     "backend": {"auto", "llama", "mlx"},
     "prompt_style": {"auto", "completion", "chat"},
+    "remote_protocol": {"openai", "anthropic"},  # draftwheel.ground.llm.PROTOCOLS
 }
 
 

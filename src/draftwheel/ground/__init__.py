@@ -11,8 +11,9 @@ Plain Python (no Qt). The app's wizard and the CLI use the same API::
     print(result.summary())                                          # or result.report.to_dict()
 
 Modules: ``documents`` (import and passages with offsets), ``themes``
-(TF-IDF + KMeans, round-robin), ``profile`` (author profile), ``llm``
-(local engine / OpenAI-compatible endpoint), ``generate`` (pair kinds,
+(TF-IDF + KMeans; sections kept apart in small collections; round-robin), ``profile`` (author profile), ``llm``
+(local engine / OpenAI-compatible endpoint;
+``endpoint_http`` their shared HTTP; ``messages_api`` an Anthropic-compatible one), ``generate`` (pair kinds,
 prompts, the generation loop and report), ``check`` (grounding rule,
 near-duplicates), ``storage`` (one transaction per batch; review),
 ``pipeline`` (the whole run).
@@ -22,6 +23,7 @@ from draftwheel.ground.check import CheckSettings, check_pair, near_duplicates, 
 from draftwheel.ground.documents import Document, FileIssue, ImportResult, Passage, import_folder, split_passages
 from draftwheel.ground.generate import KINDS, GenerationReport, Pair, Progress, generate_pairs
 from draftwheel.ground.llm import ChatEndpointGenerator, GenerationError, Generator, LocalGenerator, endpoint_generator
+from draftwheel.ground.messages_api import MessagesEndpointGenerator
 from draftwheel.ground.pipeline import GroundOptions, GroundResult, default_profile_path, run_ground
 from draftwheel.ground.profile import AuthorProfile, compute_profile, draft_notes, load_profile
 from draftwheel.ground.themes import Theme, group_themes, round_robin
@@ -40,6 +42,7 @@ __all__ = [
     "GroundResult",
     "ImportResult",
     "LocalGenerator",
+    "MessagesEndpointGenerator",
     "Pair",
     "Passage",
     "Progress",
