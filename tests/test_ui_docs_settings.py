@@ -113,3 +113,24 @@ def test_a_value_out_of_range_in_the_file_is_shown_not_clamped(qtbot, qapp, tmp_
     assert dlg.save_btn.isEnabled() and dlg.save()
     assert _stored(services)["n_threads"] == 0
     services.shutdown()
+
+
+def test_the_endpoint_protocol_is_chosen_and_saved(qtbot, dialog, services):
+    box = dialog.protocol
+    assert box.currentData() == "openai" and box.count() == 2  # the default, as before there was a choice
+    assert [box.itemText(i) for i in range(box.count())] == [
+        "OpenAI-compatible (chat/completions)",
+        "Anthropic-compatible (Messages API)",
+    ]
+    dialog.endpoint.setText("https://api.anthropic.com")
+    dialog.remote_model.setText("claude-test")
+    box.setCurrentIndex(box.findData("anthropic"))
+    assert dialog.save() is True
+    stored = _stored(services)
+    assert stored["remote_protocol"] == "anthropic" and stored["remote_endpoint"] == "https://api.anthropic.com"
+    # Opened again, the dialog shows what was saved.
+    from draftwheel.ui.settings_dialog import SettingsDialog
+
+    again = SettingsDialog(services)
+    qtbot.addWidget(again)
+    assert again.protocol.currentData() == "anthropic"

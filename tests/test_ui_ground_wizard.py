@@ -1,8 +1,9 @@
 """The grounded-generation wizard, offscreen, on a real store and real documents.
 
 Generation is driven through the wizard against a real OpenAI-compatible HTTP
-server on loopback (the one from test_ground_endpoint.py) and, in a slow test,
-with the real bundled model on the engine thread.
+server on loopback (the one from test_ground_endpoint.py), an Anthropic-compatible
+one (test_ground_messages_api.py) and, in a slow test, with the real bundled
+model on the engine thread.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+from test_ground_cli import memory_keyring  # noqa: F401  (fixture)
 from test_ground_documents import make_sample_folder
 from test_ground_endpoint import _url, chat_server  # noqa: F401  (chat_server is a fixture)
+from test_ground_messages_api import KEY, messages_server  # noqa: F401  (messages_server is a fixture)
 
 pytestmark = pytest.mark.gui
 
@@ -205,6 +208,36 @@ def test_endpoint_that_is_down_is_a_message_not_a_crash(qtbot, tmp_path, paths, 
 
 
 @pytest.mark.slow  # generates with the bundled model on the engine thread
+def test_an_anthropic_compatible_endpoint_through_the_wizard_refusals_then_pairs(
+    qtbot, tmp_path, paths, messages_server, make_wizard, memory_keyring
+):
+    from draftwheel.config.secrets import set_api_key
+
+    url = f"http://127.0.0.1:{messages_server.server_address[1]}"
+    set_api_key(url, KEY)
+    w = make_wizard(_services(paths, remote_endpoint=url, remote_model="claude-test", remote_protocol="anthropic"))
+    _import(qtbot, w, make_sample_folder(tmp_path / "docs", bad_files=False))
+    w.next_btn.click()
+    w.next_btn.click()
+    assert w.generator_combo.itemText(1) == f"Endpoint (Anthropic-compatible): claude-test at {url}"
+    w.generator_combo.setCurrentIndex(1)
+    w.pairs_spin.setValue(2)
+    # The model refuses everything: each item says so, nothing is stored.
+    messages_server.mode = "refusal"
+    w.run_btn.click()
+    qtbot.waitUntil(lambda: not w.busy, timeout=120_000)
+    report = w.report_view.toPlainText()
+    assert "endpoint refused (stop_reason refusal)" in report and "failed in a row" in report
+    assert w.pairs_table.rowCount() == 0 and _stored(paths) == {}
+    # It answers: the pairs arrive for review, the key went in x-api-key only.
+    messages_server.mode = "good"
+    w.tabs.setCurrentIndex(2)
+    w.run_btn.click()
+    qtbot.waitUntil(lambda: not w.busy and w.pairs_table.rowCount() == 2, timeout=120_000)
+    assert len(_stored(paths)) == 2
+    assert all(r["headers"]["x-api-key"] == KEY and r["path"] == "/v1/messages" for r in messages_server.requests)
+
+
 def test_generate_with_the_local_model_through_the_wizard(qtbot, tmp_path, paths, make_wizard):
     services = _services(paths)
     services.start()

@@ -17,6 +17,9 @@ from draftwheel.train.dataset import MIN_EXAMPLES
 
 TEMPERATURE_MAX = 2.0  # above this the bundled model's samples are noise, not revisions
 THRESHOLD_MAX = 100_000
+# settings.remote_protocol -> how the Settings dialog and the grounding wizard name it
+PROTOCOL_NAMES = {"openai": "OpenAI-compatible", "anthropic": "Anthropic-compatible"}
+PROTOCOL_DETAILS = {"openai": "chat/completions", "anthropic": "Messages API"}
 
 
 def machine_cores() -> int:

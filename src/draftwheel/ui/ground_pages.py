@@ -10,6 +10,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Sequence
 
+from draftwheel.app.settings_form import PROTOCOL_NAMES
 from draftwheel.ui.qt import (
     QAbstractItemView,
     QCheckBox,
@@ -190,7 +191,10 @@ class GeneratePage(QWidget):
         self.generator_combo = QComboBox()
         self.generator_combo.addItem("Local model (on this computer)", LOCAL)
         if settings.remote_endpoint and settings.remote_model:
-            self.generator_combo.addItem(f"Endpoint: {settings.remote_model} at {settings.remote_endpoint}", ENDPOINT)
+            speaks = PROTOCOL_NAMES.get(settings.remote_protocol, settings.remote_protocol)
+            self.generator_combo.addItem(
+                f"Endpoint ({speaks}): {settings.remote_model} at {settings.remote_endpoint}", ENDPOINT
+            )
         form = QFormLayout()
         form.addRow("Pairs to keep:", self.pairs_spin)
         form.addRow("Generator:", self.generator_combo)

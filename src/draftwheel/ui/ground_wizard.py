@@ -212,6 +212,7 @@ class GroundWizard(QDialog):
             generator=kind,
             endpoint=settings.remote_endpoint if kind == ENDPOINT else "",
             model=settings.remote_model if kind == ENDPOINT else "",
+            protocol=settings.remote_protocol,
         )
         self.generate_page.set_progress(0, 0)  # busy until the first report
         self.cancelling = False

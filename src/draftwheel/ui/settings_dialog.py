@@ -1,5 +1,6 @@
 """Settings: model (bundled or an added GGUF), threads, temperature, training threshold,
-remote endpoint and its API key (kept in the OS keyring, never in settings.json).
+remote endpoint, what it speaks (OpenAI- or Anthropic-compatible) and its API key (kept
+in the OS keyring, never in settings.json).
 
 Every field is checked as it is edited (:mod:`draftwheel.app.settings_form`):
 an invalid one says what is allowed and Save stays disabled, so nothing
@@ -11,7 +12,7 @@ invalid is stored. Saving writes only the keys the user changed, through
 from __future__ import annotations
 
 from draftwheel.app import settings_form
-from draftwheel.app.settings_form import changed_keys, check_fields, machine_cores
+from draftwheel.app.settings_form import PROTOCOL_DETAILS, PROTOCOL_NAMES, changed_keys, check_fields, machine_cores
 from draftwheel.config import Settings, secrets
 from draftwheel.config.settings import update_settings
 from draftwheel.errors import DraftwheelError
@@ -80,7 +81,12 @@ class SettingsDialog(QDialog):
         self.live_check.setChecked(s.live_check)
         self.endpoint = QLineEdit(s.remote_endpoint)
         self.endpoint.setObjectName("endpointEdit")
-        self.endpoint.setPlaceholderText("https://… (optional, OpenAI-compatible)")
+        self.endpoint.setPlaceholderText("https://… (optional)")
+        self.protocol = QComboBox()
+        self.protocol.setObjectName("protocolBox")
+        for key, name in PROTOCOL_NAMES.items():
+            self.protocol.addItem(f"{name} ({PROTOCOL_DETAILS[key]})", key)
+        self.protocol.setCurrentIndex(max(0, self.protocol.findData(s.remote_protocol)))
         self.remote_model = QLineEdit(s.remote_model)
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -126,6 +132,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.live_check)
         form.addRow("Remote endpoint", self.endpoint)
         form.addRow("", self.problems["remote_endpoint"])
+        form.addRow("Endpoint speaks", self.protocol)
         form.addRow("Remote model", self.remote_model)
         form.addRow("API key", self.api_key)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -219,6 +226,7 @@ class SettingsDialog(QDialog):
             live_check=self.live_check.isChecked(),
             remote_endpoint=self.endpoint.text().strip(),
             remote_model=self.remote_model.text().strip(),
+            remote_protocol=self.protocol.currentData() or "openai",
         )
 
     def save(self) -> bool:

@@ -37,6 +37,7 @@ class GroundRequest:
     generator: str = LOCAL  # LOCAL, or "endpoint"
     endpoint: str = ""
     model: str = ""
+    protocol: str = "openai"  # what the endpoint speaks: "openai" or "anthropic" (settings.remote_protocol)
 
 
 # -- plain functions, run on a worker thread ------------------------------------------------
@@ -114,7 +115,8 @@ def _run(request: GroundRequest, paths: AppPaths, generator, emit_progress, canc
 def run_endpoint(request: GroundRequest, paths: AppPaths, emit_progress, cancel: CancelToken):
     from draftwheel.ground.llm import endpoint_generator
 
-    return _run(request, paths, endpoint_generator(request.endpoint, request.model), emit_progress, cancel)
+    generator = endpoint_generator(request.endpoint, request.model, protocol=request.protocol)
+    return _run(request, paths, generator, emit_progress, cancel)
 
 
 def run_on_engine(host, request: GroundRequest, emit_progress, cancel: CancelToken):
