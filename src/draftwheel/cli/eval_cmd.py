@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
             examples_for = None
             if "few" in modes:
                 source = (
-                    pair_examples(pairs, task.name, settings, k, engine)
+                    pair_examples(pairs, task.name, settings, k, engine, task.instruction)
                     if pairs is not None
                     else profile_examples(paths, settings, k, engine)
                 )

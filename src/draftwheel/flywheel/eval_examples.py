@@ -43,20 +43,26 @@ def profile_examples(paths: AppPaths, settings: Settings, k: int, engine: Engine
         store.close()
 
 
-def import_pairs(store, task: str, pairs: list[tuple[str, str]]) -> int:
-    """Put (input, final) pairs into ``store`` as accepted imported edits of ``task``."""
+def import_pairs(store, task: str, pairs: list[tuple[str, str]], instruction: str = "") -> int:
+    """Put (input, final) pairs into ``store`` as accepted imported edits of ``task``.
+
+    ``task`` may be a user style's key that this (throw-away) store has never seen: the pairs are kept
+    under that key, with ``instruction``, so retrieval for the style finds them."""
+    from draftwheel.prompts import tasks
     from draftwheel.store import add_edits
 
-    parsed = parse_parallel("\n".join(s for s, _ in pairs), "\n".join(r for _, r in pairs), task=task)
+    styles = None if task in tasks() else {task: (task, instruction)}
+    parsed = parse_parallel("\n".join(s for s, _ in pairs), "\n".join(r for _, r in pairs), task=task, styles=styles)
     with store.session() as session, session.begin():
         return add_edits(session, parsed.rows)
 
 
 @contextlib.contextmanager
 def pair_examples(
-    pairs: list[tuple[str, str]], task: str, settings: Settings, k: int, engine: Engine
+    pairs: list[tuple[str, str]], task: str, settings: Settings, k: int, engine: Engine, instruction: str = ""
 ) -> Iterator[ExamplesFor]:
-    """Examples from ``pairs`` imported into a temporary store, deleted afterwards."""
+    """Examples from ``pairs`` imported into a temporary store, deleted afterwards (``instruction``:
+    a user style's, when ``task`` is its key)."""
     from draftwheel.store import open_store
 
     if not pairs:
@@ -66,7 +72,7 @@ def pair_examples(
         paths = AppPaths(Path(tmp)).ensure()
         store = open_store(paths)
         try:
-            if import_pairs(store, task, pairs) == 0:
+            if import_pairs(store, task, pairs, instruction) == 0:
                 raise DraftwheelError("None of the few-shot pairs could be imported.")
             yield _retriever(store, engine, settings, k)
         finally:
