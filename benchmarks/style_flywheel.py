@@ -18,6 +18,10 @@ subprocess, in one scratch data folder (``--work-dir``):
 * ``b``     — style B ("Terse American", 80 pairs) added to the same data
   folder, imported and trained the same way on the same base model, and
   scored on its 20 held-out pairs (``--modes lora``);
+* ``fresh`` — the three stages of style A on 20 inputs written by hand outside
+  the generator's templates (a-fresh.jsonl): ``draftwheel eval --modes
+  zero,few,lora`` with the first 50 training pairs as the few-shot pool
+  (``--fewshot-src/--fewshot-ref``, so still "after 50 edits");
 * ``switch`` — ``benchmarks/style_switch.py``: the model loaded once, the two
   adapters applied in turn (A, B, A, B) to the same 20 inputs, each with its
   style's prompt.
@@ -49,7 +53,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data" / "styles"
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "styles"
-STAGES = ("zero", "few", "lora", "b", "switch")
+STAGES = ("zero", "few", "lora", "b", "switch", "fresh")
 
 STYLE_A = {
     "name": "Careful British",
@@ -278,6 +282,26 @@ def run(args: argparse.Namespace) -> None:
             eval_style(args, home, STYLE_A, src, ref, out / "a-lora.json", "--modes", "lora", "--adapter", name)
     if dev:
         return
+    if "fresh" in args.stages and not fresh(out / "a-fresh.json", args):
+        fsrc, fref = write_eval_set(work, "a-fresh", load("a-fresh.jsonl"))
+        psrc, pref = write_eval_set(work, "a-first50", data["train"][:FEW_AFTER])
+        name = f"careful-british-{len(data['train'])}"
+        eval_style(
+            args,
+            home,
+            STYLE_A,
+            fsrc,
+            fref,
+            out / "a-fresh.json",
+            "--modes",
+            "zero,few,lora",
+            "--adapter",
+            name,
+            "--fewshot-src",
+            str(psrc),
+            "--fewshot-ref",
+            str(pref),
+        )
     if "b" in args.stages:
         b_train, b_test = load("b-train.jsonl"), load("b-test.jsonl")
         ensure_style(args, home, STYLE_B, len(b_train))
@@ -360,6 +384,23 @@ def report(args: argparse.Namespace) -> str:
             lines.append(
                 f"| {label[m][0]} | {label[m][1]} | {s['chrf']:.2f} | {s['gleu']:.2f} | "
                 f"{s['unchanged'] * 100:.0f}% | {s['mean_latency_s']:.2f} |"
+            )
+        lines.append("")
+    fr = _load(args.out_dir / "a-fresh.json")
+    if fr:
+        u = fr["baseline_unchanged"]
+        lines += [
+            "### Style A, 20 hand-written inputs outside the templates (a-fresh.jsonl)",
+            "",
+            "| stage | kept edits | chrF | GLEU | unchanged | s / input |",
+            "|---|---|---|---|---|---|",
+            f"| input left unchanged | – | {u['chrf']:.2f} | {u['gleu']:.2f} | 100% | – |",
+        ]
+        for m, lab, n in (("zero", "zero-shot", "0"), ("few", "few-shot, k = 4", "50"), ("lora", "adapter", "200")):
+            s = fr["modes"][m]
+            lines.append(
+                f"| {lab} | {n} | {s['chrf']:.2f} | {s['gleu']:.2f} | {s['unchanged'] * 100:.0f}% | "
+                f"{s['mean_latency_s']:.2f} |"
             )
         lines.append("")
     b = _load(args.out_dir / "b-lora.json")
