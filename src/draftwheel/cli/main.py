@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "draftwheel.cli.train_cmd",
     "draftwheel.cli.adapters_cmd",
     "draftwheel.cli.styles_cmd",
+    "draftwheel.cli.ask_cmd",
 ]
 
 

@@ -300,6 +300,11 @@ def split_passages(
 # -- a whole folder ------------------------------------------------------------
 
 
+def folder_files(folder: Path) -> list[Path]:
+    """Every file under ``folder`` in a stable order, without hidden files and folders (also used by the passage index)."""
+    return _walk(folder)
+
+
 def _walk(folder: Path) -> list[Path]:
     files: list[Path] = []
     for root, dirs, names in os.walk(folder, followlinks=False):

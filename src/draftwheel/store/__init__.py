@@ -51,6 +51,13 @@ case ignored), ``style_by_key``, ``add_style``, ``update_style``,
 ``normalise_instruction``; ``AD_HOC_TASK`` (``custom``: an instruction typed
 for one revision) and ``BUILTIN_KEYS``.
 
+Passages (``store.passages``; migration 0006): :class:`PassageDoc` (``passage_docs``)
+and :class:`PassageRow` (``passages``, FTS5 index ``passages_fts``) — the user's
+imported documents split into passages for "Ask my writing". ``folder_documents``,
+``put_document``, ``touch_document``, ``drop_documents``, ``indexed_folders``,
+``count_passages``, ``search_passages`` (BM25) -> ``PassageHit``, ``matching_ids``,
+``count_matching``.
+
 Redaction: :func:`draftwheel.store.redact.redact`.
 """
 
@@ -89,6 +96,8 @@ from draftwheel.store.models import (
     Adapter,
     Base,
     Edit,
+    PassageDoc,
+    PassageRow,
     Style,
     TrainingRun,
     utcnow,
@@ -124,6 +133,8 @@ __all__ = [
     "Adapter",
     "Base",
     "Edit",
+    "PassageDoc",
+    "PassageRow",
     "Store",
     "StoreError",
     "Style",

@@ -140,3 +140,39 @@ class TrainingRun(Base):
 
     def __repr__(self) -> str:
         return f"TrainingRun(id={self.id}, task={self.task!r}, status={self.status!r})"
+
+
+class PassageDoc(Base):
+    """One indexed document of an imported folder, for "Ask my writing" (migration 0006).
+
+    ``size``/``mtime_ns``/``sha256`` are the file as it was indexed: a
+    re-import re-reads a file only when size or mtime changed, and re-splits it
+    only when its content hash changed too.
+    """
+
+    __tablename__ = "passage_docs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    folder: Mapped[str] = mapped_column(Text)  # absolute path of the imported folder
+    rel: Mapped[str] = mapped_column(Text)  # path relative to the folder (shown to the user)
+    path: Mapped[str] = mapped_column(Text)  # absolute path of the file (opened on click)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    mtime_ns: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    indexed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"PassageDoc(folder={self.folder!r}, rel={self.rel!r})"
+
+
+class PassageRow(Base):
+    """One passage of an indexed document: offsets into the document's extracted text (``ground.documents``)."""
+
+    __tablename__ = "passages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doc_id: Mapped[int] = mapped_column(Integer, index=True)  # passage_docs.id, ON DELETE CASCADE
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    heading: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)

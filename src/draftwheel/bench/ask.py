@@ -1,0 +1,81 @@
+"""``draftwheel bench ask``: how well "Ask my writing" retrieval finds the passage that answers a question.
+
+On a folder of documents and a JSON file of questions (each with the
+document(s) that answer it; ``unanswerable`` questions with none), it indexes
+the folder into a scratch store and reports hit@1 and hit@3 (the right
+document among the top 1 / 3 passages) over the answerable questions, and how
+the "your documents don't mention ..." decision fares: answerable questions
+wrongly refused, unanswerable ones rightly refused. The test set is
+tests/data/ask; the figures are in docs/evaluation.md.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from draftwheel.config import app_paths
+from draftwheel.ground.passage_index import index_folder
+from draftwheel.ground.passage_search import retrieve
+from draftwheel.store import open_store
+from draftwheel.textio import read_text
+
+
+@dataclass
+class AskRetrievalScore:
+    questions: int
+    hit_at_1: float
+    hit_at_3: float
+    answerable_refused: int  # answerable questions the coverage rule called "not mentioned"
+    unanswerable: int
+    unanswerable_detected: int
+    misses: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _docs(hits) -> list[str]:
+    return [h.rel for h in hits]
+
+
+def measure_retrieval(docs: Path, questions_file: Path, k: int = 3) -> AskRetrievalScore:
+    data = json.loads(read_text(questions_file, "questions file"))
+    with tempfile.TemporaryDirectory(prefix="draftwheel-bench-ask-") as tmp:
+        store = open_store(app_paths(Path(tmp)))
+        try:
+            index_folder(store, docs)
+            at1 = at3 = refused = 0
+            misses = []
+            with store.session() as s:
+                for q in data["questions"]:
+                    r = retrieve(s, q["question"], k)
+                    got = _docs(r.hits)
+                    at1 += bool(got[:1]) and got[0] in q["docs"]
+                    at3 += any(d in q["docs"] for d in got[:3])
+                    refused += not r.answerable
+                    if not got or got[0] not in q["docs"] or not r.answerable:
+                        misses.append(
+                            {"question": q["question"], "want": q["docs"], "got": got, "coverage": round(r.coverage, 2)}
+                        )
+                detected = 0
+                for q in data.get("unanswerable", []):
+                    r = retrieve(s, q["question"], k)
+                    detected += not r.answerable
+                    if r.answerable:
+                        misses.append(
+                            {
+                                "question": q["question"],
+                                "want": [],
+                                "got": _docs(r.hits),
+                                "coverage": round(r.coverage, 2),
+                            }
+                        )
+        finally:
+            store.close()
+    n = len(data["questions"])
+    return AskRetrievalScore(
+        n, round(at1 / n, 3), round(at3 / n, 3), refused, len(data.get("unanswerable", [])), detected, misses
+    )
