@@ -20,6 +20,7 @@ from draftwheel.app.styles import StylesController
 from draftwheel.config import Settings
 from draftwheel.engine.prompts import Task, tasks
 from draftwheel.ui.adapter_binding import AdapterBinding
+from draftwheel.ui.ask_binding import AskBinding
 from draftwheel.ui.document_binding import APP_NAME, AUTOSAVE_DELAY_MS, DocumentBinding
 from draftwheel.ui.live_check import LiveCheckBinding
 from draftwheel.ui.qt import QFontDatabase, QMainWindow, QMessageBox, QPlainTextEdit, QSplitter, Qt, QTimer
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow, WindowWidgets):
         self.review_binding = ReviewBinding(self)
         self.training_binding = TrainingBinding(self)
         self.styles_binding = StylesBinding(self)
+        self.ask_binding = AskBinding(self)  # the "Ask my writing" dock, built on first use
         self.document_binding.update_title()
         self._start(offer_restore)
 
@@ -211,6 +213,9 @@ class MainWindow(QMainWindow, WindowWidgets):
         from draftwheel.ui.ground_wizard import open_ground_wizard
 
         self.ground_wizard = open_ground_wizard(self.services, self)
+
+    def open_ask(self) -> None:
+        self.ask_binding.open()
 
     def open_settings(self) -> None:
         from draftwheel.ui.settings_dialog import SettingsDialog

@@ -49,6 +49,13 @@ ACTIONS = (
     ("settings_act", "&Settings…", "open_settings", _S.Preferences, ""),
     ("pause_act", "Pause logging", "set_logging_paused", None, ""),
     ("train_now_act", "Train now", "train_now", None, ""),
+    (
+        "ask_act",
+        "&Ask my writing…",
+        "open_ask",
+        "Ctrl+Shift+A",
+        "Ask a question and get an answer in your voice, drawn from your own documents",
+    ),
 )
 
 # menu title, then the window's action attributes ("-" a separator, "tasks" every task's action)
@@ -70,7 +77,7 @@ MENUS = (
         ),
     ),
     ("&View", ()),
-    ("&Tools", ("settings_act", "pause_act", "train_now_act", "ground")),
+    ("&Tools", ("settings_act", "pause_act", "train_now_act", "ground", "-", "ask_act")),
 )
 
 # text, the editor's method, shortcut
