@@ -12,4 +12,5 @@ BENCHES = {
     "adapters": "draftwheel.bench.adapters",
     "mlx": "draftwheel.bench.mlx",
     "rules": "draftwheel.bench.rules",
+    "ask": "draftwheel.bench.ask",
 }

@@ -17,10 +17,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from draftwheel.config import app_paths
+from draftwheel.errors import InputError
 from draftwheel.ground.passage_index import index_folder
 from draftwheel.ground.passage_search import retrieve
 from draftwheel.store import open_store
 from draftwheel.textio import read_text
+
+# The checkout's test set (src/draftwheel/bench/ask.py -> the repository root).
+DEFAULT_SET = Path(__file__).resolve().parents[3] / "tests" / "data" / "ask"
 
 
 @dataclass
@@ -79,3 +83,36 @@ def measure_retrieval(docs: Path, questions_file: Path, k: int = 3) -> AskRetrie
     return AskRetrievalScore(
         n, round(at1 / n, 3), round(at3 / n, 3), refused, len(data.get("unanswerable", [])), detected, misses
     )
+
+
+def check_ready(data: str | Path | None) -> Path:
+    """The test set: ``--data DIR`` when it holds ``docs/`` and ``questions.json``, else the checkout's.
+
+    (``--data`` is shared with the other benchmarks, so a folder of another kind is not an error here.)
+    """
+    for folder in ([Path(data).expanduser()] if data else []) + [DEFAULT_SET]:
+        if (folder / "questions.json").is_file() and (folder / "docs").is_dir():
+            return folder
+    raise InputError(
+        f"No 'Ask my writing' test set: {DEFAULT_SET} is missing (it is in the source checkout).",
+        "Run it from a checkout, or pass --data DIR with docs/ and questions.json.",
+    )
+
+
+def run(quick: bool = False, data: Path | None = None) -> dict:
+    folder = check_ready(data)
+    score = measure_retrieval(folder / "docs", folder / "questions.json")
+    return {
+        "name": "ask",
+        "metrics": {
+            "retrieval_hit_at_1": score.hit_at_1,
+            "retrieval_hit_at_3": score.hit_at_3,
+            "answerable_questions": score.questions,
+            "answerable_refused": score.answerable_refused,
+            "unanswerable_questions": score.unanswerable,
+            "unanswerable_detected": score.unanswerable_detected,
+        },
+        "targets": {},
+        "notes": f"FTS5 BM25 (Porter stemmer) on {folder}; embeddings not measured (no embedding model "
+        "is available offline)",
+    }
