@@ -44,6 +44,12 @@ def test_index_list_reindex_and_not_mentioned(tmp_path, monkeypatch, capsys, doc
     assert record["answered"] is False and record["stage"] == "none"
     assert record["answer"] == "Your documents don't mention “invest”, “pension” or “savings”."
 
+    assert main(["ask", "--forget", str(docs)]) == 0
+    assert "21 document(s) dropped" in capsys.readouterr().out
+    assert main(["ask", "--folders"]) == 0 and "No folder is indexed" in capsys.readouterr().out
+    assert main(["ask", "--forget", str(docs)]) != 0
+    assert "is not an indexed folder" in capsys.readouterr().err
+
     assert main(["ask", "   "]) != 0
     assert "Ask a question first" in capsys.readouterr().err
     assert main(["ask", "--index", str(tmp_path / "nowhere")]) != 0

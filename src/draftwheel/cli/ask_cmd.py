@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--index", metavar="DIR", help="index (or re-index) this folder and stop")
     p.add_argument("--folder", metavar="DIR", help="index (or re-index) this folder before answering")
     p.add_argument("--folders", action="store_true", help="list the indexed folders and stop")
+    p.add_argument("--forget", metavar="DIR", help="drop this folder from the index (its files are not touched)")
     p.add_argument("--k", type=int, default=DEFAULT_K, help=f"passages to answer from (default: {DEFAULT_K})")
     p.add_argument("--json", action="store_true", help="print one JSON record instead of streaming")
     p.add_argument("--model", help="catalogue name of the model (default: from settings)")
@@ -44,13 +45,20 @@ def run(args: argparse.Namespace) -> int:
     from draftwheel.ground.passage_index import index_folder
     from draftwheel.store import open_store
 
-    if not (args.index or args.folders or args.question):
-        raise InputError("Nothing to do: give a question, --index DIR or --folders.", 'draftwheel ask "QUESTION"')
+    if not (args.index or args.folders or args.forget or args.question):
+        raise InputError(
+            "Nothing to do: give a question, --index DIR, --folders or --forget DIR.", 'draftwheel ask "QUESTION"'
+        )
+    if args.question is not None and not args.question.strip():
+        raise InputError("Ask a question first.", 'For example: draftwheel ask "What do I say about compost?"')
     if args.k < 1:
         raise InputError("--k must be at least 1.")
     paths, settings = profile()
     store = open_store(paths)
     try:
+        if args.forget:
+            _forget(store, args.forget)
+            return 0
         for folder in (args.index, args.folder):
             if folder:
                 report = index_folder(store, folder)
@@ -65,6 +73,19 @@ def run(args: argparse.Namespace) -> int:
         return _answer(args, paths, settings, store)
     finally:
         store.close()
+
+
+def _forget(store, folder: str) -> None:
+    from pathlib import Path
+
+    from draftwheel.store.passages import forget_folder
+
+    key = str(Path(folder).expanduser().resolve())
+    with store.session() as s, s.begin():
+        n = forget_folder(s, key)
+    if not n:
+        raise InputError(f"{key} is not an indexed folder.", "See draftwheel ask --folders.")
+    print(f"Forgot {key}: {n} document(s) dropped from the index.")
 
 
 def _print_folders(store, as_json: bool) -> None:

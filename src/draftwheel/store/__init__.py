@@ -54,7 +54,7 @@ for one revision) and ``BUILTIN_KEYS``.
 Passages (``store.passages``; migration 0006): :class:`PassageDoc` (``passage_docs``)
 and :class:`PassageRow` (``passages``, FTS5 index ``passages_fts``) — the user's
 imported documents split into passages for "Ask my writing". ``folder_documents``,
-``put_document``, ``touch_document``, ``drop_documents``, ``indexed_folders``,
+``put_document``, ``touch_document``, ``drop_documents``, ``forget_folder``, ``indexed_folders``,
 ``count_passages``, ``search_passages`` (BM25) -> ``PassageHit``, ``matching_ids``,
 ``count_matching``.
 

@@ -103,6 +103,11 @@ def drop_documents(session: Session, doc_ids: Iterable[int]) -> int:
     return len(ids)
 
 
+def forget_folder(session: Session, folder: str) -> int:
+    """Drop a folder's documents and passages from the index (the files are not touched); returns how many."""
+    return drop_documents(session, [d.id for d in folder_documents(session, folder).values()])
+
+
 def indexed_folders(session: Session) -> list[FolderSummary]:
     """Every imported folder with its numbers of documents and passages."""
     stmt = (
