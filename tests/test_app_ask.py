@@ -30,6 +30,8 @@ def test_one_question_at_a_time_streamed_then_finished():
     )
     c.answer = Answer("q", "a", [SRC], adapter="answer-1", stage="lora", finish_reason="length")
     assert c.status() == "Answered from 1 passage(s) with your adapter answer-1. It stopped at the length limit."
+    c.answer = Answer("q", "Prune in winter.", [SRC], fallback="the model repeated the question")
+    assert c.status() == "The model repeated the question, so here are your own words from the passage instead."
     c.answer = Answer("q", "Your documents don't mention “x”.", [], answered=False, stage="none")
     assert not c.can_correct and c.status().startswith("Not in your documents")
     c.begin("again")
@@ -47,4 +49,24 @@ def test_source_items_and_texts():
     report = IndexReport("/w", added=["a.md"], issues=[FileIssue("b.txt", "unreadable", "not UTF-8 text")])
     assert (
         index_text(report) == "Indexed /w: 1 new, 0 changed, 0 removed, 0 unchanged.\nb.txt: unreadable: not UTF-8 text"
+    )
+
+
+def test_an_unsupported_answer_gives_way_to_the_passage_s_own_sentences():
+    from draftwheel.ground.answer_check import check_answer, extract_answer
+
+    passage = (
+        "I keep mine in the cold pantry, not the fridge. The fridge makes it slow and sour, like a committee. "
+        "Mind: bread is patience you can eat."
+    )
+    question = "Should I keep my starter in the fridge?"
+    assert check_answer("No. The fridge makes it slow and sour.", question, [passage])[1] == ""
+    score, why = check_answer("Keep it warm so the eggs of your chickens hatch on time.", question, [passage])
+    assert score < 0.6 and why.startswith("only")
+    assert check_answer("Should I keep my starter in the fridge", question, [passage])[1] == (
+        "the model repeated the question"
+    )
+    assert check_answer("  ", question, [passage])[1] == "the model gave no answer"
+    assert extract_answer(question, "# Starter\n" + passage) == (
+        "I keep mine in the cold pantry, not the fridge. The fridge makes it slow and sour, like a committee."
     )

@@ -117,6 +117,8 @@ class AskController:
         model = f"your adapter {a.adapter}" if a.adapter else "the base model (no personal answer adapter yet)"
         cut = " It stopped at the length limit." if a.finish_reason == "length" else ""
         stopped = " Stopped." if a.finish_reason == "cancelled" else ""
+        if a.fallback:
+            return f"{a.fallback[0].upper()}{a.fallback[1:]}, so here are your own words from the passage instead."
         return f"Answered from {n} passage(s) with {model}.{cut}{stopped}"
 
     def items(self) -> list[SourceItem]:

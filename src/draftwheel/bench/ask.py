@@ -85,6 +85,43 @@ def measure_retrieval(docs: Path, questions_file: Path, k: int = 3) -> AskRetrie
     )
 
 
+def measure_answers(docs: Path, questions_file: Path, engine) -> dict:
+    """Answer every answerable question with ``engine``: how often the model's own answer is supported.
+
+    "Supported": ``ground.answer_check.check_answer`` passes (at least 60% of the answer's content
+    words are in the passages it was given, not empty, not the question repeated). The share that
+    fell back to the passage's own sentences is the rest.
+    """
+    from draftwheel.ground.ask import answer_question
+
+    data = json.loads(read_text(questions_file, "questions file"))
+    supported, repeated, empty, scores = 0, 0, 0, []
+    with tempfile.TemporaryDirectory(prefix="draftwheel-bench-ask-") as tmp:
+        store = open_store(app_paths(Path(tmp)))
+        try:
+            index_folder(store, docs)
+            for q in data["questions"]:
+                with store.session() as s:
+                    found = retrieve(s, q["question"])
+                if not found.answerable:
+                    continue
+                answer = answer_question(engine, found, seed=0)
+                scores.append(answer.support)
+                supported += not answer.fallback
+                repeated += answer.fallback == "the model repeated the question"
+                empty += answer.fallback == "the model gave no answer"
+        finally:
+            store.close()
+    n = len(scores)
+    return {
+        "answers": n,
+        "answers_supported": round(supported / n, 3) if n else 0.0,
+        "answers_mean_support": round(sum(scores) / n, 3) if n else 0.0,
+        "answers_repeating_the_question": repeated,
+        "answers_empty": empty,
+    }
+
+
 def check_ready(data: str | Path | None) -> Path:
     """The test set: ``--data DIR`` when it holds ``docs/`` and ``questions.json``, else the checkout's.
 
@@ -102,6 +139,19 @@ def check_ready(data: str | Path | None) -> Path:
 def run(quick: bool = False, data: Path | None = None) -> dict:
     folder = check_ready(data)
     score = measure_retrieval(folder / "docs", folder / "questions.json")
+    answers: dict = {}
+    if not quick:  # the answers need the model: minutes on a laptop's CPU
+        from draftwheel.config import load_settings
+        from draftwheel.engine import load_engine
+        from draftwheel.models import Catalogue
+
+        paths = app_paths()
+        settings = load_settings(paths)
+        engine = load_engine(Catalogue(paths).get(settings.model), settings, paths=paths)
+        try:
+            answers = measure_answers(folder / "docs", folder / "questions.json", engine)
+        finally:
+            engine.close()
     return {
         "name": "ask",
         "metrics": {
@@ -111,8 +161,9 @@ def run(quick: bool = False, data: Path | None = None) -> dict:
             "answerable_refused": score.answerable_refused,
             "unanswerable_questions": score.unanswerable,
             "unanswerable_detected": score.unanswerable_detected,
+            **answers,
         },
         "targets": {},
         "notes": f"FTS5 BM25 (Porter stemmer) on {folder}; embeddings not measured (no embedding model "
-        "is available offline)",
+        "is available offline)" + ("; answers by the base model (no answer adapter)" if answers else ""),
     }

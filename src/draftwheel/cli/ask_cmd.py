@@ -141,6 +141,8 @@ def _answer(args, paths, settings, store) -> int:
         print(json.dumps(answer.as_dict(), ensure_ascii=False))
         return 0
     sys.stdout.write("\n")
+    if answer.fallback:  # the stream showed the model's text; say why the passage's own words replace it
+        print(f"\n({answer.fallback}; in your own words from the passage instead:)\n{answer.text}")
     if answer.sources:
         print("\nSources:" if answer.answered else "\nClosest passages (they do not answer it):")
         for src in answer.sources:

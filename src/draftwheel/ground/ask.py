@@ -24,6 +24,7 @@ from draftwheel.engine.base import CancelToken, Engine, GenerationRequest
 from draftwheel.engine.revise import resolve_style
 from draftwheel.errors import InputError
 from draftwheel.flywheel.policy import choose_adapter
+from draftwheel.ground.answer_check import check_answer, extract_answer
 from draftwheel.ground.passage_search import DEFAULT_K, Retrieval, retrieve
 from draftwheel.prompts import render_chat
 from draftwheel.prompts.ask import (
@@ -81,6 +82,9 @@ class Answer:
     prompt_tokens: int = 0
     output_tokens: int = 0
     latency_ms: float = 0.0
+    support: float = 0.0  # share of the model's answer found in the passages (ground.answer_check)
+    generated: str = ""  # the model's own answer (differs from ``text`` after a fallback)
+    fallback: str = ""  # why the model's answer was replaced by the passage's own sentences ("" if it was not)
 
     def as_dict(self) -> dict:
         return {
@@ -93,6 +97,9 @@ class Answer:
             "finish_reason": self.finish_reason,
             "prompt_tokens": self.prompt_tokens,
             "output_tokens": self.output_tokens,
+            "support": round(self.support, 3),
+            "generated": self.generated,
+            "fallback": self.fallback,
             "sources": [s.as_dict() for s in self.sources],
         }
 
@@ -142,8 +149,15 @@ def answer_question(
     max_tokens: int = MAX_ANSWER_TOKENS,
     cancel: CancelToken | None = None,
     on_text: Callable[[str], None] | None = None,
+    fallback: bool = True,
 ) -> Answer:
-    """Answer ``found.question`` from ``found``'s passages with ``engine`` (streamed through ``on_text``)."""
+    """Answer ``found.question`` from ``found``'s passages with ``engine`` (streamed through ``on_text``).
+
+    With ``fallback``, an answer the passages do not support (or an empty one, or the question
+    repeated) is replaced by the best passage's own sentences; ``Answer.fallback`` says why and
+    ``Answer.generated`` keeps what the model wrote. The stream shows the model's text as it
+    comes; the returned ``text`` is final.
+    """
     t0 = time.perf_counter()
     sources = _sources(found.leading())
     model = engine.info.model.name
@@ -175,17 +189,26 @@ def answer_question(
             if on_text is not None:
                 on_text(piece)
     adapter = engine.adapter
+    generated = clean_output("".join(parts))
+    finish = (last.finish_reason if last else None) or "stop"
+    score, why = check_answer(generated, found.question, passages)
+    text = generated
+    if fallback and why and finish != "cancelled":
+        text = extract_answer(found.question, passages[0])
     return Answer(
         found.question,
-        clean_output("".join(parts)),
+        text,
         sources,
         stage="lora" if adapter is not None else "zero",
         adapter=adapter.name if adapter is not None else None,
         model=model,
-        finish_reason=(last.finish_reason if last else None) or "stop",
+        finish_reason=finish,
         prompt_tokens=last.n_prompt_tokens if last else 0,
         output_tokens=last.n_generated if last else 0,
         latency_ms=(time.perf_counter() - t0) * 1000.0,
+        support=score,
+        generated=generated,
+        fallback=why if text != generated else "",
     )
 
 
