@@ -58,8 +58,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with JFLEG dev/test files")
     p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, help="results JSON per stage, table.md, plot")
-    p.add_argument("--work-dir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "draftwheel-jfleg",
-                   help="scratch data folders for training (large: trainable weights)")
+    p.add_argument(
+        "--work-dir",
+        type=Path,
+        default=Path(os.environ.get("TMPDIR", "/tmp")) / "draftwheel-jfleg",
+        help="scratch data folders for training (large: trainable weights)",
+    )
     p.add_argument("--stages", default="zero,few,lora", help="comma-separated: zero, few, lora")
     p.add_argument("--limit", type=int, default=100, help="test sentences scored (0 = all 747)")
     p.add_argument("--k", type=int, default=4, help="few-shot examples per prompt (after the task's demonstration)")
@@ -110,8 +114,20 @@ def draftwheel(*argv: str, home: Path | None = None, log: Path | None = None) ->
 
 def eval_argv(args: argparse.Namespace, out: Path, *extra: str) -> list[str]:
     d = args.data
-    argv = ["eval", "--src", str(d / "test.src"), "--refs", *[str(d / f"test.ref{i}") for i in range(4)],
-            "--task", "grammar", "--tokenize", "ptb", "--out", str(out), *extra]
+    argv = [
+        "eval",
+        "--src",
+        str(d / "test.src"),
+        "--refs",
+        *[str(d / f"test.ref{i}") for i in range(4)],
+        "--task",
+        "grammar",
+        "--tokenize",
+        "ptb",
+        "--out",
+        str(out),
+        *extra,
+    ]
     if args.limit:
         argv += ["--limit", str(args.limit)]
     if args.threads:
@@ -142,8 +158,20 @@ def run_few(args: argparse.Namespace) -> None:
     out = args.out_dir / f"few-k{args.k}.json"
     if not _fresh(out, args, k=args.k):
         d = args.data
-        draftwheel(*eval_argv(args, out, "--modes", "few", "--k", str(args.k),
-                              "--fewshot-src", str(d / "dev.src"), "--fewshot-ref", str(d / "dev.ref0")))
+        draftwheel(
+            *eval_argv(
+                args,
+                out,
+                "--modes",
+                "few",
+                "--k",
+                str(args.k),
+                "--fewshot-src",
+                str(d / "dev.src"),
+                "--fewshot-ref",
+                str(d / "dev.ref0"),
+            )
+        )
 
 
 def run_lora(args: argparse.Namespace, n: int) -> None:
@@ -158,16 +186,25 @@ def run_lora(args: argparse.Namespace, n: int) -> None:
     home.mkdir(parents=True, exist_ok=True)
     # A stale adapter and run of the same name (an earlier sweep) go first: registry, store row, run folder.
     if (home / "adapters" / name).exists():
-        subprocess.run([sys.executable, "-m", "draftwheel", "--home", str(home), "adapters", "delete", name],
-                       check=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "draftwheel", "--home", str(home), "adapters", "delete", name],
+            check=False,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
         shutil.rmtree(home / "adapters" / name, ignore_errors=True)
     shutil.rmtree(home / "runs" / name, ignore_errors=True)
     # The first N dev pairs (src -> ref0) stand for N accepted edits.
     src = (args.data / "dev.src").read_text(encoding="utf-8").split("\n")[:n]
     ref = (args.data / "dev.ref0").read_text(encoding="utf-8").split("\n")[:n]
     pairs = args.work_dir / f"pairs-{n}.jsonl"
-    pairs.write_text("".join(json.dumps({"input": a.strip(), "final": b.strip(), "task": "grammar"}) + "\n"
-                             for a, b in zip(src, ref)), encoding="utf-8")
+    pairs.write_text(
+        "".join(
+            json.dumps({"input": a.strip(), "final": b.strip(), "task": "grammar"}) + "\n"
+            for a, b in zip(src, ref, strict=True)
+        ),
+        encoding="utf-8",
+    )
     log = args.out_dir / f"lora-{n}.log"
     log.write_text("", encoding="utf-8")
     # --no-eval: the trainer's own held-out scoring is skipped; the test set below is the evaluation.
@@ -178,14 +215,24 @@ def run_lora(args: argparse.Namespace, n: int) -> None:
     train_s = time.perf_counter() - t0
     draftwheel(*eval_argv(args, out, "--modes", "lora", "--adapter", name), home=home, log=log)
     info = _load(home / "adapters" / name / "adapter.json") or {}
-    meta = {"n_pairs": n, "n_train": info.get("n_train"), "n_heldout": info.get("n_heldout"),
-            "steps": info.get("steps"), "steps_arg": args.steps, "train_args": args.train_args,
-            "rank": info.get("rank"), "alpha": info.get("alpha"), "training": info.get("training"),
-            "train_wall_seconds": round(train_s, 1), "adapter": name}
+    meta = {
+        "n_pairs": n,
+        "n_train": info.get("n_train"),
+        "n_heldout": info.get("n_heldout"),
+        "steps": info.get("steps"),
+        "steps_arg": args.steps,
+        "train_args": args.train_args,
+        "rank": info.get("rank"),
+        "alpha": info.get("alpha"),
+        "training": info.get("training"),
+        "train_wall_seconds": round(train_s, 1),
+        "adapter": name,
+    }
     meta_file.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
 
 # -- report --------------------------------------------------------------------
+
 
 def _load(path: Path) -> dict | None:
     try:
@@ -206,11 +253,22 @@ def collect(args: argparse.Namespace) -> list[dict]:
         for mode, res in rec["modes"].items():
             if res.get("variant"):  # "<mode> raw" / "<mode> model": the same run read differently
                 continue
-            row = {"file": path.name, "stage": mode, "n_test": rec["n_sentences"], "limit": rec.get("limit"),
-                   "gleu": res["gleu"], "chrf": res["chrf"], "unchanged": res["unchanged"],
-                   "latency_s": res["mean_latency_s"], "baseline_gleu": rec["baseline_unchanged"]["gleu"],
-                   "baseline_chrf": rec["baseline_unchanged"]["chrf"], "n_train": None, "steps": None,
-                   "k": rec.get("k") or None, "created": rec.get("created")}
+            row = {
+                "file": path.name,
+                "stage": mode,
+                "n_test": rec["n_sentences"],
+                "limit": rec.get("limit"),
+                "gleu": res["gleu"],
+                "chrf": res["chrf"],
+                "unchanged": res["unchanged"],
+                "latency_s": res["mean_latency_s"],
+                "baseline_gleu": rec["baseline_unchanged"]["gleu"],
+                "baseline_chrf": rec["baseline_unchanged"]["chrf"],
+                "n_train": None,
+                "steps": None,
+                "k": rec.get("k") or None,
+                "created": rec.get("created"),
+            }
             if mode == "lora":
                 meta = _load(path.with_name(path.stem + ".train.json")) or {}
                 row["n_train"] = meta.get("n_pairs")
@@ -223,8 +281,10 @@ def collect(args: argparse.Namespace) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| stage | dev pairs used | GLEU | chrF | unchanged | s / sentence | test sentences |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| stage | dev pairs used | GLEU | chrF | unchanged | s / sentence | test sentences |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         if r["stage"] == "zero":
             label, used = "zero-shot", "0"
@@ -233,12 +293,16 @@ def table(rows: list[dict]) -> str:
         else:
             label = f"LoRA ({r['steps']} steps)"
             used = f"{r['n_train']} ({r.get('n_trained_on') or '?'} trained, rest held out)"
-        lines.append(f"| {label} | {used} | {r['gleu']:.2f} | {r['chrf']:.2f} | {r['unchanged']:.0%} | "
-                     f"{r['latency_s']:.2f} | {r['n_test']} |")
+        lines.append(
+            f"| {label} | {used} | {r['gleu']:.2f} | {r['chrf']:.2f} | {r['unchanged']:.0%} | "
+            f"{r['latency_s']:.2f} | {r['n_test']} |"
+        )
     if rows:
         base = rows[0]
-        lines.append(f"| source unchanged (same sentences) | – | {base['baseline_gleu']:.2f} | "
-                     f"{base['baseline_chrf']:.2f} | 100% | – | {base['n_test']} |")
+        lines.append(
+            f"| source unchanged (same sentences) | – | {base['baseline_gleu']:.2f} | "
+            f"{base['baseline_chrf']:.2f} | 100% | – | {base['n_test']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -254,19 +318,33 @@ def plot(rows: list[dict], png: Path) -> bool:
     fig, ax = plt.subplots(figsize=(8, 5.5), dpi=120)
     lora = sorted((r for r in rows if r["stage"] == "lora" and r["n_train"]), key=lambda r: r["n_train"])
     x_max = N_DEV * 1.15
-    for r, style in ((next((r for r in rows if r["stage"] == "zero"), None), ("tab:gray", "zero-shot")),
-                     (next((r for r in rows if r["stage"] == "few"), None), ("tab:blue", "few-shot"))):
+    for r, style in (
+        (next((r for r in rows if r["stage"] == "zero"), None), ("tab:gray", "zero-shot")),
+        (next((r for r in rows if r["stage"] == "few"), None), ("tab:blue", "few-shot")),
+    ):
         if r:
             ax.axhline(r["gleu"], color=style[0], lw=2, label=f"{style[1]} ({r['gleu']:.2f})")
     if lora:
-        ax.plot([r["n_train"] for r in lora], [r["gleu"] for r in lora], "o-", color="tab:red", lw=2,
-                label="LoRA adapter")
+        ax.plot(
+            [r["n_train"] for r in lora], [r["gleu"] for r in lora], "o-", color="tab:red", lw=2, label="LoRA adapter"
+        )
         for r in lora:
-            ax.annotate(f"{r['gleu']:.1f}", (r["n_train"], r["gleu"]), textcoords="offset points",
-                        xytext=(0, 6), ha="center", fontsize=8)
+            ax.annotate(
+                f"{r['gleu']:.1f}",
+                (r["n_train"], r["gleu"]),
+                textcoords="offset points",
+                xytext=(0, 6),
+                ha="center",
+                fontsize=8,
+            )
     if rows:
-        ax.axhline(rows[0]["baseline_gleu"], color="black", ls=":", lw=1.5,
-                   label=f"source unchanged, same {rows[0]['n_test']} sentences ({rows[0]['baseline_gleu']:.2f})")
+        ax.axhline(
+            rows[0]["baseline_gleu"],
+            color="black",
+            ls=":",
+            lw=1.5,
+            label=f"source unchanged, same {rows[0]['n_test']} sentences ({rows[0]['baseline_gleu']:.2f})",
+        )
     for name, value in PUBLISHED:
         ax.axhline(value, color="tab:green", ls="--", lw=0.8, alpha=0.7)
         ax.text(x_max, value, f" {name} {value:.2f}", va="center", fontsize=7, color="tab:green")
@@ -274,8 +352,11 @@ def plot(rows: list[dict], png: Path) -> bool:
     ax.set_xlabel("training pairs (JFLEG dev src -> ref0)")
     ax.set_ylabel("GLEU on JFLEG test (4 references)")
     n_test = rows[0]["n_test"] if rows else 0
-    ax.set_title(f"Flywheel curve, Gemma 3 270M (bundled), {n_test} test sentences"
-                 + ("" if n_test == 747 else "; green lines: published, full test set"), fontsize=9)
+    ax.set_title(
+        f"Flywheel curve, Gemma 3 270M (bundled), {n_test} test sentences"
+        + ("" if n_test == 747 else "; green lines: published, full test set"),
+        fontsize=9,
+    )
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=7, frameon=False)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -289,8 +370,9 @@ def report(args: argparse.Namespace) -> None:
     rows = collect(args)
     text = table(rows)
     args.table.write_text(text, encoding="utf-8")
-    (args.out_dir / "summary.json").write_text(json.dumps({"rows": rows, "published": PUBLISHED}, indent=1) + "\n",
-                                               encoding="utf-8")
+    (args.out_dir / "summary.json").write_text(
+        json.dumps({"rows": rows, "published": PUBLISHED}, indent=1) + "\n", encoding="utf-8"
+    )
     print(text)
     if rows and plot(rows, args.plot):
         print(f"plot: {args.plot}")

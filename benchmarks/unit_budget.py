@@ -22,7 +22,7 @@ from pathlib import Path
 from draftwheel.config import app_paths
 from draftwheel.engine.base import GenerationRequest
 from draftwheel.engine.llama import LlamaEngine
-from draftwheel.engine.prompts import clean_output, render_completion, resolve_task, COMPLETION_STOPS
+from draftwheel.engine.prompts import COMPLETION_STOPS, clean_output, render_completion, resolve_task
 from draftwheel.models import Catalogue
 
 WORD = re.compile(r"[^\W_]+")
@@ -52,16 +52,25 @@ def main() -> None:
         for k in range(1, args.max_join + 1):
             for s in range(args.samples):
                 start = s * args.max_join
-                unit = " ".join(lines[start:start + k])
+                unit = " ".join(lines[start : start + k])
                 n_tok = engine.count_tokens(unit)
                 prompt = render_completion(task, unit, [])
-                out = engine.generate(GenerationRequest(prompt=prompt, max_tokens=3 * n_tok + 48, stop=COMPLETION_STOPS))
+                out = engine.generate(
+                    GenerationRequest(prompt=prompt, max_tokens=3 * n_tok + 48, stop=COMPLETION_STOPS)
+                )
                 text = clean_output(out.text)
                 src_c, out_c = content(unit), set(content(text))
-                rows.append({"join": k, "tokens": n_tok, "words_in": len(unit.split()),
-                             "words_out": len(text.split()), "word_ratio": len(text.split()) / len(unit.split()),
-                             "content_kept": sum(w in out_c for w in src_c) / max(len(src_c), 1),
-                             "finish": out.finish_reason})
+                rows.append(
+                    {
+                        "join": k,
+                        "tokens": n_tok,
+                        "words_in": len(unit.split()),
+                        "words_out": len(text.split()),
+                        "word_ratio": len(text.split()) / len(unit.split()),
+                        "content_kept": sum(w in out_c for w in src_c) / max(len(src_c), 1),
+                        "finish": out.finish_reason,
+                    }
+                )
                 print(json.dumps(rows[-1]), flush=True)
     finally:
         engine.close()

@@ -32,12 +32,12 @@ def _report(res: subprocess.CompletedProcess) -> str:
 
 
 def test_ruff_finds_nothing():
-    res = _run("ruff", "check", "--no-cache", "src", "tests")
+    res = _run("ruff", "check", "--no-cache", "src", "tests", "benchmarks")
     assert res.returncode == 0, _report(res)
 
 
 def test_ruff_format_leaves_everything_as_it_is():
-    res = _run("ruff", "format", "--check", "--no-cache", "src", "tests")
+    res = _run("ruff", "format", "--check", "--no-cache", "src", "tests", "benchmarks")
     assert res.returncode == 0, _report(res)
 
 
