@@ -1,4 +1,4 @@
-"""``draftwheel models add|list|remove``."""
+"""``draftwheel models add|list|remove|use`` (catalogue, download and token: ``models_hub_cmd``)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     r = msub.add_parser("remove", help="remove a model from the catalogue (the file is kept)")
     r.add_argument("name")
     r.set_defaults(func=_remove)
+    u = msub.add_parser("use", help="use a model for revisions")
+    u.add_argument("name")
+    u.set_defaults(func=_use)
+    from draftwheel.cli.models_hub_cmd import register_hub
+
+    register_hub(msub)
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -54,4 +60,14 @@ def _remove(args: argparse.Namespace) -> int:
     paths, _ = profile()
     Catalogue(paths).remove(args.name)
     print(f"removed {args.name} (its file was left where it is)")
+    return 0
+
+
+def _use(args: argparse.Namespace) -> int:
+    from draftwheel.config import update_settings
+
+    paths, _ = profile()
+    e = Catalogue(paths).get(args.name)  # an unknown name or a missing file fails here, not at the next revision
+    update_settings(paths, model=e.name)
+    print(f"using {e.name}")
     return 0

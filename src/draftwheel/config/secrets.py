@@ -37,3 +37,20 @@ def delete_api_key(endpoint: str) -> None:
         keyring.delete_password(SERVICE, endpoint)
     except keyring.errors.PasswordDeleteError:
         pass
+
+
+# A hub token is stored like an API key, under a name no remote endpoint URL can take.
+def _hub_key(endpoint: str) -> str:
+    return f"hub-token:{endpoint.rstrip('/')}"
+
+
+def set_hub_token(endpoint: str, token: str) -> None:
+    set_api_key(_hub_key(endpoint), token)
+
+
+def get_hub_token(endpoint: str) -> str | None:
+    return get_api_key(_hub_key(endpoint))
+
+
+def delete_hub_token(endpoint: str) -> None:
+    delete_api_key(_hub_key(endpoint))

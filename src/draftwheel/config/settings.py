@@ -59,6 +59,9 @@ class Settings:
     remote_model: str = _opt("", "Model name at the remote endpoint.")
     live_check: bool = _opt(True, "Underline spelling and grammar problems as you type (rule-based, Harper).")
     welcome_dismissed: bool = _opt(False, "The first-run panel about the presets was closed.")
+    hub_endpoint: str = _opt(
+        "", "Hugging Face Hub (or mirror) URL for model downloads; empty uses HF_ENDPOINT, else huggingface.co."
+    )
 
     @classmethod
     def help(cls) -> dict[str, str]:

@@ -134,7 +134,8 @@ class Catalogue:
         return entry
 
     # -- changes -----------------------------------------------------------
-    def add(self, path: str | Path, name: str | None = None) -> ModelEntry:
+    def add(self, path: str | Path, name: str | None = None, sha256: str | None = None) -> ModelEntry:
+        """Register ``path``; ``sha256`` when the caller has just checked it (saves reading gigabytes twice)."""
         path = Path(path).expanduser()
         name = name or re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-").lower()[:64]
         if not _NAME_RE.match(name or ""):
@@ -142,7 +143,7 @@ class Catalogue:
         entries = self._load()
         if name in entries or name == BUNDLED_NAME:
             raise DraftwheelError(f"A model named {name!r} already exists.", "Pass --name to choose another.")
-        entry = entry_from_file(name, path)
+        entry = entry_from_file(name, path, sha256=sha256)
         entries[name] = entry
         self._save(entries)
         return entry
