@@ -82,16 +82,20 @@ class ReviewPanel(QWidget):
         self.attempt_btn.toggled.connect(self._show_attempt)
         self.attempt_btn.hide()
 
+        # The keys are the window's Revise menu actions (ui.window_actions.REVIEW_KEYS); the
+        # buttons name them so the whole review can be done without the mouse.
         self.prev_btn = QPushButton("◀")
-        self.prev_btn.setToolTip("Previous change")
+        self.prev_btn.setToolTip("Previous change (Alt+Up)")
         self.next_btn = QPushButton("▶")
-        self.next_btn.setToolTip("Next change")
-        self.keep_btn = QPushButton("Accept change")
-        self.drop_btn = QPushButton("Reject change")
-        self.prev_btn.clicked.connect(lambda: self.go_to_change(-1))
-        self.next_btn.clicked.connect(lambda: self.go_to_change(1))
-        self.keep_btn.clicked.connect(lambda: self.decide(ACCEPTED))
-        self.drop_btn.clicked.connect(lambda: self.decide(REJECTED))
+        self.next_btn.setToolTip("Next change (Alt+Down)")
+        self.keep_btn = QPushButton("Accept change (Alt+→)")
+        self.keep_btn.setToolTip("Keep the highlighted change (Alt+Right)")
+        self.drop_btn = QPushButton("Reject change (Alt+←)")
+        self.drop_btn.setToolTip("Drop the highlighted change (Alt+Left)")
+        self.prev_btn.clicked.connect(self.previous_change)
+        self.next_btn.clicked.connect(self.next_change)
+        self.keep_btn.clicked.connect(self.accept_change)
+        self.drop_btn.clicked.connect(self.reject_change)
         change_row = QHBoxLayout()
         for b in (self.prev_btn, self.next_btn, self.keep_btn, self.drop_btn):
             change_row.addWidget(b)
@@ -100,11 +104,11 @@ class ReviewPanel(QWidget):
         self.accept_btn = QPushButton("Accept all")
         self.accept_btn.setToolTip("Replace the text with the whole suggestion (Ctrl+Return)")
         self.apply_btn = QPushButton("Apply")
-        self.apply_btn.setToolTip("Apply the changes you kept")
+        self.apply_btn.setToolTip("Apply the changes you kept (Ctrl+Shift+Return)")
         self.edit_btn = QPushButton("Edit…")
-        self.edit_btn.setToolTip("Edit the suggestion before accepting it")
+        self.edit_btn.setToolTip("Edit the suggestion before accepting it (Ctrl+E)")
         self.reject_btn = QPushButton("Reject")
-        self.reject_btn.setToolTip("Keep your text as it was")
+        self.reject_btn.setToolTip("Keep your text as it was (Ctrl+Shift+Backspace, or Esc)")
         self.cancel_btn = QPushButton("Stop (Esc)")
         self.cancel_btn.setToolTip("Stop generating")
         self.accept_btn.setDefault(True)
@@ -172,7 +176,8 @@ class ReviewPanel(QWidget):
             hint = (
                 "The model suggests no changes."
                 if n == 0
-                else "Click a change to keep or drop it; Accept all (Ctrl+Return) takes the rest."
+                else "Alt+Down/Up go from change to change, Alt+→ keeps one and Alt+← drops it (or click it); "
+                "Accept all (Ctrl+Return) takes the rest, Esc keeps your text."
             )
             if s.rejected:
                 k = len(s.rejected)
@@ -222,6 +227,18 @@ class ReviewPanel(QWidget):
             return
         s.move(step)
         self.redraw()
+
+    def next_change(self) -> None:
+        self.go_to_change(1)
+
+    def previous_change(self) -> None:
+        self.go_to_change(-1)
+
+    def accept_change(self) -> None:
+        self.decide(ACCEPTED)
+
+    def reject_change(self) -> None:
+        self.decide(REJECTED)
 
     def decide(self, decision: str) -> None:
         s = self.session

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from draftwheel.app.review import ACCEPT_ALL, APPLY, CLOSED, REJECT, STREAMING, ReviewSession
+from draftwheel.app.review import ACCEPT_ALL, APPLY, CLOSED, EDITING, READY, REJECT, STREAMING, ReviewSession
 from draftwheel.app.window_text import adapter_text
 from draftwheel.engine.prompts import Task, custom_task
 from draftwheel.ui.qt import QObject, QTextCursor
@@ -166,6 +166,10 @@ class ReviewBinding(QObject):
         self.w.show_error("The suggestion failed", message)
 
     def cancel_generation(self) -> None:
+        """Esc: stop generating; once the suggestion is there, close it and keep the user's text."""
+        if self.session is not None and self.session.state in (READY, EDITING):
+            self.reject()
+            return
         if self.session is None or self.session.state != STREAMING:
             return
         if not self.session.job:  # not handed to the engine yet

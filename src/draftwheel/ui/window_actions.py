@@ -44,8 +44,9 @@ ACTIONS = (
         "The current style's recurring changes, held-out scores and examples",
     ),
     ("accept_act", "Accept all", "accept_all", "Ctrl+Return", ""),
+    ("apply_act", "Apply the changes kept", "apply", "Ctrl+Shift+Return", "Apply the changes you did not reject"),
     ("reject_act", "Reject", "reject", "Ctrl+Shift+Backspace", ""),
-    ("cancel_act", "Stop generating", "cancel_generation", Qt.Key.Key_Escape, ""),
+    ("cancel_act", "Stop generating / close the suggestion", "cancel_generation", Qt.Key.Key_Escape, ""),
     ("settings_act", "&Settings…", "open_settings", _S.Preferences, ""),
     ("pause_act", "Pause logging", "set_logging_paused", None, ""),
     ("train_now_act", "Train now", "train_now", None, ""),
@@ -74,10 +75,21 @@ MENUS = (
             "accept_act",
             "reject_act",
             "cancel_act",
+            "review",
         ),
     ),
     ("&View", ()),
     ("&Tools", ("settings_act", "pause_act", "train_now_act", "ground", "-", "ask_act")),
+)
+
+# The review, keyboard only: text, the review panel's method, shortcut. Alt+arrows are free in a
+# text editor (words move with Ctrl+arrows) and in no menu's mnemonic.
+REVIEW_KEYS = (
+    ("&Next change", "next_change", "Alt+Down"),
+    ("&Previous change", "previous_change", "Alt+Up"),
+    ("Accept this change", "accept_change", "Alt+Right"),
+    ("Reject this change", "reject_change", "Alt+Left"),
+    ("&Edit the suggestion", "start_editing", "Ctrl+E"),
 )
 
 # text, the editor's method, shortcut
@@ -170,6 +182,15 @@ def _add_entry(window: MainWindow, menu, entry: str) -> None:
         sub.addSeparator()
         sub.addActions(list(window.live_check.actions.values()))
         window.addActions(list(window.live_check.actions.values()))  # their shortcuts work with the menu closed
+    elif entry == "review":
+        sub = menu.addMenu("Review &changes")
+        sub.addAction(window.apply_act)
+        for text, method, key in REVIEW_KEYS:
+            # The review panel is built after the menus: look the method up when the key is pressed.
+            act = make_action(window, text, lambda _=False, m=method: getattr(window.review, m)(), key)
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            sub.addAction(act)
+            window.addAction(act)  # works with the menu closed
     elif entry == "tasks":
         menu.addActions(list(window.task_acts.values()))
     elif entry == "ground":

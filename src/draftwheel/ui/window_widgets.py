@@ -29,6 +29,7 @@ class WindowWidgets:
     redo_act: QAction
     custom_act: QAction
     accept_act: QAction
+    apply_act: QAction
     reject_act: QAction
     cancel_act: QAction
     settings_act: QAction
