@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -26,6 +27,7 @@ class FakeHub:
     gated: dict[str, str] = field(default_factory=dict)  # repo -> token that opens it
     etags: dict[tuple[str, str], str] = field(default_factory=dict)  # override the sha256 ETag
     cut_once: int | None = None
+    pace_s: float = 0.0  # pause between 64 KiB pieces of a body, so a test can act mid-transfer
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     url: str = ""
 
@@ -105,7 +107,11 @@ def _handler(hub: FakeHub):
                 self.close_connection = True
                 self.connection.shutdown(2)  # the client sees the body end early
                 return
-            self.wfile.write(body)
+            for i in range(0, len(body), 64 * 1024):
+                self.wfile.write(body[i : i + 64 * 1024])
+                if hub.pace_s:
+                    self.wfile.flush()
+                    time.sleep(hub.pace_s)
 
     return Handler
 

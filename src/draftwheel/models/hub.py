@@ -21,6 +21,7 @@ from draftwheel.errors import DraftwheelError, NotFoundError
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TRUE = {"1", "ON", "YES", "TRUE"}
+CHUNK_BYTES = 2**20
 GATED = "this model is gated: accept its license on the hub and store a token with `draftwheel models token`"
 
 
@@ -62,6 +63,9 @@ def quiet_library() -> None:
     import huggingface_hub.constants
 
     huggingface_hub.constants.HF_HUB_DISABLE_TELEMETRY = True
+    # The library reads its body in 10 MB pieces; progress and Cancel act between pieces, so a slow
+    # link would show a frozen bar and ignore Cancel for many seconds. 1 MiB keeps both responsive.
+    huggingface_hub.constants.DOWNLOAD_CHUNK_SIZE = min(huggingface_hub.constants.DOWNLOAD_CHUNK_SIZE, CHUNK_BYTES)
 
 
 def token_for(endpoint: str) -> str | bool:

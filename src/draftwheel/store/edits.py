@@ -286,3 +286,24 @@ def delete_all(session: Session, task: str | None = None) -> int:
 
     event.listen(session, "after_commit", _vacuum, once=True)
     return n
+
+
+def speed_by_model(session: Session, last: int = 20) -> dict[str, float]:
+    """Generation speed measured on this machine: output tokens per second over each model's last ``last`` edits.
+
+    Only edits the app or CLI generated count (latency and tokens recorded);
+    imported pairs carry neither.
+    """
+    rows = session.execute(
+        select(Edit.model, Edit.output_tokens, Edit.latency_ms)
+        .where(Edit.latency_ms > 0, Edit.output_tokens > 0, Edit.model != "")
+        .order_by(Edit.id.desc())
+    )
+    sums: dict[str, list[float]] = {}
+    for model, tokens, latency in rows:
+        acc = sums.setdefault(model, [0, 0.0, 0])
+        if acc[2] < last:
+            acc[0] += tokens
+            acc[1] += latency / 1000
+            acc[2] += 1
+    return {m: acc[0] / acc[1] for m, acc in sums.items() if acc[1] > 0}

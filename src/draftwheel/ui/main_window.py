@@ -217,6 +217,12 @@ class MainWindow(QMainWindow, WindowWidgets):
     def open_ask(self) -> None:
         self.ask_binding.open()
 
+    def open_models(self) -> None:
+        from draftwheel.ui.model_manager import ModelManagerDialog
+
+        self.models_dialog = ModelManagerDialog(self.services, self)
+        self.models_dialog.open()
+
     def open_settings(self) -> None:
         from draftwheel.ui.settings_dialog import SettingsDialog
 

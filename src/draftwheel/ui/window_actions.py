@@ -48,6 +48,7 @@ ACTIONS = (
     ("reject_act", "Reject", "reject", "Ctrl+Shift+Backspace", ""),
     ("cancel_act", "Stop generating / close the suggestion", "cancel_generation", Qt.Key.Key_Escape, ""),
     ("settings_act", "&Settings…", "open_settings", _S.Preferences, ""),
+    ("models_act", "&Models…", "open_models", None, "Installed models, models to download, and switching"),
     ("pause_act", "Pause logging", "set_logging_paused", None, ""),
     ("train_now_act", "Train now", "train_now", None, ""),
     (
@@ -79,7 +80,7 @@ MENUS = (
         ),
     ),
     ("&View", ()),
-    ("&Tools", ("settings_act", "pause_act", "train_now_act", "ground", "-", "ask_act")),
+    ("&Tools", ("settings_act", "models_act", "pause_act", "train_now_act", "ground", "-", "ask_act")),
 )
 
 # The review, keyboard only: text, the review panel's method, shortcut. Alt+arrows are free in a
