@@ -44,7 +44,10 @@ def _table(name: str, columns: tuple[str, ...]) -> QTableWidget:
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setWordWrap(False)
     t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for col in range(1, len(columns)):
+        t.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
     return t
 
 
@@ -108,14 +111,14 @@ class ModelManagerDialog(QDialog):
         row.addWidget(self.cancel_btn)
         right.addLayout(row)
         boxes = QHBoxLayout()
-        for title, lay in (("Installed", left), ("Catalogue (downloaded only when you ask)", right)):
+        for title, lay, stretch in (("Installed", left, 2), ("Catalogue (downloaded only when you ask)", right, 3)):
             box = QGroupBox(title)
             box.setLayout(lay)
-            boxes.addWidget(box, 1)
+            boxes.addWidget(box, stretch)
         layout = QVBoxLayout(self)
         layout.addLayout(boxes)
         layout.addWidget(self.status)
-        self.resize(1100, 460)
+        self.resize(1300, 480)
         self.refresh()
 
     # -- tables ------------------------------------------------------------------------
