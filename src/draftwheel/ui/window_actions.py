@@ -186,9 +186,9 @@ def _add_entry(window: MainWindow, menu, entry: str) -> None:
     elif entry == "review":
         sub = menu.addMenu("Review &changes")
         sub.addAction(window.apply_act)
-        for text, method, key in REVIEW_KEYS:
+        for text, method, review_key in REVIEW_KEYS:  # not `key`: the EDITING loop typed it as StandardKey
             # The review panel is built after the menus: look the method up when the key is pressed.
-            act = make_action(window, text, lambda _=False, m=method: getattr(window.review, m)(), key)
+            act = make_action(window, text, lambda _=False, m=method: getattr(window.review, m)(), review_key)
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             sub.addAction(act)
             window.addAction(act)  # works with the menu closed
