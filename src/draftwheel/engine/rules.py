@@ -16,6 +16,7 @@ import json
 import queue
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
@@ -110,6 +111,20 @@ class _HarperThread:
 
 
 _HARPER = _HarperThread()
+
+
+def harper_cpu_seconds() -> float:
+    """CPU time the Harper thread has used, in seconds (0.0 before its first call, or where
+    the platform has no per-thread clocks). Benchmarks add it to the caller's thread time."""
+    thread = _HARPER._thread
+    if thread is None or thread.ident is None or not hasattr(time, "pthread_getcpuclockid"):
+        return 0.0
+    try:
+        return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    except OSError:  # the thread has ended
+        return 0.0
+
+
 _LINTERS: OrderedDict[tuple[int, frozenset[str], tuple[str, ...]], object] = OrderedDict()  # harper thread only
 
 
