@@ -23,7 +23,7 @@ def launch_app(args: argparse.Namespace | None = None) -> int:
     try:
         from draftwheel.ui.app import run_app
 
-        return run_app()
+        return run_app(background=bool(getattr(args, "background", False)))
     except DraftwheelError as exc:  # e.g. PySide6 missing: say so in one line
         print(f"draftwheel: error: {exc} The command-line tools still work (draftwheel --help).", file=sys.stderr)
         return exc.exit_code

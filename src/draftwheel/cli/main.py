@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"draftwheel {__version__}")
     parser.add_argument("--home", metavar="DIR", help="data folder (default: the platform's; or $DRAFTWHEEL_HOME)")
+    parser.add_argument(
+        "--background", action="store_true", help="start in the system tray when 'Keep running in the tray' is on"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:

@@ -59,6 +59,10 @@ class Settings:
     remote_model: str = _opt("", "Model name at the remote endpoint.")
     live_check: bool = _opt(True, "Underline spelling and grammar problems as you type (rule-based, Harper).")
     welcome_dismissed: bool = _opt(False, "The first-run panel about the presets was closed.")
+    keep_in_tray: bool = _opt(
+        False, "Keep running in the system tray with the model loaded; closing the window hides it."
+    )
+    start_with_session: bool = _opt(False, "Start Draftwheel (in the tray) when you log in.")
     hub_endpoint: str = _opt(
         "", "Hugging Face Hub (or mirror) URL for model downloads; empty uses HF_ENDPOINT, else huggingface.co."
     )

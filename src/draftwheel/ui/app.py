@@ -13,7 +13,8 @@ import sys
 log = logging.getLogger(__name__)
 
 
-def run_app(argv: list[str] | None = None) -> int:
+def run_app(argv: list[str] | None = None, background: bool = False) -> int:
+    """``background`` (autostart's ``--background``): start hidden in the tray when the tray setting is on."""
     from draftwheel.errors import DraftwheelError
     from draftwheel.ui.qt import QApplication, QTimer
 
@@ -41,7 +42,8 @@ def run_app(argv: list[str] | None = None) -> int:
     # Holding the instance lock, this process owns every autosave in the data folder: one left by a
     # crashed window is offered at once, even if its pid lingers as a zombie or was reused.
     window = MainWindow(services, sole_owner=True)
-    window.show()
+    if not (background and window.tray.active):
+        window.show()
     QTimer.singleShot(0, services.start)  # after the first paint
     app.aboutToQuit.connect(services.shutdown)
     try:

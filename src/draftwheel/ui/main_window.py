@@ -29,6 +29,7 @@ from draftwheel.ui.review_binding import ReviewBinding
 from draftwheel.ui.services import Services
 from draftwheel.ui.styles_binding import StylesBinding
 from draftwheel.ui.training_binding import TrainingBinding
+from draftwheel.ui.tray import TrayBinding
 from draftwheel.ui.welcome import add_welcome
 from draftwheel.ui.window_actions import build_actions, build_menus, build_toolbar
 from draftwheel.ui.window_parts import build_docks, build_status
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow, WindowWidgets):
         self.training_binding = TrainingBinding(self)
         self.styles_binding = StylesBinding(self)
         self.ask_binding = AskBinding(self)  # the "Ask my writing" dock, built on first use
+        self.tray = TrayBinding(self)  # background mode: closing hides the window while the tray icon is up
+        self.tray.apply(services.settings.keep_in_tray)
         self.document_binding.update_title()
         self._start(offer_restore)
 
@@ -238,6 +241,7 @@ class MainWindow(QMainWindow, WindowWidgets):
             self.services.engine.update_settings(new)
         self.set_logging_paused(new.logging_paused)
         self.live_check.set_enabled(new.live_check)
+        self.tray.apply(new.keep_in_tray)
         self.training_binding.refresh_progress(self.last_task.name, new.train_threshold)
 
     # -- documents (DocumentBinding) -------------------------------------------------------
@@ -307,6 +311,9 @@ class MainWindow(QMainWindow, WindowWidgets):
         return self.document_binding.restore(rec)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if self.tray.close_to_tray():  # background mode: the app and its model keep running
+            event.ignore()
+            return
         session = self.session
         if self.busy and session is not None and session.state == STREAMING:
             self.services.engine.cancel()

@@ -11,11 +11,12 @@ invalid is stored. Saving writes only the keys the user changed, through
 
 from __future__ import annotations
 
-from draftwheel.app import settings_form
+from draftwheel.app import autostart, settings_form
 from draftwheel.app.settings_form import PROTOCOL_DETAILS, PROTOCOL_NAMES, changed_keys, check_fields, machine_cores
 from draftwheel.config import Settings, secrets
 from draftwheel.config.settings import update_settings
 from draftwheel.errors import DraftwheelError
+from draftwheel.ui import tray
 from draftwheel.ui.qt import (
     QCheckBox,
     QComboBox,
@@ -30,6 +31,7 @@ from draftwheel.ui.qt import (
     QMessageBox,
     QPushButton,
     QSpinBox,
+    QSystemTrayIcon,
     QTimer,
     QVBoxLayout,
     Signal,
@@ -79,6 +81,15 @@ class SettingsDialog(QDialog):
         self.live_check = QCheckBox("Underline spelling and grammar problems as I type")
         self.live_check.setObjectName("liveCheckBox")
         self.live_check.setChecked(s.live_check)
+        self.keep_in_tray = QCheckBox("Keep running in the tray (closing the window hides it)")
+        self.keep_in_tray.setObjectName("keepInTrayBox")
+        self.keep_in_tray.setChecked(s.keep_in_tray)
+        self.tray_note = QLabel("" if QSystemTrayIcon.isSystemTrayAvailable() else tray.NO_TRAY)
+        self.tray_note.setObjectName("trayNote")
+        self.tray_note.setVisible(bool(self.tray_note.text()))
+        self.start_with_session = QCheckBox("Start with the session (when I log in)")
+        self.start_with_session.setObjectName("startWithSessionBox")
+        self.start_with_session.setChecked(s.start_with_session)
         self.endpoint = QLineEdit(s.remote_endpoint)
         self.endpoint.setObjectName("endpointEdit")
         self.endpoint.setPlaceholderText("https://… (optional)")
@@ -130,6 +141,9 @@ class SettingsDialog(QDialog):
         form.addRow("", self.problems["train_threshold"])
         form.addRow("", self.auto_train)
         form.addRow("", self.live_check)
+        form.addRow("", self.keep_in_tray)
+        form.addRow("", self.tray_note)
+        form.addRow("", self.start_with_session)
         form.addRow("Remote endpoint", self.endpoint)
         form.addRow("", self.problems["remote_endpoint"])
         form.addRow("Endpoint speaks", self.protocol)
@@ -224,6 +238,8 @@ class SettingsDialog(QDialog):
             train_threshold=self.threshold.value(),
             auto_train=self.auto_train.isChecked(),
             live_check=self.live_check.isChecked(),
+            keep_in_tray=self.keep_in_tray.isChecked(),
+            start_with_session=self.start_with_session.isChecked(),
             remote_endpoint=self.endpoint.text().strip(),
             remote_model=self.remote_model.text().strip(),
             remote_protocol=self.protocol.currentData() or "openai",
@@ -242,6 +258,8 @@ class SettingsDialog(QDialog):
                     raise DraftwheelError("An API key needs a remote endpoint.", "Fill in the endpoint too.")
                 secrets.set_api_key(wanted.remote_endpoint, key)
             changes = changed_keys(old.to_dict(), wanted.to_dict())
+            if "start_with_session" in changes:  # the entry first: a setting must not claim what is not there
+                autostart.set_autostart(wanted.start_with_session)
             new = update_settings(self.services.paths, **changes) if changes else old
             try:
                 self.services.settings = new  # where Services keeps a copy; else it re-reads the changed file
