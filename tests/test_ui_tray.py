@@ -42,7 +42,7 @@ def test_with_a_tray_closing_hides_the_window_and_quit_closes_it(qtbot, window, 
     tray.available = True  # offscreen has no tray; the behaviour around it is what is tested
     assert tray.apply(True) is None and tray.active
     texts = [a.text() for a in tray.menu.actions() if a.text()]
-    assert texts == ["Show Draftwheel", "Quit"]
+    assert texts == ["Show Draftwheel", "Revise clipboard/selection", "Quit"]
     assert window.close() is False  # refused: hidden instead
     assert window.isHidden() and tray.hint_shown
     tray.show_act.trigger()
@@ -85,3 +85,14 @@ def test_settings_dialog_saves_tray_and_writes_the_autostart_entry(qtbot, servic
     qtbot.addWidget(again)
     again.start_with_session.setChecked(False)
     assert again.save() is True and not entry.exists()
+
+
+def test_the_tray_revises_the_clipboard_in_a_popup(qtbot, window):
+    from draftwheel.ui.qt import QApplication
+
+    QApplication.clipboard().setText("Their going home.")
+    window.tray.revise_act.trigger()
+    popup = window.selection_popup  # WA_DeleteOnClose: the popup deletes itself when closed
+    assert popup.isVisible() and popup.original == "Their going home." and popup.job is not None
+    popup.reject()  # Esc: the clipboard keeps the user's text
+    assert QApplication.clipboard().text() == "Their going home."

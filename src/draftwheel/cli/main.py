@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "draftwheel.cli.adapters_cmd",
     "draftwheel.cli.styles_cmd",
     "draftwheel.cli.ask_cmd",
+    "draftwheel.cli.revise_selection_cmd",
 ]
 
 

@@ -94,3 +94,42 @@ def acquire_instance_lock(paths: AppPaths) -> InstanceLock:
     except OSError:
         pass  # only the message loses the pid
     return InstanceLock(path, fd)
+
+
+# -- messages to the running app ----------------------------------------------------------
+# The lock says whether an app runs; a local socket (QLocalServer in the ui) lets a command
+# hand it work, e.g. ``draftwheel revise-selection`` from a desktop shortcut, so the model
+# already loaded there is used instead of loading a second copy. One JSON line per message.
+
+MESSAGE_LIMIT = 4 * 1024 * 1024  # bytes; a selection larger than this is not a revision request
+REVISE_SELECTION = "revise-selection"
+
+
+def message_server_name(paths: AppPaths) -> str:
+    """The local socket's name: one per user and data folder (two profiles each get their own)."""
+    import hashlib
+
+    user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
+    digest = hashlib.sha256(f"{user}\0{paths.home.resolve()}".encode()).hexdigest()[:16]
+    return f"draftwheel-{digest}"
+
+
+def encode_message(command: str, text: str) -> bytes:
+    import json
+
+    return json.dumps({"command": command, "text": text}).encode("utf-8") + b"\n"
+
+
+def decode_message(data: bytes) -> tuple[str, str] | None:
+    """(command, text), or None for anything that is not one well-formed message."""
+    import json
+
+    if len(data) > MESSAGE_LIMIT:
+        return None
+    try:
+        msg = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(msg, dict) or not isinstance(msg.get("command"), str) or not isinstance(msg.get("text"), str):
+        return None
+    return msg["command"], msg["text"]

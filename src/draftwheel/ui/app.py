@@ -42,6 +42,11 @@ def run_app(argv: list[str] | None = None, background: bool = False) -> int:
     # Holding the instance lock, this process owns every autosave in the data folder: one left by a
     # crashed window is offered at once, even if its pid lingers as a zombie or was reused.
     window = MainWindow(services, sole_owner=True)
+    from draftwheel.ui.instance_server import InstanceServer
+
+    # `draftwheel revise-selection` hands its text to this window, whose model is loaded.
+    server = InstanceServer(services.paths, window)
+    server.revise_requested.connect(window.tray.revise_anywhere)
     if not (background and window.tray.active):
         window.show()
     QTimer.singleShot(0, services.start)  # after the first paint

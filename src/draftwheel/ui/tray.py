@@ -9,7 +9,8 @@ and the window keeps its normal close, since a hidden window there could not be 
 from __future__ import annotations
 
 from draftwheel.config.paths import resources_dir
-from draftwheel.ui.qt import QAction, QApplication, QIcon, QMenu, QObject, QSystemTrayIcon
+from draftwheel.ui.qt import QAction, QApplication, QIcon, QMenu, QObject, QSystemTrayIcon, Qt
+from draftwheel.ui.selection_popup import SelectionPopup, read_selection
 
 NO_TRAY = "This desktop has no system tray, so closing the window quits Draftwheel."
 
@@ -26,9 +27,12 @@ class TrayBinding(QObject):
         self.menu = QMenu()
         self.show_act = QAction("Show Draftwheel", self.menu)
         self.show_act.triggered.connect(self.show_window)
+        self.revise_act = QAction("Revise clipboard/selection", self.menu)
+        self.revise_act.triggered.connect(self.revise_clipboard)
         self.quit_act = QAction("Quit", self.menu)
         self.quit_act.triggered.connect(self.quit)
         self.menu.addAction(self.show_act)
+        self.menu.addAction(self.revise_act)
         self.menu.addSeparator()
         self.menu.addAction(self.quit_act)
 
@@ -72,9 +76,19 @@ class TrayBinding(QObject):
         self.window.raise_()
         self.window.activateWindow()
 
-    def add_action(self, action: QAction) -> None:
-        """A further tray-menu item, above the separator (e.g. revising the clipboard)."""
-        self.menu.insertAction(self.menu.actions()[1], action)
+    def revise_clipboard(self) -> None:
+        self.revise_anywhere(read_selection(QApplication.clipboard()))
+
+    def revise_anywhere(self, text: str) -> SelectionPopup:
+        """Review ``text`` from another application in a popup (this menu, ``draftwheel revise-selection``),
+        with the window's model and current style."""
+        popup = SelectionPopup(self.window.services.engine, text, self.window.last_task)
+        popup.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        popup.show()
+        popup.raise_()
+        popup.activateWindow()
+        self.window.selection_popup = popup
+        return popup
 
     def quit(self) -> None:
         """Close the window for real (it may still ask to save) and end the app."""
