@@ -63,6 +63,9 @@ class Settings:
         False, "Keep running in the system tray with the model loaded; closing the window hides it."
     )
     start_with_session: bool = _opt(False, "Start Draftwheel (in the tray) when you log in.")
+    global_hotkey: str = _opt(
+        "Ctrl+Alt+R", "Shortcut that revises the selected text of any application (X11); empty turns it off."
+    )
     hub_endpoint: str = _opt(
         "", "Hugging Face Hub (or mirror) URL for model downloads; empty uses HF_ENDPOINT, else huggingface.co."
     )

@@ -47,6 +47,7 @@ def run_app(argv: list[str] | None = None, background: bool = False) -> int:
     # `draftwheel revise-selection` hands its text to this window, whose model is loaded.
     server = InstanceServer(services.paths, window)
     server.revise_requested.connect(window.tray.revise_anywhere)
+    window.hotkey.apply(services.settings.global_hotkey)  # X11: the global shortcut (else one line why not)
     if not (background and window.tray.active):
         window.show()
     QTimer.singleShot(0, services.start)  # after the first paint

@@ -22,6 +22,7 @@ from draftwheel.engine.prompts import Task, tasks
 from draftwheel.ui.adapter_binding import AdapterBinding
 from draftwheel.ui.ask_binding import AskBinding
 from draftwheel.ui.document_binding import APP_NAME, AUTOSAVE_DELAY_MS, DocumentBinding
+from draftwheel.ui.hotkey_binding import HotkeyBinding
 from draftwheel.ui.live_check import LiveCheckBinding
 from draftwheel.ui.qt import QFontDatabase, QMainWindow, QMessageBox, QPlainTextEdit, QSplitter, Qt, QTimer
 from draftwheel.ui.review import ReviewPanel
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow, WindowWidgets):
         self.ask_binding = AskBinding(self)  # the "Ask my writing" dock, built on first use
         self.tray = TrayBinding(self)  # background mode: closing hides the window while the tray icon is up
         self.tray.apply(services.settings.keep_in_tray)
+        self.hotkey = HotkeyBinding(self)  # registered by run_app: tests and screenshots leave the keyboard alone
         self.document_binding.update_title()
         self._start(offer_restore)
 
@@ -242,6 +244,8 @@ class MainWindow(QMainWindow, WindowWidgets):
         self.set_logging_paused(new.logging_paused)
         self.live_check.set_enabled(new.live_check)
         self.tray.apply(new.keep_in_tray)
+        if old.global_hotkey != new.global_hotkey:
+            self.hotkey.apply(new.global_hotkey)
         self.training_binding.refresh_progress(self.last_task.name, new.train_threshold)
 
     # -- documents (DocumentBinding) -------------------------------------------------------

@@ -12,6 +12,7 @@ invalid is stored. Saving writes only the keys the user changed, through
 from __future__ import annotations
 
 from draftwheel.app import autostart, settings_form
+from draftwheel.app.hotkey import to_pynput
 from draftwheel.app.settings_form import PROTOCOL_DETAILS, PROTOCOL_NAMES, changed_keys, check_fields, machine_cores
 from draftwheel.config import Settings, secrets
 from draftwheel.config.settings import update_settings
@@ -90,6 +91,10 @@ class SettingsDialog(QDialog):
         self.start_with_session = QCheckBox("Start with the session (when I log in)")
         self.start_with_session.setObjectName("startWithSessionBox")
         self.start_with_session.setChecked(s.start_with_session)
+        self.hotkey = QLineEdit(s.global_hotkey)
+        self.hotkey.setObjectName("hotkeyEdit")
+        self.hotkey.setPlaceholderText("off (e.g. Ctrl+Alt+R)")
+        self.hotkey.setToolTip("Revises the selected text of any application (X11). Empty turns it off.")
         self.endpoint = QLineEdit(s.remote_endpoint)
         self.endpoint.setObjectName("endpointEdit")
         self.endpoint.setPlaceholderText("https://… (optional)")
@@ -144,6 +149,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.keep_in_tray)
         form.addRow("", self.tray_note)
         form.addRow("", self.start_with_session)
+        form.addRow("Global shortcut", self.hotkey)
         form.addRow("Remote endpoint", self.endpoint)
         form.addRow("", self.problems["remote_endpoint"])
         form.addRow("Endpoint speaks", self.protocol)
@@ -240,6 +246,7 @@ class SettingsDialog(QDialog):
             live_check=self.live_check.isChecked(),
             keep_in_tray=self.keep_in_tray.isChecked(),
             start_with_session=self.start_with_session.isChecked(),
+            global_hotkey=self.hotkey.text().strip(),
             remote_endpoint=self.endpoint.text().strip(),
             remote_model=self.remote_model.text().strip(),
             remote_protocol=self.protocol.currentData() or "openai",
@@ -257,6 +264,10 @@ class SettingsDialog(QDialog):
                 if not wanted.remote_endpoint:
                     raise DraftwheelError("An API key needs a remote endpoint.", "Fill in the endpoint too.")
                 secrets.set_api_key(wanted.remote_endpoint, key)
+            if wanted.global_hotkey and to_pynput(wanted.global_hotkey) is None:
+                raise DraftwheelError(
+                    f"The global shortcut {wanted.global_hotkey!r} needs a modifier and one key.", "E.g. Ctrl+Alt+R."
+                )
             changes = changed_keys(old.to_dict(), wanted.to_dict())
             if "start_with_session" in changes:  # the entry first: a setting must not claim what is not there
                 autostart.set_autostart(wanted.start_with_session)

@@ -19,6 +19,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 
 from PySide6.QtCore import (
     QEvent,
+    QMimeData,
     QObject,
     QSignalBlocker,
     QSize,
@@ -122,6 +123,7 @@ __all__ = [
     "QMainWindow",
     "QMenu",
     "QMessageBox",
+    "QMimeData",
     "QObject",
     "QPainter",
     "QPen",
