@@ -34,8 +34,14 @@ def test_short_empty_and_echo_answers_are_rejected():
 
 
 def test_rewrite_checks_the_paraphrase():
-    plain = "Write decisions down, since calls lose the reasoning; keep a log of choices."
+    plain = (
+        "Remote teams must write decisions down, since a team that only talks on calls loses the reasoning "
+        "when the call ends; keep a short log of what was chosen, what was rejected and the reasons."
+    )
     assert check_pair("rewrite", plain, PASSAGE, PASSAGE).ok
+    # A terse paraphrase carries over too little of the passage (under 45% of its content stems).
+    terse = "Write decisions down, since calls lose the reasoning; keep a log of choices."
+    assert "carries over" in check_pair("rewrite", terse, PASSAGE, PASSAGE).reason
     assert "copies the passage" in check_pair("rewrite", PASSAGE, PASSAGE, PASSAGE).reason
     invented = "Cats enjoy sunny windowsills in the afternoon while birds sing outside."
     assert "paraphrase support" in check_pair("rewrite", invented, PASSAGE, PASSAGE).reason

@@ -58,8 +58,9 @@ def answer_text(mode: str, content: str) -> str:
     if "sceptical objection" in content:
         return "Surely that is an exaggeration?"
     if "Paraphrase this passage" in content:
-        # A plain paraphrase: the first sentence's longer words, in reverse order (no copied trigrams).
-        words = [w.strip(",.;:").lower() for w in _first_sentences(passage, 1).split() if len(w) > 4]
+        # A plain paraphrase: the passage's words, in reverse order (no copied trigrams; it carries over
+        # enough of the passage for the grounding check's coverage bar).
+        words = [w.strip(",.;:").lower() for w in passage.split() if len(w) > 2]
         return "Plainly put: " + ", ".join(reversed(words)) + "."
     if mode == "fabricate":
         return FABRICATED

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from draftwheel.ground.check import check_pair
+from draftwheel.ground.check import LEGACY, check_pair
 from draftwheel.ground.generate import answer_prompt, input_prompt
 from draftwheel.ground.llm import LocalGenerator
 from draftwheel.ground.pipeline import GroundOptions, run_ground
@@ -26,7 +26,10 @@ def test_local_model_generates_checked_pairs_with_provenance(tmp_path, paths, fr
     )
     generator = LocalGenerator(fresh_engine)
     progress = []
-    options = GroundOptions(n_pairs=2, kinds=("rewrite", "question"), max_attempts=3, draft_profile=True)
+    # The old, lenient check (LEGACY): this test is about the local pipeline and provenance; the shipped
+    # check rejects all three of the 270M model's greedy candidates here (a copied paraphrase, answers
+    # from nowhere), as it should (docs/evaluation.md, "Grounding check").
+    options = GroundOptions(n_pairs=2, kinds=("rewrite", "question"), max_attempts=3, draft_profile=True, check=LEGACY)
     result = run_ground(folder, paths, generator, options=options, on_progress=progress.append)
     report = result.report
     assert report.generator.startswith("local:")
@@ -37,7 +40,7 @@ def test_local_model_generates_checked_pairs_with_provenance(tmp_path, paths, fr
     # The model drafted a note on the author's voice into the saved, editable profile.
     saved = json.loads(result.profile_path.read_text(encoding="utf-8"))
     assert saved["notes"] == result.profile.notes and result.profile.notes.strip()
-    # Greedy decoding of this model paraphrases the first passage well enough to pass the check.
+    # Greedy decoding of this model gives at least one candidate the lenient check keeps.
     assert report.kept >= 1 and len(result.stored_ids) == report.kept
 
     from draftwheel.store import list_edits, open_store
@@ -50,7 +53,7 @@ def test_local_model_generates_checked_pairs_with_provenance(tmp_path, paths, fr
         assert row.outcome == "pending" and row.model == generator.name
         assert Path(row.source_doc) == doc.path
         passage = doc.text[row.source_start : row.source_end]
-        assert check_pair(row.pair_kind, row.input_text, row.final_text, passage).ok
+        assert check_pair(row.pair_kind, row.input_text, row.final_text, passage, LEGACY).ok
         if row.pair_kind == "rewrite":
             assert row.final_text == passage and row.input_text != passage
 
