@@ -334,6 +334,8 @@ def revise_text(
     check twice keeps its source text, and ``result.units`` says why.
     """
     options = options or ReviseOptions()
+    if task.answers:  # an answer shares few words with its question: the revision guard would refuse every one
+        options = dataclasses.replace(options, guard=False)
     if not text.strip():
         raise InputError("Nothing to revise: the input is empty.", "Give some text on stdin or with --file.")
     style = resolve_style(engine, options.prompt_style)
@@ -357,7 +359,12 @@ def revise_text(
             continue
         put(para.prefix)
         body, pos = para.body, 0
-        for span in units.plan_units(body, engine.count_tokens, options.unit_budget):
+        spans = (
+            [units.Span(0, len(body))]
+            if task.paragraph_units
+            else units.plan_units(body, engine.count_tokens, options.unit_budget)
+        )
+        for span in spans:
             put(body[pos : span.start])
             source = body[span.start : span.end]
             pos = span.end

@@ -13,6 +13,17 @@ a dev split: docs/evaluation.md, "Presets on the bundled model"). An older
 file with a single ``demo`` (an object, or an [input, output] list) still
 loads, as a list of one. ``order`` sorts the menu. A packager may add files;
 a file that cannot be read is skipped with a warning.
+
+``"personal": true`` marks a preset whose demonstrations are the user's own
+pairs (grounded from their documents, then their kept edits): it ships none,
+since any built-in example would pull the model towards a voice that is not
+the user's. ``"answers": true`` marks a preset whose output answers its input
+(question -> the author's answer) rather than revising it: it is trained and
+used by "Ask my writing", not offered as a toolbar style, and revising with
+it skips the revision guard (an answer shares few words with its question).
+``"unit": "paragraph"`` revises a whole paragraph at once instead of sentence
+by sentence: the grounded pairs both personal presets learn from are whole
+passages, so the model sees at inference what it was shown and trained on.
 """
 
 from __future__ import annotations
@@ -38,6 +49,9 @@ class Task:
     instruction: str
     shortcut: str = ""
     demos: tuple[tuple[str, str], ...] = ()  # (input, revision) pairs, in prompt order
+    personal: bool = False  # no built-in demonstrations: the user's own pairs are its examples
+    answers: bool = False  # the output answers the input (not a revision of it)
+    paragraph_units: bool = False  # revised a paragraph at a time (default: sentence by sentence)
 
     @property
     def demo(self) -> tuple[str, str] | None:
@@ -65,7 +79,16 @@ def read_preset(file: Path) -> tuple[int, Task]:
     for key in ("name", "label", "instruction"):
         if not isinstance(raw[key], str) or not raw[key].strip():
             raise ValueError(f"{key} must be a non-empty string")
-    task = Task(raw["name"], raw["label"], raw["instruction"], str(raw.get("shortcut", "")), demos)
+    task = Task(
+        raw["name"],
+        raw["label"],
+        raw["instruction"],
+        str(raw.get("shortcut", "")),
+        demos,
+        personal=bool(raw.get("personal", False)),
+        answers=bool(raw.get("answers", False)),
+        paragraph_units=raw.get("unit", "sentence") == "paragraph",
+    )
     return int(raw.get("order", 1000)), task
 
 
