@@ -21,7 +21,8 @@ from draftwheel.errors import DraftwheelError, InputError, NotFoundError
 from draftwheel.store.edits import delete_all
 from draftwheel.store.models import Adapter, Edit, Style, TrainingRun, utcnow
 
-BUILTIN_KEYS = ("grammar", "clearer", "shorter", "formal", "friendly")  # seeded by migration 0004
+# Seeded by migration 0004 (the five presets) and 0007 (voice and answer: the tasks of grounded pairs).
+BUILTIN_KEYS = ("grammar", "clearer", "shorter", "formal", "friendly", "voice", "answer")
 AD_HOC_TASK = "custom"  # an instruction typed for one revision, not (yet) a style
 NAME_MAX = 64
 _NAME_HINT = "Use letters, digits, spaces and simple punctuation, e.g. “Work e-mail”."
