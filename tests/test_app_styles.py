@@ -23,8 +23,10 @@ def test_toolbar_new_style_adapters_and_status(paths, make_tiny_adapter):
         ("shorter", "Ctrl+3"),
         ("formal", "Ctrl+4"),
         ("friendly", "Ctrl+5"),
+        ("voice", "Ctrl+6"),  # "In my voice"; "Answer from my writing" answers, so it has no button
     ]
     assert bar[0].task.label == "Fix grammar" and all(e.builtin for e in bar)
+    assert bar[-1].task.label == "In my voice"
 
     # two edits under the ad-hoc instruction, then "New style…" from it: the edits join the style
     with open_store(paths) as store, store.session() as s, s.begin():
@@ -43,18 +45,18 @@ def test_toolbar_new_style_adapters_and_status(paths, make_tiny_adapter):
     assert (new.task.label, new.key, new.shortcut, new.builtin) == (
         "Talk like a pirate",
         "talk-like-a-pirate",
-        "Ctrl+6",
+        "Ctrl+7",
         False,
     )
     assert new.task.instruction == "Talk like a pirate!"
     again = ctl.new_style_from("talk like a PIRATE!")  # the same first words: a unique name
-    assert again.task.label == "Talk like a PIRATE 2" and again.shortcut == "Ctrl+7"
+    assert again.task.label == "Talk like a PIRATE 2" and again.shortcut == "Ctrl+8"
     with pytest.raises(DraftwheelError, match="exists already"):
         ctl.new_style_from("Anything", name="talk like a pirate")
     for i in range(3):  # up to nine styles get a shortcut
         ctl.new_style_from(f"Style number {i}")
     bar = ctl.toolbar()
-    assert [e.shortcut for e in bar][-2:] == ["Ctrl+9", ""] and len(bar) == 10
+    assert [e.shortcut for e in bar][-3:] == ["Ctrl+9", "", ""] and len(bar) == 11
     with open_store(paths) as store, store.session() as s:
         assert count_edits(s, new.key) == 2 and count_edits(s, "custom") == 0
 

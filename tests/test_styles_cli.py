@@ -48,7 +48,10 @@ def test_styles_add_list_edit_rename_and_the_commands_that_take_style(paths, tmp
     assert rc == 0
     rc, out, _ = _cli(capsys, "styles", "list", "--json")
     rows = {r["name"]: r for r in json.loads(out)}
-    assert rows["Work e-mail"]["train_threshold"] == 12 and rows["Work e-mail"]["shortcut"] == "Ctrl+6"
+    assert rows["Work e-mail"]["train_threshold"] == 12 and rows["Work e-mail"]["shortcut"] == "Ctrl+7"
+    # the built-in personal styles: "In my voice" has a shortcut, the answering one has no button
+    assert (rows["voice"]["label"], rows["voice"]["shortcut"]) == ("In my voice", "Ctrl+6")
+    assert rows["answer"]["builtin"] and rows["answer"]["shortcut"] == ""
     assert rows["Fiction"]["base_preset"] == "friendly"
     assert rows["Fiction"]["instruction"].endswith("Voice: warm, vivid")  # the preset's instruction + the voice
     assert rows["grammar"]["builtin"] and rows["grammar"]["label"] == "Fix grammar"

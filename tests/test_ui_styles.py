@@ -18,16 +18,17 @@ TEXT = "The results was good and the team are happy with it."
 def test_new_style_from_the_instruction_then_revise_with_it(qtbot, window, services):
     from draftwheel.store import get_style
 
-    assert list(window.task_acts) == ["grammar", "clearer", "shorter", "formal", "friendly"]
+    assert list(window.task_acts) == ["grammar", "clearer", "shorter", "formal", "friendly", "voice"]
+    assert window.task_acts["voice"].text() == "In my voice"  # built in; "answer" is Ask my writing's
     window.instruction.setText("")
     window.new_style_act.trigger()
     assert window.last_dialog is not None and "Type an instruction first" in window.last_dialog.text()
-    assert len(window.task_acts) == 5
+    assert len(window.task_acts) == 6
 
     window.instruction.setText("Talk like a pirate.")
     window.new_style_act.trigger()
     act = window.task_acts["talk-like-a-pirate"]
-    assert act.text() == "Talk like a pirate" and act.shortcut().toString() == "Ctrl+6"
+    assert act.text() == "Talk like a pirate" and act.shortcut().toString() == "Ctrl+7"
     assert act in window.revise_menu.actions() and act in window.revise_toolbar.actions()
     assert "Talk like a pirate" in window.statusBar().currentMessage()
 
@@ -60,7 +61,7 @@ def test_new_style_from_the_instruction_then_revise_with_it(qtbot, window, servi
 def test_a_new_window_lists_the_styles_made_before_and_the_switcher_follows_the_style(
     qtbot, window, services, make_tiny_adapter
 ):
-    assert list(window.task_acts)[5:] == ["talk-like-a-pirate"]
+    assert list(window.task_acts)[6:] == ["talk-like-a-pirate"]
     make_tiny_adapter(services.paths, "pirate-ad", "talk-like-a-pirate")
     make_tiny_adapter(services.paths, "grammar-ad", "grammar")
     window.refresh_adapters()

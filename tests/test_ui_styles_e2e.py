@@ -109,8 +109,8 @@ def test_work_e_mail_from_the_dialog_to_a_trained_adapter_and_back(qtbot, window
     _create(dialog, "Fiction", "Make it vivid, in the past tense.", 100)
     dialog.accept()
     work, fiction = window.task_acts["work-e-mail"], window.task_acts["fiction"]
-    assert (work.text(), work.shortcut().toString()) == ("Work e-mail", "Ctrl+6")
-    assert (fiction.text(), fiction.shortcut().toString()) == ("Fiction", "Ctrl+7")
+    assert (work.text(), work.shortcut().toString()) == ("Work e-mail", "Ctrl+7")
+    assert (fiction.text(), fiction.shortcut().toString()) == ("Fiction", "Ctrl+8")
     assert {work, fiction} <= set(window.revise_toolbar.actions())
 
     with services.store.ops.store.session() as s, s.begin():  # the user's earlier e-mails, kept

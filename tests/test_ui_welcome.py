@@ -38,7 +38,7 @@ def test_first_run_panel_names_every_preset_shows_once_and_never_blocks_typing(q
     assert w.findChild(type(panel), "welcomePanel") is panel
     shown = panel.text.text()
     for task in tasks().values():
-        assert task.label in shown and task.instruction in shown
+        assert (task.label in shown and task.instruction in shown) != task.answers  # the toolbar's tasks only
     assert "learns from what you accept or correct" in shown
     assert (
         panel.geometry().bottom()

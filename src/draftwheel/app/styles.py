@@ -110,7 +110,8 @@ class StylesController:
         from draftwheel.flywheel.styles import style_task, sync_builtins
         from draftwheel.store import list_styles
 
-        presets = list(tasks().values())
+        # An answering preset ("Answer from my writing") is a style of "Ask my writing", not a revision.
+        presets = [t for t in tasks().values() if not t.answers]
         found: list[tuple[Task, bool]] = []
         try:
             with self._store() as store, store.session() as s, s.begin():

@@ -43,6 +43,7 @@ def welcome_html(presets) -> str:
     rows = "".join(
         f"<li><b>{escape(t.label)}</b>{f' ({escape(t.shortcut)})' if t.shortcut else ''}: {escape(t.instruction)}</li>"
         for t in presets
+        if not getattr(t, "answers", False)  # answering is "Ask my writing", not a task to pick for a selection
     )
     return (
         "<b>Welcome to Draftwheel.</b> Select text, or put the cursor in a paragraph, and pick a task:"

@@ -72,6 +72,13 @@ def task_for_key(session: Session, key: str) -> Task:
     return style_task(style)
 
 
+def preset_by_label(name: str) -> Task | None:
+    """The preset the toolbar shows as ``name`` ("In my voice"), case ignored: the store knows built-in
+    styles by their keys only, yet the user names them as they see them."""
+    wanted = " ".join((name or "").split()).casefold()
+    return next((t for t in tasks().values() if wanted and t.label.casefold() == wanted), None)
+
+
 def resolve(
     session: Session, *, task: str | None = None, style: str | None = None, instruction: str | None = None
 ) -> Task:
@@ -84,6 +91,9 @@ def resolve(
         return custom_task(instruction)
     presets = tasks()
     if style:
+        by_label = preset_by_label(style)
+        if by_label is not None:
+            return by_label
         sync_builtins(session)
         return style_task(st.get_style(session, style))
     name = task or DEFAULT_TASK
@@ -137,13 +147,12 @@ def check_not_a_preset(name: str) -> None:
     """Refuse a user style named like a built-in one as the toolbar shows it ("Fix grammar"): the
     store knows the built-in styles by their keys only, and two "Fix grammar" buttons would be one
     too many."""
-    wanted = " ".join((name or "").split()).casefold()
-    for task in tasks().values():
-        if wanted and wanted == task.label.casefold():
-            raise DraftwheelError(
-                f"A style named {task.label!r} exists already (a built-in style).",
-                "Choose another name, or change that style with `draftwheel styles edit`.",
-            )
+    task = preset_by_label(name)
+    if task is not None:
+        raise DraftwheelError(
+            f"A style named {task.label!r} exists already (a built-in style).",
+            "Choose another name, or change that style with `draftwheel styles edit`.",
+        )
 
 
 def rename(session: Session, old: str, new: str) -> Style:
@@ -282,12 +291,13 @@ def summaries(session: Session, default_threshold: int) -> list[StyleSummary]:
 
     sync_builtins(session)
     out: list[StyleSummary] = []
+    n = 0
     for style in st.list_styles(session):
-        n = len(out) + 1
         try:
             task = style_task(style)
         except NotFoundError:
             continue
+        n += 0 if task.answers else 1  # as the toolbar: an answering style has no button, so no shortcut
         threshold = style.train_threshold or default_threshold
         out.append(
             StyleSummary(
@@ -303,7 +313,7 @@ def summaries(session: Session, default_threshold: int) -> list[StyleSummary]:
                 kept=st.count_edits(session, style.key),
                 until_training=edits_until_training(session, style.key, threshold),
                 stage=choose_stage(session, style.key),
-                shortcut=f"Ctrl+{n}" if n <= 9 else "",
+                shortcut=f"Ctrl+{n}" if n <= 9 and not task.answers else "",
             )
         )
     return out

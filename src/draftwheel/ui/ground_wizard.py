@@ -321,17 +321,19 @@ class PairVerdicts(QObject):
         # dialog's deletion to Python's cyclic collector, on whichever thread (a worker's) runs it.
         return cast("GroundWizard", self.parent())
 
-    def review(self, what: str, **verdicts) -> None:
+    def review(self, what: str, task: str = "", **verdicts) -> None:
         def done(_counts) -> None:
             self.w.show_message(what)
             self.w.reload_pairs()
+            if task:
+                self._kept(task)
 
         self.w.worker.submit(apply_review, self.w.paths, on_done=done, on_error=self.w._error, **verdicts)
 
     def accept_selected(self) -> None:
         pair = self.w.selected_pair()
         if pair is not None:
-            self.review(f"Pair #{pair['id']} accepted.", accept_ids=[pair["id"]])
+            self.review(f"Pair #{pair['id']} accepted.", pair.get("task", ""), accept_ids=[pair["id"]])
 
     def reject_selected(self) -> None:
         pair = self.w.selected_pair()
@@ -346,7 +348,15 @@ class PairVerdicts(QObject):
         if not text.strip():
             self.w._error("The edited answer is empty: write the corrected answer, or reject the pair.")
             return
-        self.review(f"Pair #{pair['id']} saved with your answer.", edits={pair["id"]: text})
+        self.review(f"Pair #{pair['id']} saved with your answer.", pair.get("task", ""), edits={pair["id"]: text})
+
+    def _kept(self, task: str) -> None:
+        """A kept pair counts towards its style's training (voice or answer), as a kept edit in the
+        editor does: the flywheel's threshold trigger decides, on the training thread."""
+        services = self.w.services
+        training = getattr(services, "training", None)
+        if training is not None and services.settings.auto_train:
+            training.auto_train(task, services.settings.train_threshold)
 
     def set_included(self, pair_id: int, include: bool) -> None:
         key = "include_ids" if include else "exclude_ids"
