@@ -1,4 +1,4 @@
-""""In my voice" and the answer style with the real bundled model and a real store: few-shot from the
+""" "In my voice" and the answer style with the real bundled model and a real store: few-shot from the
 accepted grounded pairs before any training, then a short real `draftwheel train --task voice` whose
 adapter `revise --style "In my voice"` applies; `train --task answer` runs through the same flywheel."""
 
@@ -90,7 +90,7 @@ def test_answer_pairs_train_with_the_answer_task(paths, trainable_dir, capsys):
                 outcome="accepted",
                 origin="grounded",
             )
-    rc, out, err = _cli(
+    rc, _out, err = _cli(
         capsys,
         *("train", "--task", "answer", "--steps", "1", "--batch-size", "2", "--max-seq-len", "64"),
         *("--name", "answer-1", "--no-eval", "--json"),

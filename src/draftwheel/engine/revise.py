@@ -264,7 +264,8 @@ def _revise_unit(call: _Call, source: str) -> UnitOutcome:
     n_src = engine.count_tokens(source)
     # Room for a revision of the unit: 3x its tokens + 48 is never reached by a
     # real revision of a <= 96-token unit and stops a runaway one early.
-    max_new = min(options.max_new_tokens, 3 * n_src + 48)
+    # An answer is not a revision: a short question may well get a long answer.
+    max_new = options.max_new_tokens if task.answers else min(options.max_new_tokens, 3 * n_src + 48)
     examples = examples_for(task, source) if examples_for else []
     demos = list(task.demos)
     outcome = UnitOutcome(0, 0, source, source, "")
@@ -316,6 +317,18 @@ def _revised(call: _Call, source: str) -> UnitOutcome:
     return outcome
 
 
+# A paragraph-at-a-time task (a personal preset: its grounded pairs are whole passages, up to 1,400
+# characters, ~350 tokens) still goes sentence by sentence in a paragraph longer than this, so prompt,
+# examples and answer keep fitting the context window instead of failing on one long paragraph.
+PARAGRAPH_UNIT_MAX_TOKENS = 400
+
+
+def _units_of(engine: Engine, task: Task, body: str, options: ReviseOptions) -> list[units.Span]:
+    if task.paragraph_units and engine.count_tokens(body) <= PARAGRAPH_UNIT_MAX_TOKENS:
+        return [units.Span(0, len(body))]
+    return units.plan_units(body, engine.count_tokens, options.unit_budget)
+
+
 def revise_text(
     engine: Engine,
     text: str,
@@ -359,12 +372,7 @@ def revise_text(
             continue
         put(para.prefix)
         body, pos = para.body, 0
-        spans = (
-            [units.Span(0, len(body))]
-            if task.paragraph_units
-            else units.plan_units(body, engine.count_tokens, options.unit_budget)
-        )
-        for span in spans:
+        for span in _units_of(engine, task, body, options):
             put(body[pos : span.start])
             source = body[span.start : span.end]
             pos = span.end
