@@ -10,7 +10,7 @@ from draftwheel.config import app_paths
 from draftwheel.store import BUILTIN_KEYS, list_styles, open_store
 from draftwheel.store.db import alembic_config
 
-_BEFORE = "0005"  # the head of the version before
+_BEFORE = "0006"  # the head of the version before
 
 
 def _insert(conn, i: int, task: str, origin: str = "grounded") -> None:

@@ -12,11 +12,10 @@ made before this version) keeps that style as it is and gets no built-in row
 for the key: keys never change, and taking the user's edits over silently
 would be worse than going without the built-in style there.
 
-Numbered 0007 and written to follow whatever migration is head when it lands
-(only ``down_revision`` names it), so another branch's 0006 can go either side.
+It follows 0006 (the passage index of "Ask my writing"); nothing here depends on it.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30
 """
 
@@ -26,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
