@@ -33,8 +33,9 @@ def test_the_personal_presets_ship_no_demonstrations_and_answer_is_not_a_revisio
     assert answer.answers and answer.personal and answer.paragraph_units and not answer.shortcut
     # the instruction "Ask my writing" sends with the answer adapter (ground.generate's kind "question")
     from draftwheel.ground.generate import SPECS
+    from draftwheel.prompts.ask import ANSWER_INSTRUCTION, ANSWER_TASK
 
-    assert answer.instruction == SPECS["question"].instruction
+    assert answer.instruction == SPECS["question"].instruction == ANSWER_INSTRUCTION and answer.name == ANSWER_TASK
 
 
 def test_voice_and_answer_resolve_by_task_key_and_label(paths):
