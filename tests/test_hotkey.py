@@ -121,3 +121,30 @@ def test_on_a_real_x_server_the_shortcut_fires_and_ctrl_v_pastes(tmp_path):
     assert seen["problem"] is None
     assert seen["pressed"] == 1
     assert seen["text"] == "They're going home."
+
+
+@pytest.mark.skipif(not shutil.which("xvfb-run"), reason="xvfb-run is not installed (the X11 test needs Xvfb)")
+def test_on_a_real_x_server_another_apps_selection_is_revised_and_pasted_back():
+    """Another process's line edit with its text selected; the shortcut pressed; the popup accepted
+    (a scripted engine answers); the other process's text is replaced and the clipboard restored."""
+    if importlib.util.find_spec("pynput") is None:
+        pytest.skip("pynput (the 'anywhere' extra) is not installed")
+    env = {**os.environ, "PYTHONPATH": str(TESTS.parent / "src"), "QT_QPA_PLATFORM": "xcb"}
+    env.pop("WAYLAND_DISPLAY", None)
+    env.pop("XDG_SESSION_TYPE", None)
+    done = subprocess.run(
+        ["xvfb-run", "-a", "-s", "-screen 0 1024x768x24", sys.executable, str(TESTS / "anywhere_x11_e2e.py")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    assert lines, done.stdout + done.stderr
+    seen = json.loads(lines[-1])
+    assert seen == {
+        "problem": None,
+        "selected": "Their going home.",
+        "target": "They're going home.",
+        "clipboard": "the user's clipboard",
+    }

@@ -10,7 +10,7 @@ user's clipboard and text are never lost.
 from __future__ import annotations
 
 from draftwheel.app.hotkey import hotkey_unavailable, to_pynput
-from draftwheel.ui.qt import QApplication, QClipboard, QMimeData, QObject, QTimer
+from draftwheel.ui.qt import QApplication, QClipboard, QMimeData, QObject, Qt, QTimer
 from draftwheel.workers.hotkey import GlobalHotkey, send_keys
 
 COPY_WAIT_MS = 150  # the application answers a simulated Ctrl+C asynchronously
@@ -34,7 +34,9 @@ class HotkeyBinding(QObject):
         self.window = window
         self.keys = keys  # injectable: the fast tests record instead of pressing
         self.hotkey = GlobalHotkey(self)
-        self.hotkey.pressed.connect(self.triggered)
+        # Queued: pynput hands this process's own simulated keys to its listener synchronously, inside
+        # send_keys; handling the press there would simulate Ctrl+C inside that call and deadlock pynput.
+        self.hotkey.pressed.connect(self.triggered, Qt.ConnectionType.QueuedConnection)
         self.saved: QMimeData | None = None
         self.popup = None
         self.notice: str | None = None
