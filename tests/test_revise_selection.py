@@ -151,6 +151,27 @@ def test_popup_streams_the_diff_and_ctrl_return_copies_the_revision(qtbot, qapp)
     qtbot.keyClick(popup.copy_btn, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert copied == ["They're going home."] and QApplication.clipboard().text() == "They're going home."
     assert popup.status.text() == PASTE_HINT and not popup.isVisible()
+    # Logged like an accepted suggestion in the editor.
+    assert popup.record is not None and popup.record["outcome"] == "accepted"
+    assert popup.record["input_text"] == "Their going home." and popup.record["final_text"] == "They're going home."
+
+
+@pytest.mark.gui
+def test_popup_closed_on_a_finished_suggestion_logs_a_rejection(qtbot, qapp):
+    from draftwheel.engine.prompts import tasks
+    from draftwheel.ui.qt import Qt
+    from draftwheel.ui.selection_popup import SelectionPopup
+
+    eng = FakeEngine()
+    popup = SelectionPopup(eng, "Their going home.", tasks()["grammar"])
+    qtbot.addWidget(popup)
+    popup.show()
+    logged = []
+    popup.outcome.connect(logged.append)
+    eng.revised.emit(_suggestion(eng.jobs[0].id, "Their going home.", "They're going home."))
+    qtbot.keyClick(popup, Qt.Key.Key_Escape)
+    assert not popup.isVisible()
+    assert [r["outcome"] for r in logged] == ["rejected"] and logged[0]["final_text"] == "Their going home."
 
 
 @pytest.mark.gui
@@ -217,5 +238,21 @@ def test_popup_with_the_bundled_model_copies_a_real_revision(qtbot, qapp, paths)
         if popup.copy_btn.isEnabled():
             popup.copy_result()
             assert QApplication.clipboard().text() == popup.revision != text
+        else:
+            popup.reject()
+        # What `draftwheel revise-selection` does with the outcome when no window runs: the real store.
+        from draftwheel.store import list_edits, open_store
+        from draftwheel.ui.revise_selection import _log
+
+        assert popup.record is not None
+        _log(paths, popup.record)
+        store = open_store(paths)
+        try:
+            with store.session() as s:
+                rows = list_edits(s)
+                assert len(rows) == 1 and rows[0].input_text == text
+                assert rows[0].outcome == popup.record["outcome"] and rows[0].final_text == popup.record["final_text"]
+        finally:
+            store.close()
     finally:
         eng.shutdown()

@@ -38,7 +38,10 @@ def revise_selection(paths: AppPaths, say: Callable[[str], None], task: Task | N
         popup.show()
         popup.raise_()
         popup.activateWindow()
-        if popup.exec() and popup.revision is not None:
+        accepted = popup.exec()
+        if popup.record is not None:
+            _log(paths, popup.record)
+        if accepted and popup.revision is not None:
             # On X11 the clipboard belongs to a running process; Qt hands it to the desktop's clipboard
             # manager as this process exits, so the text survives the command.
             say(PASTE_HINT)
@@ -47,3 +50,14 @@ def revise_selection(paths: AppPaths, say: Callable[[str], None], task: Task | N
         return 1
     finally:
         engine.shutdown()
+
+
+def _log(paths: AppPaths, record: dict) -> None:
+    """Store the outcome as the window would (no app runs, so no store thread: write it here)."""
+    from draftwheel.workers.store_worker import StoreOps
+
+    ops = StoreOps(paths)
+    try:
+        ops.log_outcome(record)
+    finally:
+        ops.close()

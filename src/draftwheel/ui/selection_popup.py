@@ -8,6 +8,7 @@ Ctrl+Return copies, Esc cancels. The user's text is never changed here: only the
 
 from __future__ import annotations
 
+from draftwheel.app.review import ACCEPT_ALL, READY, REJECT, ReviewSession
 from draftwheel.ui.diff import SuggestionDiff
 from draftwheel.ui.qt import (
     QApplication,
@@ -47,6 +48,7 @@ def selection_problem(text: str) -> str | None:
 
 class SelectionPopup(QDialog):
     copied = Signal(str)  # the revision, now on the clipboard
+    outcome = Signal(dict)  # the store record (``store.log_edit`` keywords) of what the user did with it
 
     def __init__(self, engine, text: str, task, parent=None):
         super().__init__(parent)
@@ -56,6 +58,10 @@ class SelectionPopup(QDialog):
         self.original = text
         self.partial = ""
         self.revision: str | None = None
+        self.record: dict | None = None  # set when the popup closes on a finished suggestion
+        # The editor's review logic decides the outcome and its record, so a revision taken here is
+        # logged exactly like one accepted or rejected in the window (it feeds the same flywheel).
+        self.session = ReviewSession(text, 0, len(text), task)
         self.job = None
         self.status = QLabel("Revising…")
         self.status.setObjectName("popupStatus")
@@ -94,6 +100,7 @@ class SelectionPopup(QDialog):
         if self.job is None or sug.job != self.job.id or sug.cancelled:
             return
         self.revision = sug.text
+        self.session.finish(sug)
         self.view.setHtml(SuggestionDiff(self.original, sug.text).to_html())
         if sug.all_rejected or sug.text == self.original:
             self.status.setText("No changes suggested: your text is fine as it is.")
@@ -111,10 +118,21 @@ class SelectionPopup(QDialog):
             return
         QApplication.clipboard().setText(self.revision, QClipboard.Mode.Clipboard)
         self.status.setText(PASTE_HINT)
+        self._resolve(ACCEPT_ALL)
         self.copied.emit(self.revision)
         self.accept()
+
+    def _resolve(self, answer: str) -> None:
+        if self.session.suggestion is None or self.session.state != READY:
+            return
+        res = self.session.resolve(answer)
+        if res.record is not None:
+            self.record = res.record
+            self.outcome.emit(res.record)
 
     def done(self, result: int) -> None:
         if self.job is not None and self.revision is None:
             self.job.cancel.cancel()  # closed mid-stream: the engine is free for the next request
+        if result != QDialog.DialogCode.Accepted:
+            self._resolve(REJECT)  # a suggestion seen and turned down is a rejection, as in the editor
         super().done(result)

@@ -83,6 +83,7 @@ class TrayBinding(QObject):
         """Review ``text`` from another application in a popup (this menu, ``draftwheel revise-selection``),
         with the window's model and current style."""
         popup = SelectionPopup(self.window.services.engine, text, self.window.last_task)
+        popup.outcome.connect(self.window.services.store.log_outcome)
         popup.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         popup.show()
         popup.raise_()
