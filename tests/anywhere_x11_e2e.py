@@ -1,6 +1,6 @@
 """Run under Xvfb by tests/test_hotkey.py: revise anywhere end to end on a real X server.
 
-``target`` mode is the other application: a Qt line edit with its text selected, printing its text
+``target`` mode is the other application: a Qt line edit, its text selected by simulated keys, printing its text
 as JSON when told to end (a line on its stdin). The default mode is Draftwheel's side: it loads the
 bundled model (the GGUF named by DRAFTWHEEL_TEST_MODEL) on the engine worker, starts the target,
 registers the global shortcut, presses it (XTest), waits for the model's revision in the review
@@ -31,7 +31,7 @@ def target() -> None:
     edit.show()
     edit.activateWindow()
     edit.setFocus()
-    edit.selectAll()
+    edit.deselect()  # the user selects it, from outside this process (below)
     print("ready", flush=True)
 
     class Stdin(QObject):
@@ -100,6 +100,8 @@ def main() -> None:
     window.tray = Tray()  # type: ignore[attr-defined]
     binding = HotkeyBinding(window)
     seen = {"problem": binding.apply("Ctrl+Alt+R")}
+    send_keys("ctrl", "a")  # the user selects the target's text with the keyboard (XTest, as xdotool would)
+    _wait(lambda: False, 0.3)
     QTimer.singleShot(300, lambda: send_keys("ctrl", "alt", "r"))
     # The user reads the diff and accepts once the model's revision is there.
     _wait(lambda: bool(popups) and (popups[0].revision is not None or "failed" in popups[0].status.text()), 300)
