@@ -149,3 +149,23 @@ def make_tiny_adapter(bundled_gguf):
 from draftwheel.models.mlx_runtime import prefer_system_blas as _prefer_system_blas  # noqa: E402 - with its reason, above
 
 _prefer_system_blas()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_gui_thread():
+    """As the app does (ui.main_thread_gc): once a QApplication exists, cycles holding Qt objects
+    are collected on the main thread only — after each test, and by the app's timer while a test
+    runs the event loop — never by a worker thread that happens to allocate (that deadlocked)."""
+    import gc
+
+    from PySide6.QtWidgets import QApplication
+
+    from draftwheel.ui.main_thread_gc import install
+
+    if isinstance(QApplication.instance(), QApplication):
+        install(QApplication.instance())
+    yield
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        install(app)
+        gc.collect()

@@ -20,6 +20,9 @@ def run_app(argv: list[str] | None = None, background: bool = False) -> int:
 
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv[:1]))
     assert isinstance(app, QApplication)  # instance() is typed QCoreApplication; the widgets need a QApplication
+    from draftwheel.ui.main_thread_gc import install
+
+    install(app)  # cycles holding Qt objects are collected on this thread only (see the module)
     app.setApplicationName("Draftwheel")
     app.setOrganizationName("Draftwheel")
     app.setApplicationDisplayName("Draftwheel")
