@@ -269,3 +269,16 @@ def test_cli_catalogue_lists_the_curated_models_without_a_socket(paths, monkeypa
     assert _main("models", "catalogue") == 0
     assert "recommended for this machine" in capsys.readouterr().out or data["recommended"] is None
     assert opened == []
+
+
+def test_deleting_a_token_without_any_keyring_is_not_an_error(home, monkeypatch, capsys):
+    """The CLI fuzzer found `models token --delete` raising NoKeyringError where no keyring exists."""
+    import keyring
+    from keyring.backends import fail
+
+    from draftwheel.cli.main import main
+
+    monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
+    monkeypatch.setattr(keyring, "delete_password", fail.Keyring().delete_password)
+    assert main(["models", "token", "--delete"]) == 0
+    assert "removed" in capsys.readouterr().out

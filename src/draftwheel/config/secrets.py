@@ -33,9 +33,10 @@ def get_api_key(endpoint: str) -> str | None:
 
 
 def delete_api_key(endpoint: str) -> None:
+    """Forget the key; a no-op when none is stored, or when no keyring exists (nothing could be)."""
     try:
         keyring.delete_password(SERVICE, endpoint)
-    except keyring.errors.PasswordDeleteError:
+    except keyring.errors.KeyringError:  # PasswordDeleteError, or NoKeyringError without a backend
         pass
 
 
