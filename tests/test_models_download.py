@@ -282,3 +282,15 @@ def test_deleting_a_token_without_any_keyring_is_not_an_error(home, monkeypatch,
     monkeypatch.setattr(keyring, "delete_password", fail.Keyring().delete_password)
     assert main(["models", "token", "--delete"]) == 0
     assert "removed" in capsys.readouterr().out
+
+
+def test_a_token_that_is_not_text_is_a_clear_error(home, monkeypatch, capsys):
+    """The CLI fuzzer's case: `models token` with the byte 0x80 on standard input."""
+    import io
+    import sys
+
+    from draftwheel.cli.main import main
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\x80"), encoding="utf-8"))
+    assert main(["models", "token"]) == 2
+    assert "not text" in capsys.readouterr().err

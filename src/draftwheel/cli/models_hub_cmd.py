@@ -107,7 +107,10 @@ def _token(args: argparse.Namespace) -> int:
         delete_hub_token(endpoint)
         print(f"removed the token for {endpoint}")
         return 0
-    token = getpass.getpass(f"Access token for {endpoint}: ") if sys.stdin.isatty() else sys.stdin.readline()
+    try:
+        token = getpass.getpass(f"Access token for {endpoint}: ") if sys.stdin.isatty() else sys.stdin.readline()
+    except UnicodeDecodeError as exc:  # a token is ASCII; bytes that are not even UTF-8 are not one
+        raise DraftwheelError("The token read from standard input is not text; nothing was stored.") from exc
     token = token.strip()
     if not token:
         raise DraftwheelError("No token given; nothing was stored.")
