@@ -159,3 +159,13 @@ def test_on_a_real_x_server_another_apps_selection_is_revised_and_pasted_back(bu
     assert seen["target"] == revision
     assert seen["clipboard"] == "the user's clipboard"
     assert seen["outcome"] == "accepted"
+
+
+def test_quitting_after_a_clipboard_restore_does_not_crash():
+    """The restored QMimeData belonged to the clipboard and was deleted after Python finalized."""
+    env = {**os.environ, "PYTHONPATH": str(TESTS.parent / "src"), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, str(TESTS / "anywhere_quit_probe.py")], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "clipboard after quit: the user's clipboard" in done.stdout

@@ -90,3 +90,20 @@ class HotkeyBinding(QObject):
         if self.saved is not None:
             QApplication.clipboard().setMimeData(self.saved, QClipboard.Mode.Clipboard)
             self.saved = None
+            app = QApplication.instance()
+            if app is not None and not app.property("draftwheelReleasesClipboard"):
+                app.setProperty("draftwheelReleasesClipboard", True)
+                app.aboutToQuit.connect(_release_clipboard)
+
+
+def _release_clipboard() -> None:
+    """The restored QMimeData was made in Python and now belongs to the clipboard; Qt's exit
+    handlers would delete it after Python has finalized (SIGSEGV on quit). Before quitting, hand
+    the clipboard a copy Qt makes itself: the text stays; other formats go, as they would anyway
+    when the app that owns an X11 clipboard quits without a clipboard manager."""
+    cb = QApplication.clipboard()
+    text = cb.text(QClipboard.Mode.Clipboard)
+    if text:
+        cb.setText(text, QClipboard.Mode.Clipboard)
+    else:
+        cb.clear(QClipboard.Mode.Clipboard)
